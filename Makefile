@@ -1,0 +1,35 @@
+# All targets create .venv (and install Debian's chromium for the browser tests) when missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core
+
+demo: $(STAMP)
+	$(BIN)/egenkontroll --workspace demo-arbetsyta demo
+
+test: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m benchmarks
+
+lint: $(STAMP)
+	$(BIN)/ruff check egenkontroll sampling tests benchmarks
+
+clean:
+	rm -rf $(VENV) demo-arbetsyta .pytest_cache

@@ -1,0 +1,43 @@
+"""The canonical case register: field names, their types and the case types (see domain.md)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["FIELDS", "REQUIRED", "CASE_TYPES", "DATE_FIELDS", "BOOL_FIELDS", "KON_VALUES"]
+
+#: canonical field -> kind ("text", "int", "date", "bool", "kon", "arendetyp")
+FIELDS: Final[dict[str, str]] = {
+    "arende_id": "text",
+    "person_id": "text",
+    "kon": "kon",
+    "fodelsear": "int",
+    "enhet": "text",
+    "handlaggare": "text",
+    "arendetyp": "arendetyp",
+    "inkom_datum": "date",
+    "forhandsbedomning_datum": "date",
+    "pagaende_utredning": "bool",
+    "utredning_inledd": "date",
+    "utredning_avslutad": "date",
+    "forlangning_beslutad": "bool",
+    "beslut_datum": "date",
+    "verkstallt_datum": "date",
+    "barn_i_hushallet": "bool",
+}
+
+#: fields an import must provide (personnummer becomes person_id, kon and fodelsear)
+REQUIRED: Final[tuple[str, ...]] = ("arende_id", "personnummer", "enhet", "arendetyp", "inkom_datum")
+
+CASE_TYPES: Final[tuple[str, ...]] = (
+    "barn_och_unga",
+    "vuxen_missbruk",
+    "ekonomiskt_bistand",
+    "vald_i_nara_relation",
+    "ovrigt",
+)
+
+KON_VALUES: Final[tuple[str, ...]] = ("K", "M", "okänt")
+
+DATE_FIELDS: Final[tuple[str, ...]] = tuple(f for f, kind in FIELDS.items() if kind == "date")
+BOOL_FIELDS: Final[tuple[str, ...]] = tuple(f for f, kind in FIELDS.items() if kind == "bool")

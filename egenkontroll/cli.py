@@ -1,0 +1,5 @@
+"""Command line interface (placeholder, filled in below)."""
+
+
+def main() -> int:
+    return 0

@@ -1,0 +1,1 @@
+"""Pure statistics for audit sampling: plan, select, evaluate, verify."""
