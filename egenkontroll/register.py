@@ -1,0 +1,894 @@
+"""Read a case-register export (xlsx or csv) into the canonical register, validating every row.
+
+:func:`read_register` is the whole import short of storage: it reads the file, maps source
+columns and case-type wording through an import profile, parses and validates every value,
+replaces the personnummer by a keyed pseudonym and returns a DataFrame. Every problem in the
+file is collected and raised together as one :class:`~egenkontroll.errors.RegisterError`;
+nothing else is raised for bad content.
+
+Decisions where exports are ambiguous (documented for users in ``profiles/README.md``):
+
+* **File type** is recognised from the content, not the name: xlsx (zip), old xls (refused),
+  otherwise text (csv). The first visible worksheet is read.
+* **Header row**: the first of the first ten non-empty rows in which at least two headings are
+  recognised (so a title line above the table is skipped); otherwise the first non-empty row.
+  Row numbers in messages are the rows as Excel shows them.
+* **CSV**: encoding UTF-8 (with or without BOM) or Windows-1252; delimiter ``;``, ``,`` or tab,
+  whichever the header row uses most. A row with another number of fields than the header is an
+  error (typically mixed delimiters). UTF-8 text mis-saved as Windows-1252 ("Ã¤") is an error.
+* **Dates**: ISO ``2020-04-01`` (a time such as ``00:00`` is ignored), ``20200401``, Swedish
+  ``1/4 2020`` / ``1/4-2020`` (day first), ``1 april 2020``, Excel date cells, and Excel serial
+  numbers (numeric cells or numbers in csv) from 18264 (1950-01-01) to 73050 (2099-12-31).
+  Years outside 1900-2099 are refused.
+* **Formulas**: a formula in a column that becomes a canonical field is an error (the cached
+  value may be missing or stale); in extra columns the value Excel shows is kept.
+* **Merged cells** are an error naming the cells. Canonical text fields hold at most
+  200 characters; extra columns up to Excel's cell limit of 32 767.
+* An extra column whose values are mostly valid personnummer is refused: raw personnummer must
+  never be stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Final
+from xml.etree import ElementTree
+
+import numpy as np
+import pandas as pd
+import python_calamine
+import yaml
+
+from egenkontroll import personnummer
+from egenkontroll._fields import BOOL_FIELDS, CASE_TYPES, DATE_FIELDS, FIELDS, REQUIRED
+from egenkontroll.errors import Problem, RegisterError
+
+__all__ = [
+    "MAX_TEXT_LENGTH",
+    "MAX_CELL_LENGTH",
+    "Profile",
+    "available_profiles",
+    "load_profile",
+    "read_register",
+]
+
+#: longest value accepted in a canonical text field (ids, enhet, handläggare)
+MAX_TEXT_LENGTH: Final = 200
+#: longest value accepted in an extra column (Excel's own cell limit)
+MAX_CELL_LENGTH: Final = 32_767
+
+_PERSONNUMMER: Final = "personnummer"
+_DERIVED: Final = ("person_id",)
+_MAPPABLE: Final = tuple(f for f in FIELDS if f not in _DERIVED) + (_PERSONNUMMER,)
+_HEADER_SEARCH_ROWS: Final = 10
+_SERIAL_RANGE: Final = (18_264, 73_050)
+_YEAR_RANGE: Final = (1900, 2099)
+_EXCEL_EPOCH_ORDINAL: Final = dt.date(1899, 12, 30).toordinal()
+_UNIX_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
+_NAT: Final = np.iinfo(np.int64).min
+_SHOWN_VALUE_LENGTH: Final = 40
+_PERSONNUMMER_SHARE: Final = 0.5
+_PERSONNUMMER_SAMPLE: Final = 1000
+
+_PROFILE_DIR: Final = "profiles"
+_PROFILE_KEYS: Final = {"namn", "beskrivning", "bas", "kolumner", "arendetyper"}
+
+_MONTHS: Final = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("januari", "jan"), ("februari", "feb"), ("mars", "mar"), ("april", "apr"),
+            ("maj",), ("juni", "jun"), ("juli", "jul"), ("augusti", "aug"),
+            ("september", "sep", "sept"), ("oktober", "okt"), ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_TIME_SUFFIX: Final = re.compile(r"(?:[ T]+\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:[.,]\d+)?)?)$")
+_ISO_DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_COMPACT_DATE: Final = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SLASH_DATE: Final = re.compile(r"(\d{1,2})/(\d{1,2})(?:\s+|\s*-\s*)(\d{4})")
+_WORD_DATE: Final = re.compile(r"(\d{1,2})\s+([a-zåäö]+)\.?\s+(\d{4})")
+_NUMBER: Final = re.compile(r"\d+(?:[.,]\d+)?")
+_MOJIBAKE: Final = re.compile("[ÃÂ][\u0080-\u00bf\u0152-\u2122]")
+_FORMULA_TAG: Final = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_FORMULA_CELL: Final = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f[\s>/]')
+
+_TRUE_WORDS: Final = {"ja", "j", "sant", "true", "1", "x"}
+_FALSE_WORDS: Final = {"nej", "n", "falskt", "false", "0"}
+_KON_WORDS: Final = {
+    "k": "K", "kvinna": "K", "flicka": "K", "f": "K",
+    "m": "M", "man": "M", "pojke": "M", "p": "M",
+    "okänt": "okänt", "okand": "okänt", "okant": "okänt", "okänd": "okänt",
+}
+_DATE_ORDER: Final = (
+    ("forhandsbedomning_datum", "inkom_datum", "förhandsbedömningen är daterad före inkomstdatum"),
+    ("utredning_avslutad", "utredning_inledd", "utredningen avslutades före den inleddes"),
+    ("verkstallt_datum", "beslut_datum", "verkställt före beslutsdatum"),
+)
+
+
+class _CellProblem(ValueError):
+    """A single value could not be converted; the message is Swedish."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An import profile: which source headings and case-type wordings mean what.
+
+    Attributes
+    ----------
+    name
+        The profile's name.
+    description
+        A Swedish one-line description.
+    columns
+        Canonical field (or ``personnummer``) -> the source headings that mean it.
+    case_types
+        Canonical case type -> the source wordings that mean it.
+    """
+
+    name: str
+    description: str
+    columns: Mapping[str, tuple[str, ...]]
+    case_types: Mapping[str, tuple[str, ...]]
+    _heading_index: dict[str, str] = field(init=False, repr=False, compare=False)
+    _case_type_index: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        headings = {_normalise(f): f for f in _MAPPABLE}
+        for target, sources in self.columns.items():
+            headings.update({_normalise(s): target for s in sources})
+        wordings = {_normalise(t): t for t in CASE_TYPES if t != "ovrigt"}
+        for target, sources in self.case_types.items():
+            wordings.update({_normalise(s): target for s in sources})
+        object.__setattr__(self, "_heading_index", headings)
+        object.__setattr__(self, "_case_type_index", wordings)
+
+    def field_for(self, heading: str) -> str | None:
+        """The canonical field a source heading means, or None (an extra column)."""
+        return self._heading_index.get(_normalise(heading))
+
+    def case_type_for(self, wording: str) -> str | None:
+        """The canonical case type a source wording means, or None."""
+        return self._case_type_index.get(_normalise(wording))
+
+
+@dataclass
+class _Table:
+    """A file's cells before interpretation."""
+
+    headings: list[str]
+    header_row: int
+    grid: np.ndarray
+    row_numbers: np.ndarray
+    problems: list[Problem]
+    formula_cells: set[tuple[int, int]] = field(default_factory=set)
+
+
+# ---------------------------------------------------------------------------------------------
+# profiles
+
+
+def available_profiles() -> list[str]:
+    """Names of the built-in import profiles."""
+    folder = resources.files("egenkontroll") / _PROFILE_DIR
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_profile(name_or_path: str | Path | None = None) -> Profile:
+    """Load a built-in profile by name, or a profile YAML file by path (None: the generic one).
+
+    Raises
+    ------
+    RegisterError
+        When the profile does not exist or is malformed.
+    """
+    if name_or_path is None:
+        name_or_path = "generisk"
+    text, source = _profile_text(name_or_path)
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        line = getattr(getattr(error, "problem_mark", None), "line", None)
+        row = None if line is None else line + 1
+        raise RegisterError([Problem("profilen är inte giltig YAML", row=row)], file=source) from None
+    return _profile_from_document(document, source)
+
+
+def _profile_text(name_or_path: str | Path) -> tuple[str, str]:
+    """The YAML text of a profile and the name to use in messages."""
+    text_form = str(name_or_path)
+    if isinstance(name_or_path, Path) or text_form.endswith((".yaml", ".yml")) or "/" in text_form:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise RegisterError([Problem(f"profilfilen finns inte: {path}")], file=path.name)
+        return path.read_text(encoding="utf-8"), path.name
+    if text_form not in available_profiles():
+        known = ", ".join(available_profiles())
+        message = f"okänd profil '{text_form}' (inbyggda profiler: {known})"
+        raise RegisterError([Problem(message)], file=text_form)
+    resource = resources.files("egenkontroll") / _PROFILE_DIR / f"{text_form}.yaml"
+    return resource.read_text(encoding="utf-8"), f"{text_form}.yaml"
+
+
+def _profile_from_document(document: object, source: str) -> Profile:
+    """Validate a parsed profile document, merge its base profile, build the Profile."""
+    if not isinstance(document, dict):
+        raise RegisterError([Problem("profilen ska vara en YAML-mappning")], file=source)
+    problems = [Problem(f"okänd nyckel '{k}' i profilen") for k in document if k not in _PROFILE_KEYS]
+    columns = _profile_section(document.get("kolumner"), _MAPPABLE, "fält", problems)
+    case_types = _profile_section(document.get("arendetyper"), CASE_TYPES, "ärendetyp", problems)
+    if problems:
+        raise RegisterError(problems, file=source)
+    base_name = document.get("bas")
+    if base_name is not None:
+        base = load_profile(str(base_name))
+        columns = _merge(base.columns, columns)
+        case_types = _merge(base.case_types, case_types)
+    name = str(document.get("namn") or Path(source).stem)
+    return Profile(name, str(document.get("beskrivning") or ""), columns, case_types)
+
+
+def _profile_section(
+    section: object, allowed: Iterable[str], what: str, problems: list[Problem]
+) -> dict[str, tuple[str, ...]]:
+    """Read one ``target: [source, ...]`` section of a profile, noting problems."""
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        problems.append(Problem(f"avsnittet för {what} ska vara en mappning"))
+        return {}
+    allowed = set(allowed)
+    result: dict[str, tuple[str, ...]] = {}
+    for target, sources in section.items():
+        if target not in allowed:
+            problems.append(Problem(f"okänt {what} '{target}' i profilen"))
+            continue
+        listed = [sources] if isinstance(sources, str) else sources
+        if not isinstance(listed, list) or not all(isinstance(s, str | int) for s in listed):
+            problems.append(Problem(f"'{target}' ska ha en lista med texter"))
+            continue
+        result[str(target)] = tuple(str(s) for s in listed)
+    return result
+
+
+def _merge(
+    base: Mapping[str, tuple[str, ...]], extra: Mapping[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """Base mapping with the extra sources added (a profile's own entries win on conflicts)."""
+    merged = {k: tuple(v) for k, v in base.items()}
+    for target, sources in extra.items():
+        merged[target] = merged.get(target, ()) + sources
+    return merged
+
+
+def _normalise(text: str) -> str:
+    """Case-, accent-, whitespace- and punctuation-insensitive form of a heading or wording."""
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+# ---------------------------------------------------------------------------------------------
+# the public entry point
+
+
+def read_register(
+    path: str | Path, *, profile: str | Path | Profile | None = None, key: bytes
+) -> pd.DataFrame:
+    """Read, validate and pseudonymise a case-register export.
+
+    Parameters
+    ----------
+    path
+        An xlsx or csv export.
+    profile
+        None (the generic profile), a built-in profile name, a path to a YAML profile, or a
+        :class:`Profile`.
+    key
+        The workspace's pseudonymisation key (HMAC-SHA256).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The canonical fields of ``_fields.FIELDS`` in order (text as str/None, dates as
+        datetime64[ns], booleans as "boolean", fodelsear as Int64), then every extra source
+        column as str. The personnummer itself is not included.
+
+    Raises
+    ------
+    RegisterError
+        With every problem found; row numbers are Excel's (header = row 1).
+    """
+    path = Path(path)
+    chosen = profile if isinstance(profile, Profile) else load_profile(profile)
+    table = _read_table(path, chosen)
+    problems = _Problems(table.problems)
+    readable = bool(table.headings) and not problems.fatal
+    frame = _interpret(table, chosen, key, problems) if readable else None
+    if problems or frame is None:
+        raise RegisterError(problems.sorted(table.headings), file=path.name)
+    return frame
+
+
+class _Problems(list):
+    """Problems collected so far; row-less (file-level) problems make further reading pointless."""
+
+    @property
+    def fatal(self) -> bool:
+        return any(p.row is None for p in self)
+
+    def add(self, message: str, row: int | None, column: str | None) -> None:
+        self.append(Problem(message, row=row, column=column))
+
+    def sorted(self, headings: list[str]) -> list[Problem]:
+        """File-level problems first, then by row and by column as they stand in the file."""
+        order = {heading: i for i, heading in reversed(list(enumerate(headings)))}
+        return sorted(self, key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, -1)))
+
+
+# ---------------------------------------------------------------------------------------------
+# reading files into a grid
+
+
+def _read_table(path: Path, profile: Profile) -> _Table:
+    """Read the file's cells (xlsx or csv, recognised by content)."""
+    if not path.is_file():
+        return _failed(f"filen finns inte: {path.name}")
+    with path.open("rb") as handle:
+        start = handle.read(8)
+    if not start:
+        return _failed("filen är tom")
+    if start.startswith(b"PK\x03\x04"):
+        return _read_xlsx(path, profile)
+    if start.startswith(b"\xd0\xcf\x11\xe0"):
+        return _failed("gamla Excel-filer (.xls) stöds inte; spara filen som .xlsx eller .csv")
+    return _read_csv(path.read_bytes(), profile)
+
+
+def _failed(message: str, row: int | None = None) -> _Table:
+    """A table standing for an unreadable file."""
+    empty = np.empty((0, 0), dtype=object)
+    return _Table([], 1, empty, np.empty(0, dtype=np.int64), [Problem(message, row=row)])
+
+
+def _read_xlsx(path: Path, profile: Profile) -> _Table:
+    """Read the first visible worksheet with python-calamine (cached values of formulas)."""
+    try:
+        workbook = python_calamine.load_workbook(str(path))
+        visible = [
+            i
+            for i, sheet in enumerate(workbook.sheets_metadata)
+            if sheet.visible == python_calamine.SheetVisibleEnum.Visible
+            and sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
+        ]
+        if not visible:
+            return _failed("filen har inget synligt kalkylblad")
+        sheet = workbook.get_sheet_by_index(visible[0])
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = sheet.merged_cell_ranges or []
+    except Exception:  # calamine raises several unrelated types for damaged files
+        return _failed("filen kan inte läsas som Excel-fil (.xlsx); är den skadad eller lösenordsskyddad?")
+    table = _table_from_rows(rows, profile)
+    if table.problems:
+        return table
+    table.problems.extend(_merged_cell_problems(merged, table))
+    table.formula_cells = _formula_cells(path, visible[0])
+    return table
+
+
+def _merged_cell_problems(merged: list, table: _Table) -> list[Problem]:
+    """One problem per merged range (a merged heading hides which column is which)."""
+    problems = []
+    for (first_row, first_col), (last_row, last_col) in merged:
+        span = f"{_column_letter(first_col)}{first_row + 1}:{_column_letter(last_col)}{last_row + 1}"
+        if first_row + 1 <= table.header_row <= last_row + 1:
+            names = [h for h in table.headings[first_col : last_col + 1] if h]
+            message = (
+                f"sammanfogade rubrikceller {span} ({', '.join(names)}); "
+                "dela upp dem så att varje kolumn har en egen rubrik"
+            )
+            problems.append(Problem(message, row=table.header_row, column=", ".join(names) or span))
+        else:
+            column = table.headings[first_col] if first_col < len(table.headings) else None
+            problems.append(Problem(f"sammanfogade celler {span}; dela upp dem", first_row + 1, column))
+    return problems
+
+
+def _formula_cells(path: Path, sheet_index: int) -> set[tuple[int, int]]:
+    """(Excel row, 0-based column) of every formula cell in the sheet (a streamed XML scan)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_member(archive, sheet_index)
+            if member is None or not _contains_formula(archive, member):
+                return set()
+            xml = archive.read(member)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return set()
+    return {(int(row), _column_index(letters.decode())) for letters, row in _FORMULA_CELL.findall(xml)}
+
+
+def _sheet_member(archive: zipfile.ZipFile, sheet_index: int) -> str | None:
+    """The zip member holding the n-th sheet of the workbook."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    sheets = [e for e in workbook.iter() if e.tag.endswith("}sheet")]
+    if sheet_index >= len(sheets):
+        return None
+    rel_id = next((v for k, v in sheets[sheet_index].attrib.items() if k.endswith("}id")), None)
+    target = next((r.get("Target") for r in rels if r.get("Id") == rel_id), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _contains_formula(archive: zipfile.ZipFile, member: str) -> bool:
+    """Whether the sheet XML has any formula element, read in chunks."""
+    tail = b""
+    with archive.open(member) as handle:
+        while chunk := handle.read(1 << 22):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _read_csv(data: bytes, profile: Profile) -> _Table:
+    """Decode, sniff the delimiter and split a csv export."""
+    text, problem = _decode(data)
+    if problem:
+        return _failed(problem)
+    mojibake = _MOJIBAKE.search(text)
+    if mojibake:
+        row = text.count("\n", 0, mojibake.start()) + 1
+        message = "filen blandar teckenkodningar (UTF-8 och Windows-1252); spara den igen som CSV UTF-8"
+        return _failed(message, row)
+    delimiter = _sniff_delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        return _failed("filen kan inte delas upp i kolumner (trasiga citattecken eller en mycket lång cell)")
+    return _table_from_rows(rows, profile, ragged=True)
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """Text of a csv file in UTF-8 (BOM or not) or Windows-1252, or a problem."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return "", "filen är inte en textfil i UTF-8 eller Windows-1252 (kanske UTF-16); spara som CSV UTF-8"
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding), None
+        except UnicodeDecodeError:
+            continue
+    return "", "filens teckenkodning känns inte igen (varken UTF-8 eller Windows-1252)"
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter the first line uses most (outside quotes): ';', ',' or tab."""
+    first_line = re.sub(r'"[^"]*"', "", text.split("\n", 1)[0])
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=lambda d: counts[d])
+
+
+def _table_from_rows(rows: list[list[object]], profile: Profile, ragged: bool = False) -> _Table:
+    """Find the header row and turn the remaining rows (Excel row numbers from 1) into a grid."""
+    numbered = [(i + 1, r) for i, r in enumerate(rows) if any(_filled(v) for v in r)]
+    if not numbered:
+        return _failed("filen är tom")
+    header_number, header = _header_candidate(numbered, profile)
+    headings = [_heading_text(v) for v in header]
+    body = [(n, r) for n, r in numbered if n > header_number]
+    problems: list[Problem] = []
+    if ragged:
+        body = _even_rows(body, len(headings), problems)
+    if not body and not problems:
+        problems.append(Problem("filen innehåller inga ärenden"))
+    grid = np.empty((len(body), len(headings)), dtype=object)
+    if body:
+        grid[...] = [r for _, r in body]
+    numbers = np.array([n for n, _ in body], dtype=np.int64)
+    return _Table(headings, header_number, grid, numbers, problems)
+
+
+def _filled(value: object) -> bool:
+    return value is not None and value != ""
+
+
+def _heading_text(value: object) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+def _header_candidate(numbered: list[tuple[int, list]], profile: Profile) -> tuple[int, list]:
+    """The first early row with two or more recognised headings, else the first non-empty row."""
+    for number, row in numbered[:_HEADER_SEARCH_ROWS]:
+        known = sum(1 for v in row if _filled(v) and profile.field_for(str(v)) is not None)
+        if known >= 2:
+            return number, row
+    return numbered[0]
+
+
+def _even_rows(body: list[tuple[int, list]], width: int, problems: list[Problem]) -> list[tuple[int, list]]:
+    """Rows padded to the header's width; rows with another field count become problems."""
+    kept = []
+    for number, row in body:
+        if len(row) > width and not any(_filled(v) for v in row[width:]):
+            row = row[:width]
+        if len(row) != width:
+            message = (
+                f"raden har {len(row)} fält men rubrikraden har {width}; "
+                "blandade avgränsare (; och ,) eller ett citattecken som saknas?"
+            )
+            problems.append(Problem(message, row=number))
+            continue
+        kept.append((number, row))
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------
+# interpreting the grid
+
+
+def _interpret(table: _Table, profile: Profile, key: bytes, problems: _Problems) -> pd.DataFrame | None:
+    """Map columns, convert and validate every value; None when columns are unusable."""
+    mapped, extras = _map_columns(table, profile, problems)
+    if problems.fatal or any(p.row == table.header_row for p in problems):
+        return None
+    converted: dict[str, object] = {}
+    for name, index in mapped.items():
+        converted[name] = _convert_field(name, index, table, profile, problems)
+    canonical = _canonical_frame(converted, mapped, table, key, problems)
+    _check_formulas(mapped, table, problems)
+    _check_duplicates(canonical["arende_id"], table, mapped["arende_id"], problems)
+    _check_date_order(canonical, mapped, table, problems)
+    extra_frame = _extra_frame(extras, table, problems)
+    return pd.concat([canonical, extra_frame], axis=1)
+
+
+def _map_columns(table: _Table, profile: Profile, problems: _Problems) -> tuple[dict[str, int], dict[str, int]]:
+    """Canonical field -> column index, and extra heading -> column index."""
+    mapped: dict[str, int] = {}
+    extras: dict[str, int] = {}
+    row = table.header_row
+    for index, heading in enumerate(table.headings):
+        target = profile.field_for(heading) if heading else None
+        if target is None:
+            _add_extra(heading, index, table, extras, problems)
+        elif target in mapped:
+            other = table.headings[mapped[target]]
+            problems.add(f"både '{other}' och '{heading}' betyder fältet {target}; ta bort en av dem", row, heading)
+        else:
+            mapped[target] = index
+    for required in REQUIRED:
+        if required not in mapped:
+            examples = ", ".join(f"'{h}'" for h in profile.columns.get(required, (required,))[:3])
+            problems.add(f"obligatorisk kolumn saknas: {required} (t.ex. rubriken {examples})", row, None)
+    return mapped, extras
+
+
+def _add_extra(heading: str, index: int, table: _Table, extras: dict[str, int], problems: _Problems) -> None:
+    """Keep an unrecognised column under its heading (an empty one only if it holds data)."""
+    column_has_data = table.grid.shape[0] and any(_filled(v) for v in table.grid[:, index])
+    if not heading:
+        if not column_has_data:
+            return
+        heading = f"Kolumn {_column_letter(index)}"
+    if heading in extras or heading in FIELDS:
+        problems.add(f"rubriken '{heading}' förekommer flera gånger eller är reserverad", table.header_row, heading)
+        return
+    extras[heading] = index
+
+
+def _convert_field(name: str, index: int, table: _Table, profile: Profile, problems: _Problems) -> object:
+    """Convert one mapped column to its canonical kind, noting bad values."""
+    converter = _converter_for(name, profile)
+    values, bad = _convert_cells(table.grid[:, index], converter)
+    heading = table.headings[index]
+    for position, message in bad:
+        problems.add(message, int(table.row_numbers[position]), heading)
+    if name in REQUIRED:
+        unreadable = {position for position, _ in bad}
+        for position in np.flatnonzero(pd.isna(pd.Series(values, dtype=object)).to_numpy()):
+            if position not in unreadable:
+                problems.add("värde saknas", int(table.row_numbers[position]), heading)
+    return values
+
+
+def _converter_for(name: str, profile: Profile) -> Callable[[object], object]:
+    """The scalar converter of a canonical field."""
+    if name in DATE_FIELDS:
+        return _to_day_number
+    if name in BOOL_FIELDS:
+        return _to_bool
+    if name == "kon":
+        return _to_kon
+    if name == "fodelsear":
+        return _to_year
+    if name == "arendetyp":
+        return lambda value: _to_case_type(value, profile)
+    return lambda value: _to_text(value, MAX_TEXT_LENGTH)
+
+
+def _convert_cells(cells: np.ndarray, converter: Callable[[object], object]) -> tuple[list, list[tuple[int, str]]]:
+    """Apply a scalar converter to every cell (cached per distinct typed value)."""
+    cache: dict[tuple[type, object], object] = {}
+    values: list[object] = []
+    bad: list[tuple[int, str]] = []
+    for position, cell in enumerate(cells):
+        key = (cell.__class__, cell)
+        if key not in cache:
+            try:
+                cache[key] = converter(cell)
+            except _CellProblem as problem:
+                cache[key] = problem
+        result = cache[key]
+        if isinstance(result, _CellProblem):
+            bad.append((position, str(result)))
+            result = None
+        values.append(result)
+    return values, bad
+
+
+def _canonical_frame(
+    converted: dict[str, object], mapped: dict[str, int], table: _Table, key: bytes, problems: _Problems
+) -> pd.DataFrame:
+    """Assemble the canonical columns, deriving person_id, kön and födelseår."""
+    n = len(table.row_numbers)
+    days = {f: np.array([_NAT if v is None else v for v in converted[f]], dtype=np.int64)
+            if f in converted else np.full(n, _NAT, dtype=np.int64) for f in DATE_FIELDS}
+    reference_years = _reference_years(days["inkom_datum"])
+    parsed = personnummer.parse_many(converted[_PERSONNUMMER], reference_years)
+    heading = table.headings[mapped[_PERSONNUMMER]]
+    for position in np.flatnonzero(pd.notna(pd.Series(parsed.problem, dtype=object)).to_numpy()):
+        problems.add(parsed.problem[position], int(table.row_numbers[position]), heading)
+    columns: dict[str, object] = {}
+    for name, kind in FIELDS.items():
+        if name == "person_id":
+            columns[name] = pd.Series(personnummer.pseudonymise(parsed.twelve, key), dtype=object)
+        elif kind == "date":
+            columns[name] = pd.Series(days[name].astype("datetime64[D]").astype("datetime64[ns]"))
+        elif kind == "bool":
+            columns[name] = pd.Series(converted.get(name, [None] * n), dtype="boolean")
+        elif name == "kon":
+            given = pd.Series(converted.get(name, [None] * n), dtype=object)
+            columns[name] = given.where(given.notna(), pd.Series(parsed.kon, dtype=object))
+        elif name == "fodelsear":
+            given = pd.Series(converted.get(name, [None] * n), dtype="Int64")
+            columns[name] = given.fillna(parsed.fodelsear)
+        else:
+            columns[name] = pd.Series(converted.get(name, [None] * n), dtype=object)
+    return pd.DataFrame(columns)
+
+
+def _reference_years(inkom_days: np.ndarray) -> np.ndarray:
+    """The year each case came in (this year where unknown), for personnummer centuries."""
+    known = inkom_days != _NAT
+    years = np.full(len(inkom_days), dt.date.today().year, dtype=np.int64)
+    years[known] = inkom_days[known].astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    return years
+
+
+def _check_formulas(mapped: dict[str, int], table: _Table, problems: _Problems) -> None:
+    """A formula in a canonical column is an error (its stored value may be stale or missing)."""
+    canonical_columns = {index: name for name, index in mapped.items()}
+    for row, column in sorted(table.formula_cells):
+        if column in canonical_columns and row > table.header_row:
+            message = "cellen innehåller en formel; klistra in värden i stället (Klistra in special → Värden)"
+            problems.add(message, row, table.headings[column])
+
+
+def _check_duplicates(ids: pd.Series, table: _Table, index: int, problems: _Problems) -> None:
+    """Every repeated ärende-id, naming the row where it first appeared."""
+    repeated = ids.notna() & ids.duplicated(keep=False)
+    heading = table.headings[index]
+    first_row: dict[str, int] = {}
+    for position in np.flatnonzero(repeated.to_numpy()):
+        row = int(table.row_numbers[position])
+        value = ids.iloc[position]
+        if value in first_row:
+            problems.add(f"ärende-id '{_shown(value)}' finns redan på rad {first_row[value]}", row, heading)
+        else:
+            first_row[value] = row
+
+
+def _check_date_order(frame: pd.DataFrame, mapped: dict[str, int], table: _Table, problems: _Problems) -> None:
+    """Dates that cannot be in this order (e.g. an investigation ending before it began)."""
+    for later, earlier, message in _DATE_ORDER:
+        if later not in mapped or earlier not in mapped:
+            continue
+        wrong = (frame[later] < frame[earlier]).fillna(False).to_numpy()
+        heading = table.headings[mapped[later]]
+        for position in np.flatnonzero(wrong):
+            problems.add(f"{message} ({table.headings[mapped[earlier]]})", int(table.row_numbers[position]), heading)
+
+
+def _extra_frame(extras: dict[str, int], table: _Table, problems: _Problems) -> pd.DataFrame:
+    """Extra columns as text; a column that looks like personnummer is refused."""
+    columns = {}
+    for heading, index in extras.items():
+        values, bad = _convert_cells(table.grid[:, index], lambda v: _to_text(v, MAX_CELL_LENGTH))
+        for position, message in bad:
+            problems.add(message, int(table.row_numbers[position]), heading)
+        first = _first_personnummer_row(values, table)
+        if first is not None:
+            message = "kolumnen verkar innehålla personnummer, som inte får sparas; ta bort kolumnen"
+            problems.add(message, first, heading)
+        columns[heading] = pd.Series(values, dtype=object)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(table.row_numbers)))
+
+
+def _first_personnummer_row(values: list, table: _Table) -> int | None:
+    """The first row of a column whose first filled values are mostly personnummer, else None."""
+    series = pd.Series(values, dtype=object)
+    positions = np.flatnonzero(series.notna().to_numpy())[:_PERSONNUMMER_SAMPLE]
+    if not len(positions):
+        return None
+    sample = series.iloc[positions]
+    parsed = personnummer.parse_many(sample, _reference_years(np.full(len(sample), _NAT)))
+    valid = pd.isna(pd.Series(parsed.problem, dtype=object)).to_numpy()
+    if valid.sum() < _PERSONNUMMER_SHARE * len(positions):
+        return None
+    return int(table.row_numbers[positions[np.flatnonzero(valid)[0]]])
+
+
+# ---------------------------------------------------------------------------------------------
+# scalar converters (each returns the value or raises _CellProblem with a Swedish message)
+
+
+def _to_text(value: object, limit: int) -> str | None:
+    """Cell text, trimmed; None for empty."""
+    text = _cell_text(value)
+    if text is not None and len(text) > limit:
+        raise _CellProblem(f"texten är för lång ({len(text)} tecken, högst {limit})")
+    return text
+
+
+def _cell_text(value: object) -> str | None:
+    """How a cell reads as text (whole numbers without decimals, dates as ISO)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool):
+        return "SANT" if value else "FALSKT"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip() or None
+
+
+def _to_day_number(value: object) -> int | None:
+    """Days since 1970-01-01 of a date cell (see the module docstring for accepted forms)."""
+    if isinstance(value, dt.datetime):
+        return _day_number(value.date())
+    if isinstance(value, dt.date):
+        return _day_number(value)
+    if isinstance(value, bool):
+        raise _CellProblem("kan inte tolka ett sant/falskt-värde som datum")
+    if isinstance(value, int | float):
+        return _serial_day_number(float(value))
+    text = _cell_text(value)
+    return None if text is None else _parse_date_text(text)
+
+
+def _day_number(day: dt.date) -> int:
+    if not _YEAR_RANGE[0] <= day.year <= _YEAR_RANGE[1]:
+        raise _CellProblem(f"orimligt datum {day.isoformat()} (årtal utanför {_YEAR_RANGE[0]}–{_YEAR_RANGE[1]})")
+    return day.toordinal() - _UNIX_EPOCH_ORDINAL
+
+
+def _serial_day_number(serial: float) -> int:
+    """An Excel serial date (days since 1899-12-30); the time of day is ignored."""
+    low, high = _SERIAL_RANGE
+    if not low <= serial < high + 1:
+        raise _CellProblem(f"talet {serial:g} är inget rimligt Excel-datum (tillåtet {low}–{high}, år 1950–2099)")
+    return dt.date.fromordinal(_EXCEL_EPOCH_ORDINAL + int(serial)).toordinal() - _UNIX_EPOCH_ORDINAL
+
+
+def _parse_date_text(text: str) -> int:
+    """Day number of a date written as text: ISO, compact ISO, Swedish day-first, Excel serial."""
+    cleaned = _TIME_SUFFIX.sub("", text.strip().casefold()).strip()
+    if _NUMBER.fullmatch(cleaned) and not _COMPACT_DATE.fullmatch(cleaned):
+        return _serial_day_number(float(cleaned.replace(",", ".")))
+    for pattern, order in ((_ISO_DATE, "ymd"), (_COMPACT_DATE, "ymd"), (_SLASH_DATE, "dmy"), (_WORD_DATE, "dmy")):
+        match = pattern.fullmatch(cleaned)
+        if match:
+            return _day_number(_date_from_parts(match.groups(), order, text))
+    raise _CellProblem(f"kan inte tolka '{_shown(text)}' som datum (skriv t.ex. 2026-03-01)")
+
+
+def _date_from_parts(parts: tuple[str, ...], order: str, text: str) -> dt.date:
+    """Build a date from matched parts, refusing impossible ones such as 2026-02-30."""
+    named = dict(zip(order, parts, strict=True))
+    month = _MONTHS.get(named["m"]) if not named["m"].isdigit() else int(named["m"])
+    if month is None:
+        raise _CellProblem(f"kan inte tolka '{_shown(text)}' som datum (okänt månadsnamn)")
+    try:
+        return dt.date(int(named["y"]), month, int(named["d"]))
+    except ValueError:
+        raise _CellProblem(f"ogiltigt datum '{_shown(text)}'") from None
+
+
+def _to_bool(value: object) -> bool | None:
+    """ja/nej, sant/falskt, true/false, 1/0, x; empty is unknown (None)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = _cell_text(value)
+    if text is None:
+        return None
+    word = text.casefold()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise _CellProblem(f"kan inte tolka '{_shown(text)}' som ja eller nej")
+
+
+def _to_kon(value: object) -> str | None:
+    """K, M or okänt; empty means: derive from the personnummer."""
+    text = _cell_text(value)
+    if text is None:
+        return None
+    kon = _KON_WORDS.get(text.casefold())
+    if kon is None:
+        raise _CellProblem(f"okänt kön '{_shown(text)}' (använd K, M eller okänt)")
+    return kon
+
+
+def _to_year(value: object) -> int | None:
+    """A four-digit year within the accepted range; empty means: derive from the personnummer."""
+    text = _cell_text(value)
+    if text is None:
+        return None
+    if not text.isdigit() or not _YEAR_RANGE[0] <= int(text) <= _YEAR_RANGE[1]:
+        raise _CellProblem(f"orimligt födelseår '{_shown(text)}'")
+    return int(text)
+
+
+def _to_case_type(value: object, profile: Profile) -> str | None:
+    """The canonical case type the profile maps this wording to."""
+    text = _cell_text(value)
+    if text is None:
+        return None
+    case_type = profile.case_type_for(text)
+    if case_type is None:
+        raise _CellProblem(f"okänd ärendetyp '{_shown(text)}' (lägg till den i importprofilen)")
+    return case_type
+
+
+def _shown(text: str) -> str:
+    """A value shortened for a message."""
+    return text if len(text) <= _SHOWN_VALUE_LENGTH else text[: _SHOWN_VALUE_LENGTH - 1] + "…"
+
+
+def _column_letter(index: int) -> str:
+    """Excel's column letters for a 0-based index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _column_index(letters: str) -> int:
+    """0-based column index of Excel column letters."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
