@@ -11,16 +11,20 @@ from egenkontroll.errors import (
     WorkspaceError,
 )
 
+from egenkontroll.workspace import ImportReport, Workspace
+
 __version__ = "0.1.0"
 
 __all__ = [
     "ChecklistError",
     "ConflictError",
     "EgenkontrollError",
+    "ImportReport",
     "Problem",
     "RegisterError",
     "SessionError",
     "UserError",
+    "Workspace",
     "WorkspaceError",
     "__version__",
 ]

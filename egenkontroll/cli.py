@@ -1,5 +1,163 @@
-"""Command line interface (placeholder, filled in below)."""
+"""The command line: ``egenkontroll [--workspace DIR] VERB``.
+
+Exit codes: 0 success, 2 bad input or usage (a Swedish message, never a traceback), 1 unexpected error
+(the traceback goes to ``fel.log`` in the workspace, not to the screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from egenkontroll import server
+from egenkontroll.errors import UserError
+from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+ERROR_LOG = "fel.log"
+DEMO_EXPORT = "demo-arenderegister.xlsx"
 
 
-def main() -> int:
-    return 0
+class _SwedishParser(argparse.ArgumentParser):
+    """argparse with usage errors that exit 2 with a Swedish lead."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"egenkontroll: fel i kommandot: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every verb."""
+    parser = _SwedishParser(prog="egenkontroll", description="Egenkontroll och journalgranskning.")
+    parser.add_argument(
+        "--workspace", type=Path, default=None,
+        help=f"arbetsytans mapp (standard: $EGENKONTROLL_WORKSPACE eller ./{DEFAULT_WORKSPACE})",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="KOMMANDO", parser_class=_SwedishParser)
+
+    imp = verbs.add_parser("import", help="läs in ett ärenderegister (xlsx eller csv)")
+    imp.add_argument("file", type=Path, metavar="FIL")
+    imp.add_argument("--profile", default=None, help="importprofil (namn eller sökväg till YAML)")
+    imp.set_defaults(run=_run_import)
+
+    status = verbs.add_parser("status", help="visa vad arbetsytan innehåller")
+    status.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    status.set_defaults(run=_run_status)
+
+    for verb, helptext, run in (
+        ("review", "starta granskningsappen (Voilà)", _run_review),
+        ("dashboard", "starta instrumentpanelen för ledningsgruppen (Voilà)", _run_dashboard),
+        ("lab", "öppna notebookarna i JupyterLab", _run_lab),
+        ("demo", "bygg en demo-arbetsyta och visa instrumentpanelen", _run_demo),
+    ):
+        serving = verbs.add_parser(verb, help=helptext)
+        serving.add_argument("--port", type=int, default=8866 if verb != "lab" else 8888)
+        serving.add_argument("--no-browser", action="store_true", help="öppna ingen webbläsare")
+        serving.set_defaults(run=run)
+    verbs.choices["demo"].add_argument("--no-serve", action="store_true",
+                                       help="bygg bara demo-arbetsytan, starta ingen server")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except UserError as error:
+        print(f"egenkontroll: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception:  # noqa: BLE001 - the last line of defence: no traceback in front of a user
+        log = _log_unexpected(args.workspace)
+        print(f"egenkontroll: ett oväntat fel inträffade. Detaljerna finns i {log}.", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+def _log_unexpected(workspace: Path | None) -> Path:
+    folder = workspace or DEFAULT_WORKSPACE
+    folder = folder if folder.is_dir() else Path.cwd()
+    log = folder / ERROR_LOG
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(traceback.format_exc())
+    return log
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return Workspace.open(args.workspace)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    with _workspace(args) as workspace:
+        print(workspace.import_register(args.file, profile=args.profile))
+    return EXIT_OK
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    with _workspace(args) as workspace:
+        status = workspace.status()
+    if args.json:
+        _print_json(status)
+    else:
+        print(_format_status(status))
+    return EXIT_OK
+
+
+def _format_status(status: dict[str, Any]) -> str:
+    lines = [f"Arbetsyta: {status['arbetsyta']}", f"Ärenden: {status['arenden']}"]
+    for title, key in (("Per enhet", "per_enhet"), ("Per ärendetyp", "per_arendetyp"), ("Per år", "per_ar")):
+        lines.append(f"{title}:")
+        lines.extend(f"  {name}: {count}" for name, count in status[key].items())
+    lines.append(f"Granskningar: {len(status['granskningar'])}")
+    lines.extend(f"  {session['id']}: {session['titel']}" for session in status["granskningar"])
+    return "\n".join(lines)
+
+
+def _serve_notebook(args: argparse.Namespace, notebook: str) -> int:
+    workspace = args.workspace or DEFAULT_WORKSPACE
+    Workspace.open(workspace).close()
+    command = server.voila_command(notebook, port=args.port, open_browser=not args.no_browser)
+    return server.serve(command, workspace)
+
+
+def _run_review(args: argparse.Namespace) -> int:
+    return _serve_notebook(args, "02_granskning.ipynb")
+
+
+def _run_dashboard(args: argparse.Namespace) -> int:
+    return _serve_notebook(args, "dashboard.ipynb")
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    workspace = args.workspace or DEFAULT_WORKSPACE
+    Workspace.open(workspace).close()
+    return server.serve(server.lab_command(port=args.port, open_browser=not args.no_browser), workspace)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from egenkontroll import demo
+
+    with _workspace(args) as workspace:
+        export = workspace.export_dir / DEMO_EXPORT
+        demo.write_export_xlsx(demo.generate_register(), export)
+        print(workspace.import_register(export))
+    if args.no_serve:
+        return EXIT_OK
+    return _run_dashboard(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Browser tests: serve a notebook with the real ``egenkontroll`` command and drive Debian's chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EGENKONTROLL, REPO, cli_environment
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    """Wait until *url* answers, or fail with the server's output."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"servern avslutades: {process.stdout.read() if process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} svarade inte inom {seconds} s")
+
+
+@dataclass
+class Served:
+    """A running ``egenkontroll VERB`` server."""
+
+    url: str
+    process: subprocess.Popen
+    log: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def serve():
+    """Start ``egenkontroll --workspace WS VERB --no-browser --port P``; stopped after the test."""
+    started: list[subprocess.Popen] = []
+
+    def start(verb: str, workspace: Path) -> Served:
+        port = free_port()
+        process = subprocess.Popen(
+            [*EGENKONTROLL, "--workspace", str(workspace), verb, "--no-browser", "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli_environment(), cwd=REPO,
+            start_new_session=True,
+        )
+        started.append(process)
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_serving(url, process)
+        return Served(url, process)
+
+    yield start
+    for process in started:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, headless, driven by Playwright (no downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} saknas: kör `make test`, som installerar Debians chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class PageWatch:
+    """A page with every console error and failed request collected."""
+
+    page: object
+    console_errors: list[str]
+    failed_requests: list[str]
+    dialogs: list[str]
+
+
+@pytest.fixture
+def page(browser) -> Iterator[PageWatch]:
+    """A fresh page that records console errors, failed requests and dialogs (e.g. an alert from XSS)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    watch = PageWatch(page, [], [], [])
+    page.on("console", lambda message: message.type == "error" and watch.console_errors.append(message.text))
+    page.on("pageerror", lambda error: watch.console_errors.append(str(error)))
+    page.on("requestfailed", lambda request: watch.failed_requests.append(request.url))
+
+    def on_dialog(dialog) -> None:
+        watch.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield watch
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under test-artifacts/ and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,39 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EGENKONTROLL = [sys.executable, "-m", "egenkontroll"]
+
+
+@pytest.fixture
+def workspace_path(tmp_path: Path) -> Path:
+    """A fresh, not yet created workspace folder."""
+    return tmp_path / "arbetsyta"
+
+
+@pytest.fixture
+def workspace(workspace_path: Path):
+    """A fresh, opened workspace."""
+    from egenkontroll import Workspace
+
+    with Workspace.open(workspace_path) as opened:
+        yield opened
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's own workspace and database settings out of the tests."""
+    for name in ("EGENKONTROLL_WORKSPACE", "EGENKONTROLL_DATABASE_URL", "JUPYTERHUB_USER"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def cli_environment() -> dict[str, str]:
+    """The environment for running the CLI in a subprocess."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("EGENKONTROLL_")}
