@@ -1,0 +1,627 @@
+"""Checklists as data: load, validate and apply the YAML checklists (format: checklists/README.md).
+
+>>> from egenkontroll import checklists
+>>> cl = checklists.load("utredningstid")
+>>> cl.evaluate({"arendetyp": "barn_och_unga", "inkom_datum": "2026-03-02",
+...              "forhandsbedomning_datum": "2026-03-10"}, as_of="2026-04-01")[
+...     "forhandsbedomning_14_dagar"].explanation
+'Förhandsbedömningen gjordes 2026-03-10, inom fristen 2026-03-16'
+
+What counts as a deviation (:meth:`Checklist.deviations`): a visible critical ja/nej item
+answered "nej", and a visible computed item whose verdict is not compliant (False). A "nej" on an
+item that is not critical lowers that item's compliance but is not a deviation; unanswered items
+and undecided verdicts (None) are not deviations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from checklists import DIRECTORY
+from egenkontroll._expr import Expression, Symbol, compile_expression, to_date, to_number
+from egenkontroll._fields import CASE_TYPES, FIELDS, KON_VALUES
+from egenkontroll.errors import ChecklistError, Problem
+from egenkontroll.rules import RULES, Reference, Verdict, evaluate_rule
+
+__all__ = [
+    "Checklist",
+    "Item",
+    "Deviation",
+    "Verdict",
+    "load",
+    "loads",
+    "available",
+    "ANSWER_TYPES",
+    "ANSWER_LABELS",
+    "YES",
+    "NO",
+    "NOT_APPLICABLE",
+]
+
+YES, NO, NOT_APPLICABLE = "ja", "nej", "ej_aktuellt"
+#: how a ja/nej answer is shown
+ANSWER_LABELS = {YES: "Ja", NO: "Nej", NOT_APPLICABLE: "Ej aktuellt"}
+#: answer type (``typ`` in YAML) -> what it means, in Swedish
+ANSWER_TYPES = {
+    "ja_nej": "ja, nej eller ej aktuellt",
+    "datum": "datum (ÅÅÅÅ-MM-DD)",
+    "tal": "tal",
+    "val": "ett av flera angivna val",
+    "fritext": "fritext",
+    "beraknad": "beräknas från registrets datum (anges med regel)",
+}
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
+_TOP_KEYS = ("id", "version", "titel", "beskrivning", "galler_for", "extra_falt", "fragor")
+_ITEM_KEYS = (
+    "id", "fraga", "hjalptext", "typ", "val", "kritisk", "frivillig", "visas_om", "regel", "lagrum",
+)
+_LAGRUM_KEYS = ("datum", "fore_2025_07_01", "fran_2025_07_01")
+_EXTRA_KINDS = {"text": "text", "tal": "number", "datum": "date", "sant_falskt": "bool"}
+_FIELD_KINDS = {"text": "text", "int": "number", "date": "date", "bool": "bool",
+                "kon": "text", "arendetyp": "text"}
+_FIELD_VALUES = {"kon": KON_VALUES, "arendetyp": CASE_TYPES}
+_ITEM_KINDS = {"ja_nej": "text", "datum": "date", "tal": "number", "val": "text", "fritext": "text"}
+_NOT_SHOWN = "Frågan är inte aktuell för ärendet"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question of a checklist.
+
+    Attributes
+    ----------
+    id, text, help
+        Identifier, the question and its help text (Swedish).
+    type
+        A key of :data:`ANSWER_TYPES`.
+    choices
+        The values of a ``val`` item (empty otherwise).
+    critical
+        A "nej" here is a deviation whatever the rest says.
+    computed, rule
+        Computed from the register by the named rule in :data:`egenkontroll.rules.RULES`.
+    show_if
+        The show-condition as written, or None (always shown).
+    optional
+        Need not be answered for the review of a case to be complete (``frivillig``).
+    line
+        The item's line in the YAML file.
+    """
+
+    id: str
+    text: str
+    help: str
+    type: str
+    choices: tuple[str, ...] = ()
+    critical: bool = False
+    rule: str | None = None
+    show_if: str | None = None
+    optional: bool = False
+    line: int | None = None
+    _condition: Expression | None = field(default=None, repr=False, compare=False)
+    _reference: Reference | str | None = field(default=None, repr=False)
+    _reference_date: str | None = field(default=None, repr=False)
+
+    @property
+    def computed(self) -> bool:
+        """True when the item is computed from register dates, not answered."""
+        return self.type == "beraknad"
+
+    def reference_for(self, case: Mapping[str, object]) -> str:
+        """The legal reference in force on the case's date ('' when the item names none)."""
+        if isinstance(self._reference, Reference):
+            return self._reference.on(to_date(case.get(self._reference_date)))
+        if self._reference is not None:
+            return self._reference
+        if self.rule is not None:
+            rule = RULES[self.rule]
+            return rule.reference.on(to_date(case.get(rule.start)))
+        return ""
+
+    def check_answer(self, value: object) -> str | None:
+        """Return why ``value`` is not a valid answer (Swedish), or None when it is."""
+        if self.computed:
+            return "Frågan beräknas från registret och besvaras inte"
+        if not isinstance(value, str) or not value.strip():
+            return "Svaret är tomt"
+        if self.type == "ja_nej" and value not in ANSWER_LABELS:
+            return "Svaret ska vara ja, nej eller ej_aktuellt"
+        if self.type == "datum" and to_date(value) is None:
+            return "Svaret ska vara ett datum (ÅÅÅÅ-MM-DD)"
+        if self.type == "tal" and to_number(value) is None:
+            return "Svaret ska vara ett tal"
+        if self.type == "val" and value not in self.choices:
+            return f"Svaret ska vara ett av: {', '.join(self.choices)}"
+        return None
+
+    def _shown(self, values: Mapping[str, object]) -> bool:
+        return self._condition is None or self._condition.evaluate(values) is True
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A deviation found in one reviewed case.
+
+    Attributes
+    ----------
+    item_id, question
+        The item and its question text.
+    explanation
+        Why, in Swedish.
+    reference
+        The legal reference in force on the case's date.
+    """
+
+    item_id: str
+    question: str
+    explanation: str
+    reference: str
+
+
+@dataclass(frozen=True, eq=False)
+class Checklist:
+    """A loaded, validated checklist. Build with :func:`load` or :func:`loads`."""
+
+    id: str
+    version: str | int | float
+    title: str
+    description: str
+    items: list[Item]
+    source_text: str
+    source: str
+    applies_if: str | None = None
+    _applicability: Expression | None = field(default=None, repr=False)
+
+    def item(self, item_id: str) -> Item:
+        """The item with id ``item_id``; KeyError when there is none."""
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(f"Checklistan {self.id} har ingen fråga '{item_id}'")
+
+    def applies_to(self, case: Mapping[str, object]) -> bool:
+        """True when the checklist applies to ``case``; an unknown condition means it does not."""
+        return self._applicability is None or self._applicability.evaluate(_values(case)) is True
+
+    def applies_mask(self, frame: pd.DataFrame) -> pd.Series:
+        """:meth:`applies_to` for every row of a register, vectorised (bool Series)."""
+        if self._applicability is None:
+            return pd.Series(True, index=frame.index)
+        return self._applicability.evaluate_frame(frame).fillna(False).astype(bool)
+
+    def visible_items(
+        self, case: Mapping[str, object], answers: Mapping[str, str] | None = None
+    ) -> list[Item]:
+        """The items shown for ``case`` given ``answers`` (answers to hidden items are ignored)."""
+        values = _values(case)
+        shown = []
+        for item in self.items:
+            if item._shown(values):
+                shown.append(item)
+                if answers and item.id in answers:
+                    values[item.id] = answers[item.id]
+        return shown
+
+    def is_complete(self, case: Mapping[str, object], answers: Mapping[str, str]) -> bool:
+        """True when every visible, non-computed, non-optional item has a valid answer."""
+        return all(
+            item.check_answer(answers.get(item.id)) is None
+            for item in self.visible_items(case, answers)
+            if not item.computed and not item.optional
+        )
+
+    def evaluate(self, case: Mapping[str, object], as_of: object = None) -> dict[str, Verdict]:
+        """A :class:`Verdict` for every computed item (as_of default today)."""
+        return self._verdicts(case, {}, as_of)
+
+    def deviations(
+        self, case: Mapping[str, object], answers: Mapping[str, str], as_of: object = None
+    ) -> list[Deviation]:
+        """Deviations in one case: critical items answered "nej" and non-compliant verdicts."""
+        verdicts = self._verdicts(case, answers, as_of)
+        found = []
+        for item in self.visible_items(case, answers):
+            if item.computed and verdicts[item.id].compliant is False:
+                verdict = verdicts[item.id]
+                found.append(Deviation(item.id, item.text, verdict.explanation, verdict.reference))
+            elif item.critical and answers.get(item.id) == NO:
+                explanation = f"Kritisk fråga besvarad med nej: {item.text}"
+                found.append(Deviation(item.id, item.text, explanation, item.reference_for(case)))
+        return found
+
+    def _verdicts(
+        self, case: Mapping[str, object], answers: Mapping[str, str], as_of: object
+    ) -> dict[str, Verdict]:
+        shown = {item.id for item in self.visible_items(case, answers)}
+        verdicts = {}
+        for item in self.items:
+            if not item.computed:
+                continue
+            reference = item.reference_for(case)
+            if item.id in shown:
+                verdict = evaluate_rule(item.rule, case, as_of)
+                verdicts[item.id] = dataclasses.replace(verdict, reference=reference)
+            else:
+                verdicts[item.id] = Verdict(None, reference, _NOT_SHOWN)
+        return verdicts
+
+
+def _values(case: Mapping[str, object]) -> dict[str, object]:
+    return dict(case.items())
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def available() -> list[str]:
+    """The ids of the built-in checklists."""
+    return sorted(path.stem for path in DIRECTORY.glob("*.yaml"))
+
+
+def load(id_or_path: str | Path) -> Checklist:
+    """Load a built-in checklist by id, or a YAML file by path.
+
+    Raises
+    ------
+    ChecklistError
+        When the file is missing or invalid; lists every problem with its line.
+    """
+    builtin = DIRECTORY / f"{id_or_path}.yaml"
+    path = builtin if str(id_or_path) in available() else Path(id_or_path)
+    source = path.name if path == builtin else str(path)
+    if not path.is_file():
+        known = ", ".join(available())
+        message = f"Checklistan finns inte: {id_or_path} (inbyggda: {known})"
+        raise ChecklistError([Problem(message)], file=source)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ChecklistError([Problem("Filen är inte sparad som UTF-8")], file=source) from None
+    return loads(text, source=source)
+
+
+def loads(text: str, source: str = "<text>") -> Checklist:
+    """Build a checklist from YAML text (e.g. the snapshot a granskning stored).
+
+    Raises
+    ------
+    ChecklistError
+        Listing every problem found, each with its YAML line (``row``) and key or item id
+        (``column``).
+    """
+    data, problems = _parse_yaml(text)
+    if not isinstance(data, _Mapping):
+        problems.append(Problem("Filen ska innehålla en checklista (nycklar som id, titel, fragor)"))
+        raise ChecklistError(problems, file=source)
+    builder = _Builder(data, problems)
+    checklist = builder.build(text, source)
+    if builder.problems:
+        raise ChecklistError(builder.problems, file=source)
+    return checklist
+
+
+class _Mapping(dict):
+    """A YAML mapping that remembers its own line and each key's line (1-based)."""
+
+    line: int = 1
+    key_lines: dict[object, int]
+
+    def line_of(self, key: object) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader whose mappings are :class:`_Mapping` s and that notes duplicate keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[Problem] = []
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
+    mapping = _Mapping()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in mapping:
+            message = f"Nyckeln '{key}' står två gånger (första gången på rad {mapping.line_of(key)})"
+            loader.duplicates.append(Problem(message, row=line, column=str(key)))
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = line
+    return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _parse_yaml(text: str) -> tuple[object, list[Problem]]:
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = "Ogiltig YAML: kontrollera indrag, kolon och citattecken"
+        if mark is not None:
+            message += f" (tecken {mark.column + 1})"
+        row = mark.line + 1 if mark is not None else None
+        raise ChecklistError([Problem(message, row=row)]) from None
+    except yaml.YAMLError:
+        raise ChecklistError([Problem("Ogiltig YAML")]) from None
+    finally:
+        loader.dispose()
+    return data, loader.duplicates
+
+
+class _Builder:
+    """Turns a parsed YAML mapping into a :class:`Checklist`, collecting every problem."""
+
+    def __init__(self, data: _Mapping, problems: list[Problem]) -> None:
+        self.data = data
+        self.problems = problems
+        self.case_symbols: dict[str, Symbol] = {
+            name: Symbol(_FIELD_KINDS[kind], _FIELD_VALUES.get(kind)) for name, kind in FIELDS.items()
+        }
+        self.item_symbols: dict[str, Symbol] = {}
+        self.computed_ids: set[str] = set()
+        self.all_item_ids: set[str] = set()
+
+    def problem(self, message: str, row: int | None, column: str | None) -> None:
+        self.problems.append(Problem(message, row=row, column=column))
+
+    def build(self, text: str, source: str) -> Checklist:
+        data = self.data
+        for key in data:
+            if key not in _TOP_KEYS:
+                self.unknown_key(key, data, _TOP_KEYS, column=str(key))
+        self.extra_fields(data.get("extra_falt"))
+        applies_if = self.optional_text(data, "galler_for", column="galler_for")
+        return Checklist(
+            id=self.identifier(data, "id", column="id"),
+            version=self.version(),
+            title=self.required_text(data, "titel", column="titel"),
+            description=self.optional_text(data, "beskrivning", column="beskrivning") or "",
+            items=self.items(),
+            source_text=text,
+            source=source,
+            applies_if=applies_if,
+            _applicability=self.case_condition(applies_if),
+        )
+
+    # ---- scalars
+
+    def unknown_key(self, key: object, where: _Mapping, known: tuple[str, ...], column: str) -> None:
+        message = f"Okänd nyckel '{key}' (tillåtna: {', '.join(known)})"
+        self.problem(message, where.line_of(key), column)
+
+    def required_text(self, where: _Mapping, key: str, column: str) -> str:
+        value = where.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.problem(f"'{key}' saknas", where.line_of(key), column)
+            return ""
+        if not isinstance(value, str):
+            self.problem(f"'{key}' ska vara text", where.line_of(key), column)
+            return ""
+        return value.strip()
+
+    def optional_text(self, where: _Mapping, key: str, column: str) -> str | None:
+        return self.required_text(where, key, column) or None if key in where else None
+
+    def identifier(self, where: _Mapping, key: str, column: str) -> str:
+        value = self.required_text(where, key, column)
+        if value and not _IDENTIFIER.match(value):
+            message = f"'{value}' duger inte som {key}: använd a-z, 0-9 och _ och börja med en bokstav"
+            self.problem(message, where.line_of(key), column)
+        return value
+
+    def version(self) -> str | int | float:
+        value = self.data.get("version")
+        if value is None or isinstance(value, bool) or value == "":
+            self.problem("'version' saknas", self.data.line_of("version"), "version")
+            return ""
+        if not isinstance(value, str | int | float):
+            self.problem("'version' ska vara ett tal eller text", self.data.line_of("version"), "version")
+            return ""
+        return value
+
+    def flag(self, where: _Mapping, key: str, column: str) -> bool:
+        value = where.get(key, False)
+        if isinstance(value, bool):
+            return value
+        if value in (YES, NO):
+            return value == YES
+        self.problem(f"'{key}' ska vara ja eller nej", where.line_of(key), column)
+        return False
+
+    # ---- extra fields and conditions
+
+    def extra_fields(self, value: object) -> None:
+        if value is None:
+            return
+        if not isinstance(value, _Mapping):
+            message = "'extra_falt' ska vara en lista med fältnamn: typ (text, tal, datum, sant_falskt)"
+            self.problem(message, self.data.line_of("extra_falt"), "extra_falt")
+            return
+        for name, kind in value.items():
+            line = value.line_of(name)
+            if not isinstance(name, str) or not _IDENTIFIER.match(name) or name in FIELDS:
+                self.problem(f"'{name}' duger inte som namn på ett extra fält", line, str(name))
+            elif kind not in _EXTRA_KINDS:
+                kinds = ", ".join(_EXTRA_KINDS)
+                self.problem(f"Okänd typ '{kind}' för fältet {name} (tillåtna: {kinds})", line, name)
+            else:
+                self.case_symbols[name] = Symbol(_EXTRA_KINDS[kind])
+
+    def case_condition(self, text: str | None) -> Expression | None:
+        if text is None:
+            return None
+        return self.condition(text, self.case_symbols, self.data.line_of("galler_for"), "galler_for",
+                              key="galler_for")
+
+    def condition(
+        self, text: object, symbols: Mapping[str, Symbol], line: int, column: str, key: str
+    ) -> Expression | None:
+        if not isinstance(text, str):
+            self.problem(f"{key}: villkoret ska vara text", line, column)
+            return None
+        try:
+            return compile_expression(text, symbols, self.unknown_name)
+        except ChecklistError as error:
+            for problem in error.problems:
+                self.problem(f"{key}: {problem.message}", line, column)
+            return None
+
+    def unknown_name(self, name: str) -> str:
+        if name in self.computed_ids:
+            return f"'{name}' är en beräknad fråga och kan inte användas i ett villkor"
+        if name in self.item_symbols or name in self.all_item_ids:
+            return f"'{name}' är en fråga som inte kommer före den här; använd bara tidigare frågor"
+        return f"okänt fält eller fråga '{name}'"
+
+    # ---- items
+
+    def items(self) -> list[Item]:
+        value = self.data.get("fragor")
+        line = self.data.line_of("fragor")
+        if not isinstance(value, list) or not value:
+            self.problem("'fragor' saknas eller är tom: ange minst en fråga", line, "fragor")
+            return []
+        self.all_item_ids = {
+            entry["id"] for entry in value if isinstance(entry, _Mapping) and isinstance(entry.get("id"), str)
+        }
+        seen: dict[str, int] = {}
+        items = []
+        for number, entry in enumerate(value, start=1):
+            if not isinstance(entry, _Mapping):
+                self.problem(f"Fråga {number} ska vara en lista med nycklar (id, fraga, typ …)", line, f"fråga {number}")
+                continue
+            item = self.item(entry, number, seen)
+            if item is not None:
+                items.append(item)
+        return items
+
+    def item(self, entry: _Mapping, number: int, seen: dict[str, int]) -> Item | None:
+        item_id = entry.get("id")
+        column = item_id if isinstance(item_id, str) and item_id else f"fråga {number}"
+        for key in entry:
+            if key not in _ITEM_KEYS:
+                self.unknown_key(key, entry, _ITEM_KEYS, column)
+        item_id = self.item_id(entry, column, seen)
+        kind = self.item_type(entry, column)
+        show_if = self.optional_text(entry, "visas_om", column)
+        condition = None
+        if show_if is not None:
+            symbols = {**self.case_symbols, **self.item_symbols}
+            condition = self.condition(show_if, symbols, entry.line_of("visas_om"), column, "visas_om")
+        item = Item(
+            id=item_id,
+            text=self.required_text(entry, "fraga", column),
+            help=self.optional_text(entry, "hjalptext", column) or "",
+            type=kind,
+            choices=self.choices(entry, kind, column),
+            critical=self.critical(entry, kind, column),
+            rule=self.rule(entry, kind, column),
+            show_if=show_if,
+            optional=self.flag(entry, "frivillig", column),
+            line=entry.line,
+            _condition=condition,
+            **self.reference(entry, column),
+        )
+        self.declare(item)
+        return item
+
+    def declare(self, item: Item) -> None:
+        if not item.id:
+            return
+        if item.computed:
+            self.computed_ids.add(item.id)
+        elif item.type in _ITEM_KINDS:
+            values = tuple(ANSWER_LABELS) if item.type == "ja_nej" else item.choices or None
+            self.item_symbols[item.id] = Symbol(_ITEM_KINDS[item.type], values)
+
+    def item_id(self, entry: _Mapping, column: str, seen: dict[str, int]) -> str:
+        item_id = self.identifier(entry, "id", column)
+        line = entry.line_of("id")
+        if item_id in seen:
+            self.problem(f"Frågan '{item_id}' finns redan (rad {seen[item_id]})", line, column)
+            return ""
+        if item_id in self.case_symbols:
+            self.problem(f"'{item_id}' är namnet på ett ärendefält; välj ett annat id", line, column)
+        if item_id:
+            seen[item_id] = line
+        return item_id
+
+    def item_type(self, entry: _Mapping, column: str) -> str:
+        kind = entry.get("typ")
+        if kind not in ANSWER_TYPES:
+            known = ", ".join(ANSWER_TYPES)
+            message = "'typ' saknas" if kind is None else f"Okänd svarstyp '{kind}'"
+            self.problem(f"{message} (tillåtna: {known})", entry.line_of("typ"), column)
+            return ""
+        return kind
+
+    def choices(self, entry: _Mapping, kind: str, column: str) -> tuple[str, ...]:
+        value = entry.get("val")
+        line = entry.line_of("val")
+        if kind != "val":
+            if value is not None:
+                self.problem("'val' kan bara anges för frågor av typen val", line, column)
+            return ()
+        if not isinstance(value, list) or not value:
+            self.problem("En fråga av typen val behöver en lista 'val' med minst två val", line, column)
+            return ()
+        choices = tuple(str(choice) for choice in value if isinstance(choice, str | int | float))
+        if len(choices) != len(value) or any(isinstance(choice, bool) for choice in value):
+            self.problem("Varje val ska vara text; sätt citattecken runt ja, nej och liknande", line, column)
+        if len(set(choices)) != len(choices):
+            self.problem("Samma val står flera gånger i 'val'", line, column)
+        return choices
+
+    def critical(self, entry: _Mapping, kind: str, column: str) -> bool:
+        critical = self.flag(entry, "kritisk", column)
+        if critical and kind not in ("ja_nej", "beraknad"):
+            message = "'kritisk' kan bara anges för ja_nej-frågor och beräknade frågor"
+            self.problem(message, entry.line_of("kritisk"), column)
+        return critical
+
+    def rule(self, entry: _Mapping, kind: str, column: str) -> str | None:
+        rule = entry.get("regel")
+        line = entry.line_of("regel")
+        if kind != "beraknad":
+            if rule is not None:
+                self.problem("'regel' kan bara anges för frågor av typen beraknad", line, column)
+            return None
+        if rule not in RULES:
+            known = ", ".join(RULES)
+            message = "'regel' saknas" if rule is None else f"Okänd regel '{rule}'"
+            self.problem(f"{message} (tillåtna: {known})", line, column)
+            return None
+        return rule
+
+    def reference(self, entry: _Mapping, column: str) -> dict[str, object]:
+        value = entry.get("lagrum")
+        line = entry.line_of("lagrum")
+        if value is None or (isinstance(value, str) and value.strip()):
+            return {"_reference": value.strip() if value else None}
+        if not isinstance(value, _Mapping):
+            self.problem("'lagrum' ska vara text eller datum, fore_2025_07_01 och fran_2025_07_01", line, column)
+            return {}
+        for key in value:
+            if key not in _LAGRUM_KEYS:
+                self.unknown_key(key, value, _LAGRUM_KEYS, column)
+        before = self.required_text(value, "fore_2025_07_01", column)
+        after = self.required_text(value, "fran_2025_07_01", column)
+        day = value.get("datum")
+        if self.case_symbols.get(day) != Symbol("date"):
+            self.problem(f"lagrum: 'datum' ska vara ett datumfält i registret, inte '{day}'",
+                         value.line_of("datum"), column)
+        return {"_reference": Reference(before, after), "_reference_date": day}
