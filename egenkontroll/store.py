@@ -1,0 +1,632 @@
+"""The review store: granskningstillfällen (sessions), answers, register corrections and the audit log.
+
+A session is a sample of cases drawn for one checklist over one period. It keeps the checklist's YAML
+as it was when the session started, so a later version of the checklist never changes an old session.
+Every change is one write transaction (SQLite: ``BEGIN IMMEDIATE``, WAL, ``synchronous=FULL``) that
+compares revisions, writes the new state and appends to the audit log; it is durable when the call
+returns. Two :class:`Session` objects for the same id behave as two reviewers: each remembers the
+revision it last saw of every answer, and a change based on an outdated revision raises
+:class:`~egenkontroll.errors.ConflictError` instead of overwriting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+import sampling
+from egenkontroll import _db, checklists
+from egenkontroll._fields import BOOL_FIELDS, DATE_FIELDS, FIELDS
+from egenkontroll.errors import ChecklistError, ConflictError, SessionError
+from egenkontroll.workspace import current_user
+
+if TYPE_CHECKING:
+    from egenkontroll.checklists import Checklist, Item, Verdict
+    from egenkontroll.workspace import Workspace
+
+__all__ = [
+    "Session",
+    "create_session",
+    "open_session",
+    "list_sessions",
+    "parse_period",
+    "period_label",
+    "corrected_cases",
+    "ANSWER_COLUMNS",
+    "AUDIT_COLUMNS",
+    "CORRECTION_COLUMNS",
+]
+
+#: the columns of :meth:`Session.answers`
+ANSWER_COLUMNS = ["arende_id", "item_id", "value", "comment", "reviewer", "recorded_at", "revision"]
+#: the columns of :meth:`Session.audit`
+AUDIT_COLUMNS = ["id", "at", "actor", "action", "arende_id", "item_id", "old_value", "new_value",
+                 "old_comment", "new_comment", "revision"]
+#: the columns of :meth:`Session.corrections`
+CORRECTION_COLUMNS = ["arende_id", "field", "original", "corrected", "reason", "reviewer", "corrected_at",
+                      "revision"]
+
+#: audit_log.action values
+CREATED, ANSWERED, CORRECTED = "ny_granskning", "svar", "korrigering"
+
+_TERTIAL_MONTHS = {1: (1, 4), 2: (5, 8), 3: (9, 12)}
+_YEAR = re.compile(r"^(\d{4})$")
+_TERTIAL = re.compile(r"^(\d{4})-T([123])$", re.IGNORECASE)
+
+_Period = tuple[date, date] | None
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+def parse_period(period: str | int | Sequence[date | str] | None) -> _Period:
+    """The inclusive (start, end) dates of *period*.
+
+    Parameters
+    ----------
+    period
+        None (every case), a year (``"2026"`` or ``2026``), a tertial (``"2026-T1"``: T1 January-April,
+        T2 May-August, T3 September-December) or a pair of dates or ISO texts, both included.
+
+    Raises
+    ------
+    SessionError
+        When *period* is none of these, or ends before it starts.
+    """
+    if period is None:
+        return None
+    if isinstance(period, str | int):
+        return _named_period(str(period).strip())
+    if len(period) != 2:
+        raise SessionError(_bad_period(period))
+    start, end = (_as_date(value, "perioden") for value in period)
+    if end < start:
+        raise SessionError(f"Perioden slutar ({end}) före den börjar ({start}).")
+    return start, end
+
+
+def period_label(period: _Period) -> str:
+    """A short name for *period*: ``"2026"``, ``"2026-T1"``, ``"20260105-20260320"`` or ``"alla"``."""
+    if period is None:
+        return "alla"
+    start, end = period
+    if parse_period(str(start.year)) == period:
+        return str(start.year)
+    for tertial in _TERTIAL_MONTHS:
+        if parse_period(f"{start.year}-T{tertial}") == period:
+            return f"{start.year}-T{tertial}"
+    return f"{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def _named_period(text: str) -> tuple[date, date]:
+    if match := _YEAR.match(text):
+        year = int(match[1])
+        return date(year, 1, 1), date(year, 12, 31)
+    if match := _TERTIAL.match(text):
+        year, (first, last) = int(match[1]), _TERTIAL_MONTHS[int(match[2])]
+        return date(year, first, 1), _month_end(year, last)
+    raise SessionError(_bad_period(text))
+
+
+def _month_end(year: int, month: int) -> date:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def _bad_period(period: object) -> str:
+    return (f"Perioden {period!r} förstås inte. Ange ett år (\"2026\"), ett tertial (\"2026-T1\") "
+            "eller ett par datum (start, slut).")
+
+
+def _as_date(value: object, what: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SessionError(f"{value!r} är inget datum ({what}); skriv datum som ÅÅÅÅ-MM-DD.") from None
+
+
+# --- creating, opening and listing sessions ------------------------------------------------------
+
+def create_session(
+    workspace: Workspace,
+    checklist: Checklist | str | os.PathLike[str],
+    *,
+    n: int | None,
+    seed: int | None = None,
+    strata: str | Sequence[str] | None = None,
+    period: str | int | Sequence[date | str] | None = None,
+    title: str | None = None,
+    created_by: str | None = None,
+    allocation: str = "proportional",
+    **select_options: Any,
+) -> Session:
+    """Draw *n* cases that *checklist* applies to in *period* and start a granskningstillfälle.
+
+    The sampling frame is the register (``workspace.cases()``) filtered by ``checklist.applies_mask``
+    and by *period* on ``inkom_datum``; the draw is :func:`sampling.select` with ``id_column="arende_id"``.
+    A *seed* of None draws a fresh random seed, which the manifest records.
+
+    Raises
+    ------
+    SessionError
+        When *n* is missing or larger than the frame, the frame is empty, or *period* is not understood.
+    """
+    cl = _resolve_checklist(checklist)
+    bounds = parse_period(period)
+    frame = _sampling_frame(workspace.cases(), cl, bounds)
+    _check_sample_size(n, len(frame), cl, bounds)
+    seed = secrets.randbits(32) if seed is None else seed
+    try:
+        drawn = sampling.select(frame, n, seed=seed, id_column="arende_id", strata=strata,
+                                allocation=allocation, **select_options)
+    except sampling.SamplingError as error:
+        raise SessionError(f"Urvalet kunde inte dras: {error}") from error
+    creator = created_by or current_user()
+    label = period_label(bounds)
+    row = {
+        "title": title or f"{cl.title}, {label}",
+        "checklist_id": cl.id,
+        "checklist_version": str(cl.version),
+        "checklist_source": cl.source_text,
+        "period_start": bounds[0].isoformat() if bounds else None,
+        "period_end": bounds[1].isoformat() if bounds else None,
+        "manifest": json.dumps(drawn.manifest, ensure_ascii=False, sort_keys=True),
+        "created_by": creator,
+        "created_at": _db.utc_now(),
+    }
+    with _db.write(workspace.engine) as connection:
+        row["id"] = _unused_session_id(connection, label, cl.id)
+        connection.execute(_db.sessions.insert().values(row))
+        connection.execute(_db.session_cases.insert(), _design_rows(row["id"], drawn.frame))
+        connection.execute(_db.audit_log.insert().values(
+            at=row["created_at"], actor=creator, action=CREATED, session_id=row["id"],
+            new_value=f"{cl.id} version {cl.version}, n={n}, seed={seed}"))
+    return open_session(workspace, row["id"])
+
+
+def open_session(workspace: Workspace, session_id: str) -> Session:
+    """Reopen the granskningstillfälle *session_id*.
+
+    Raises
+    ------
+    SessionError
+        When the workspace has no session with that id.
+    """
+    with _db.read(workspace.engine) as connection:
+        row = connection.execute(sa.select(_db.sessions).where(_db.sessions.c.id == session_id)).mappings().first()
+        if row is None:
+            known = connection.execute(sa.select(_db.sessions.c.id).order_by(_db.sessions.c.created_at)).scalars()
+            raise SessionError(f"Granskningen {session_id!r} finns inte i arbetsytan {workspace.path}. "
+                               f"Befintliga granskningar: {', '.join(known) or 'inga'}.")
+        design = pd.read_sql(
+            sa.select(_db.session_cases.c.arende_id, _db.session_cases.c.stratum,
+                      _db.session_cases.c.inclusion_probability, _db.session_cases.c.weight)
+            .where(_db.session_cases.c.session_id == session_id).order_by(_db.session_cases.c.position),
+            connection)
+        seen = _revisions(connection, _db.answers, session_id)
+        seen_corrections = _revisions(connection, _db.corrections, session_id)
+    return Session(workspace, dict(row), design, seen, seen_corrections)
+
+
+def list_sessions(workspace: Workspace) -> list[Session]:
+    """Every granskningstillfälle in *workspace*, oldest first."""
+    with _db.read(workspace.engine) as connection:
+        ids = connection.execute(
+            sa.select(_db.sessions.c.id).order_by(_db.sessions.c.created_at, _db.sessions.c.id)).scalars().all()
+    return [open_session(workspace, session_id) for session_id in ids]
+
+
+def corrected_cases(workspace: Workspace) -> pd.DataFrame:
+    """The register (``workspace.cases()``) with every reviewer's date corrections applied."""
+    frame = workspace.cases()
+    with _db.read(workspace.engine) as connection:
+        fixes = connection.execute(sa.select(_db.corrections.c.arende_id, _db.corrections.c.field,
+                                             _db.corrections.c.corrected)).all()
+    for arende_id, field, corrected in fixes:
+        frame.loc[frame["arende_id"] == arende_id, field] = pd.Timestamp(corrected)
+    return frame
+
+
+def _resolve_checklist(checklist: Checklist | str | os.PathLike[str]) -> Checklist:
+    if isinstance(checklist, str | os.PathLike):
+        return checklists.load(checklist)
+    return checklist
+
+
+def _sampling_frame(cases: pd.DataFrame, cl: Checklist, bounds: _Period) -> pd.DataFrame:
+    if cases.empty:
+        return cases
+    mask = cl.applies_mask(cases).fillna(False).astype(bool)
+    if bounds is not None:
+        start, end = (pd.Timestamp(day) for day in bounds)
+        mask &= cases["inkom_datum"].between(start, end).fillna(False).astype(bool)
+    return cases.loc[mask].reset_index(drop=True)
+
+
+def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: _Period) -> None:
+    where = f"checklistan {cl.id!r}" + (f" under perioden {bounds[0]} – {bounds[1]}" if bounds else "")
+    if available == 0:
+        raise SessionError(f"Det finns inga ärenden för {where}. Läs in registret eller välj en annan period.")
+    if n is None or n < 1:
+        raise SessionError(f"Ange hur många ärenden som ska granskas (n); {available} ärenden finns för {where}.")
+    if n > available:
+        raise SessionError(f"Urvalet (n={n}) är större än antalet ärenden för {where} ({available}).")
+
+
+def _unused_session_id(connection: sa.Connection, label: str, checklist_id: str) -> str:
+    stem = f"{label}-{_slug(checklist_id)}"
+    while True:
+        candidate = f"{stem}-{secrets.token_hex(2)}"
+        taken = connection.execute(sa.select(_db.sessions.c.id).where(_db.sessions.c.id == candidate)).first()
+        if taken is None:
+            return candidate
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "checklista"
+
+
+def _design_rows(session_id: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    strata = frame["stratum"].astype(object).where(frame["stratum"].notna(), "")
+    return [
+        {"session_id": session_id, "arende_id": str(arende_id), "position": position, "stratum": str(stratum),
+         "inclusion_probability": float(probability), "weight": float(weight)}
+        for position, (arende_id, stratum, probability, weight) in enumerate(zip(
+            frame["arende_id"], strata, frame["inclusion_probability"], frame["weight"], strict=True))
+    ]
+
+
+def _revisions(connection: sa.Connection, table: sa.Table, session_id: str) -> dict[tuple[str, str], int]:
+    """The stored revision per (case, key) for the cases of *session_id* (answers or corrections)."""
+    key = table.c.item_id if table is _db.answers else table.c.field
+    query = sa.select(table.c.arende_id, key, table.c.revision)
+    if table is _db.answers:
+        query = query.where(table.c.session_id == session_id)
+    else:
+        query = query.where(table.c.arende_id.in_(
+            sa.select(_db.session_cases.c.arende_id).where(_db.session_cases.c.session_id == session_id)))
+    return {(arende_id, name): revision for arende_id, name, revision in connection.execute(query)}
+
+
+# --- the session --------------------------------------------------------------------------------
+
+class Session:
+    """One granskningstillfälle: its sample, checklist snapshot, answers, corrections and audit log.
+
+    Get one from :meth:`Workspace.create_session`, :meth:`Workspace.session` or
+    :meth:`Workspace.sessions`; each object is one reviewer's view (see the module docstring).
+
+    Attributes
+    ----------
+    id, title, created_by, created_at
+        As stored.
+    checklist
+        The checklist as it was when the session started.
+    period
+        The inclusive (start, end) dates on ``inkom_datum``, or None for every case.
+    manifest
+        The sampling manifest (seed, frame fingerprint, design, population sizes per stratum).
+    case_ids
+        The sampled arende_id values in sample order.
+    design
+        One row per sampled case: arende_id, stratum, inclusion_probability, weight (sample order).
+    """
+
+    def __init__(self, workspace: Workspace, row: Mapping[str, Any], design: pd.DataFrame,
+                 seen: dict[tuple[str, str], int], seen_corrections: dict[tuple[str, str], int]) -> None:
+        self.workspace = workspace
+        self.id: str = row["id"]
+        self.title: str = row["title"]
+        self.created_by: str = row["created_by"]
+        self.created_at: str = row["created_at"]
+        self.checklist = _snapshot(row)
+        start, end = row["period_start"], row["period_end"]
+        self.period: _Period = (date.fromisoformat(start), date.fromisoformat(end)) if start else None
+        self.manifest: dict[str, Any] = json.loads(row["manifest"])
+        self.design = design
+        self.case_ids: list[str] = design["arende_id"].tolist()
+        self._sampled = frozenset(self.case_ids)
+        self._items = {item.id: item for item in self.checklist.items}
+        self._seen = seen
+        self._seen_corrections = seen_corrections
+
+    def __repr__(self) -> str:
+        return f"Session({self.id!r}, {self.checklist.id!r} version {self.checklist.version}, n={len(self.case_ids)})"
+
+    # --- answers --------------------------------------------------------------------------------
+
+    def record(self, case_id: str, item_id: str, value: Any, reviewer: str | None = None,
+               comment: str | None = None, *, expected_revision: int | None = None) -> int:
+        """Save one answer; it is durable when this returns. Returns the answer's new revision.
+
+        Parameters
+        ----------
+        value
+            ``"ja"``/``"nej"``/``"ej_aktuellt"``, a date (or ISO text), a number, one of the item's
+            choices or free text, as the item's type asks; None clears the answer.
+        reviewer
+            Who answers; default :func:`~egenkontroll.workspace.current_user`.
+        expected_revision
+            The revision this answer replaces; default the one this object last saw (0 = unanswered).
+
+        Raises
+        ------
+        ConflictError
+            Someone else changed the answer since; nothing is written, and a retry now succeeds.
+        SessionError
+            The case is not in the sample, the item is unknown or computed, or the value does not fit.
+        """
+        self._require_case(case_id)
+        text = _answer_text(self._answerable_item(item_id), value)
+        key = (case_id, item_id)
+        state = _db.answers.c
+        where = (state.session_id == self.id) & (state.arende_id == case_id) & (state.item_id == item_id)
+        new = {"value": text, "comment": comment, "reviewer": reviewer or current_user(),
+               "recorded_at": _db.utc_now()}
+        with _db.write(self.workspace.engine) as connection:
+            current = connection.execute(
+                sa.select(state.value, state.comment, state.reviewer, state.recorded_at, state.revision)
+                .where(where)).first()
+            revision = self._next_revision(self._seen, key, current, expected_revision, f"svaret på {item_id!r}")
+            new["revision"] = revision
+            if current is None:
+                connection.execute(_db.answers.insert().values(
+                    session_id=self.id, arende_id=case_id, item_id=item_id, **new))
+            else:
+                connection.execute(_db.answers.update().where(where).values(new))
+            self._audit(connection, ANSWERED, case_id, item_id, current, new)
+        self._seen[key] = revision
+        return revision
+
+    def answers(self) -> pd.DataFrame:
+        """The latest answer per case and item (cleared answers left out), in sample order.
+
+        Columns: arende_id, item_id, value, comment, reviewer, recorded_at, revision.
+        """
+        state = _db.answers.c
+        order = _db.session_cases.c
+        query = (sa.select(*(state[name] for name in ANSWER_COLUMNS))
+                 .join(_db.session_cases, (order.session_id == state.session_id)
+                       & (order.arende_id == state.arende_id))
+                 .where(state.session_id == self.id, state.value.is_not(None))
+                 .order_by(order.position, state.item_id))
+        with _db.read(self.workspace.engine) as connection:
+            frame = pd.read_sql(query, connection)
+        return frame.astype({"revision": "int64"})
+
+    def revision(self, case_id: str, item_id: str) -> int:
+        """The revision of the answer this object last saw (0: unanswered)."""
+        return self._seen.get((case_id, item_id), 0)
+
+    # --- register corrections -------------------------------------------------------------------
+
+    def correct(self, case_id: str, field: str, value: date | str, reason: str, reviewer: str | None = None,
+                *, expected_revision: int | None = None) -> int:
+        """Correct the register date *field* of a case, with a *reason*; returns the correction's revision.
+
+        The correction is kept beside the original: the register row is never changed, a later import
+        keeps the correction, and :meth:`case` and :meth:`verdicts` use it.
+
+        Raises
+        ------
+        SessionError
+            The case is not in the sample, *field* is not a register date, *value* is not a date,
+            or *reason* is empty.
+        ConflictError
+            Someone else corrected the same field since this object last saw it.
+        """
+        self._require_case(case_id)
+        if field not in DATE_FIELDS:
+            raise SessionError(f"{field!r} är inget datumfält i registret; rätta något av: {', '.join(DATE_FIELDS)}.")
+        corrected = _as_date(value, field).isoformat()
+        if not (reason or "").strip():
+            raise SessionError("Ange varför datumet rättas (orsak); en rättelse utan orsak sparas inte.")
+        key = (case_id, field)
+        fixes = _db.corrections.c
+        where = (fixes.arende_id == case_id) & (fixes.field == field)
+        new = {"corrected": corrected, "reason": reason.strip(), "reviewer": reviewer or current_user(),
+               "corrected_at": _db.utc_now(), "session_id": self.id}
+        with _db.write(self.workspace.engine) as connection:
+            current = connection.execute(
+                sa.select(fixes.corrected.label("value"), fixes.reason.label("comment"),
+                          fixes.reviewer, fixes.corrected_at.label("recorded_at"), fixes.revision)
+                .where(where)).first()
+            revision = self._next_revision(self._seen_corrections, key, current, expected_revision,
+                                           f"rättelsen av {field!r}")
+            new["revision"] = revision
+            if current is None:
+                original = connection.execute(
+                    sa.select(_db.cases.c[field]).where(_db.cases.c.arende_id == case_id)).scalar()
+                connection.execute(_db.corrections.insert().values(
+                    arende_id=case_id, field=field, original=original, **new))
+            else:
+                connection.execute(_db.corrections.update().where(where).values(new))
+            self._audit(connection, CORRECTED, case_id, field, current,
+                        {"value": corrected, "comment": new["reason"], "reviewer": new["reviewer"],
+                         "recorded_at": new["corrected_at"], "revision": revision})
+        self._seen_corrections[key] = revision
+        return revision
+
+    def corrections(self) -> pd.DataFrame:
+        """The register corrections of the sampled cases: arende_id, field, original, corrected, reason,
+        reviewer, corrected_at, revision."""
+        fixes = _db.corrections.c
+        query = (sa.select(*(fixes[name] for name in CORRECTION_COLUMNS))
+                 .where(fixes.arende_id.in_(self._sampled_ids())).order_by(fixes.arende_id, fixes.field))
+        with _db.read(self.workspace.engine) as connection:
+            return pd.read_sql(query, connection)
+
+    # --- cases, verdicts and progress -----------------------------------------------------------
+
+    def case(self, case_id: str) -> dict[str, Any]:
+        """The canonical fields (and the source's other columns) of a sampled case, corrections applied.
+
+        Dates are :class:`datetime.date`, unknown values None.
+        """
+        self._require_case(case_id)
+        return self._cases([case_id])[case_id]
+
+    def verdicts(self, case_id: str, as_of: date | None = None) -> dict[str, Verdict]:
+        """The checklist's computed verdicts for a case, on its corrected register dates."""
+        return self.checklist.evaluate(self.case(case_id), as_of=as_of)
+
+    def is_done(self, case_id: str) -> bool:
+        """Whether every item the checklist shows for this case is answered."""
+        self._require_case(case_id)
+        return self._done()[case_id]
+
+    def progress(self) -> tuple[int, int]:
+        """(cases done, cases in the sample)."""
+        done = self._done()
+        return sum(done.values()), len(done)
+
+    def next_unreviewed(self, after: str | None = None) -> str | None:
+        """The first case not done in sample order after *after* (wrapping round), or None when all are."""
+        start = 0
+        if after is not None:
+            self._require_case(after)
+            start = self.case_ids.index(after) + 1
+        done = self._done()
+        ordered = self.case_ids[start:] + self.case_ids[:start]
+        return next((case_id for case_id in ordered if not done[case_id]), None)
+
+    def summary(self) -> dict[str, Any]:
+        """A short description for ``egenkontroll status`` and lists (Swedish keys)."""
+        done, total = self.progress()
+        return {"id": self.id, "titel": self.title, "checklista": self.checklist.id,
+                "version": str(self.checklist.version), "period": period_label(self.period), "n": total,
+                "klara": done, "skapad_av": self.created_by, "skapad": self.created_at}
+
+    # --- the audit log and the sampling frame ---------------------------------------------------
+
+    def audit(self) -> pd.DataFrame:
+        """This session's append-only audit log, oldest first: id, at, actor, action, arende_id, item_id
+        (the register field for corrections), old_value, new_value, old_comment, new_comment (the reason
+        for corrections), revision."""
+        log = _db.audit_log.c
+        query = sa.select(*(log[name] for name in AUDIT_COLUMNS)).where(log.session_id == self.id).order_by(log.id)
+        with _db.read(self.workspace.engine) as connection:
+            return pd.read_sql(query, connection).astype({"revision": "Int64"})
+
+    def sampling_frame(self) -> pd.DataFrame:
+        """The frame the sample was drawn from, rebuilt from today's register (for :func:`sampling.verify`)."""
+        return _sampling_frame(self.workspace.cases(), self.checklist, self.period)
+
+    def verify(self) -> bool:
+        """Whether the draw reproduces from today's register; raises sampling.VerificationError if not."""
+        return sampling.verify(self.manifest, self.sampling_frame())
+
+    # --- private helpers ------------------------------------------------------------------------
+
+    def _require_case(self, case_id: str) -> None:
+        if case_id not in self._sampled:
+            raise SessionError(f"Ärende {case_id!r} ingår inte i granskningen {self.id}.")
+
+    def _answerable_item(self, item_id: str) -> Item:
+        item = self._items.get(item_id)
+        if item is None:
+            raise SessionError(f"Checklistan {self.checklist.id!r} (version {self.checklist.version}) har ingen "
+                               f"fråga {item_id!r}. Frågor: {', '.join(self._items)}.")
+        if item.computed:
+            raise SessionError(f"Frågan {item_id!r} beräknas från registrets datum och besvaras inte; "
+                               "rätta datumet i stället om det är fel.")
+        return item
+
+    def _next_revision(self, seen: dict[tuple[str, str], int], key: tuple[str, str], current: Any,
+                       expected: int | None, what: str) -> int:
+        found = current.revision if current is not None else 0
+        expected = seen.get(key, 0) if expected is None else expected
+        if found != expected:
+            seen[key] = found
+            raise ConflictError(_conflict_message(what, key[0], current, expected))
+        return found + 1
+
+    def _audit(self, connection: sa.Connection, action: str, case_id: str, name: str, old: Any,
+               new: Mapping[str, Any]) -> None:
+        connection.execute(_db.audit_log.insert().values(
+            at=new["recorded_at"], actor=new["reviewer"], action=action, session_id=self.id, arende_id=case_id,
+            item_id=name, old_value=old.value if old else None, new_value=new["value"],
+            old_comment=old.comment if old else None, new_comment=new["comment"], revision=new["revision"]))
+
+    def _sampled_ids(self) -> sa.Select:
+        return sa.select(_db.session_cases.c.arende_id).where(_db.session_cases.c.session_id == self.id)
+
+    def _cases(self, case_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Sampled cases by arende_id, corrections applied (all of them when *case_ids* is None)."""
+        ids = self._sampled_ids() if case_ids is None else list(case_ids)
+        with _db.read(self.workspace.engine) as connection:
+            rows = connection.execute(sa.select(_db.cases).where(_db.cases.c.arende_id.in_(ids))).mappings().all()
+            fixes = connection.execute(sa.select(_db.corrections.c.arende_id, _db.corrections.c.field,
+                                                 _db.corrections.c.corrected)
+                                       .where(_db.corrections.c.arende_id.in_(ids))).all()
+        cases = {row["arende_id"]: _case_fields(row) for row in rows}
+        for arende_id, field, corrected in fixes:
+            cases[arende_id][field] = date.fromisoformat(corrected)
+        return cases
+
+    def _answers_by_case(self) -> dict[str, dict[str, str]]:
+        state = _db.answers.c
+        query = sa.select(state.arende_id, state.item_id, state.value).where(
+            state.session_id == self.id, state.value.is_not(None))
+        by_case: dict[str, dict[str, str]] = {case_id: {} for case_id in self.case_ids}
+        with _db.read(self.workspace.engine) as connection:
+            for arende_id, item_id, value in connection.execute(query):
+                by_case[arende_id][item_id] = value
+        return by_case
+
+    def _done(self) -> dict[str, bool]:
+        cases, answered = self._cases(), self._answers_by_case()
+        return {case_id: bool(self.checklist.is_complete(cases.get(case_id, {"arende_id": case_id}),
+                                                         answered[case_id]))
+                for case_id in self.case_ids}
+
+
+def _snapshot(row: Mapping[str, Any]) -> Checklist:
+    try:
+        return checklists.loads(row["checklist_source"], source=f"granskning {row['id']}")
+    except ChecklistError as error:
+        raise SessionError(f"Granskningen {row['id']}: den sparade checklistan kan inte läsas ({error}).") from error
+
+
+def _case_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {name: row[name] for name in FIELDS}
+    for name in DATE_FIELDS:
+        fields[name] = date.fromisoformat(fields[name]) if fields[name] else None
+    for name in BOOL_FIELDS:
+        fields[name] = None if fields[name] is None else bool(fields[name])
+    extras = json.loads(row["extra"] or "{}")
+    return {**extras, **fields}
+
+
+def _answer_text(item: Item, value: object) -> str | None:
+    """*value* as the stored text (dates as ISO text, numbers as text), or SessionError if it does not fit."""
+    if value is None:
+        return None
+    text = value.isoformat() if isinstance(value, date) else str(value).strip()
+    problem = item.check_answer(text)
+    if problem is not None:
+        raise SessionError(f"Svaret {value!r} på frågan {item.id!r} sparades inte: {problem}.")
+    return text
+
+
+def _conflict_message(what: str, case_id: str, current: Any, expected: int) -> str:
+    if current is None:
+        change = f"finns inte sparad, men du utgick från version {expected}"
+    else:
+        when = datetime.fromisoformat(current.recorded_at).astimezone().strftime("%Y-%m-%d %H:%M")
+        change = f"ändrades av {current.reviewer} {when} (version {current.revision})"
+    return (f"Ärende {case_id}: {what} {change} efter att du läste det, så ditt svar sparades inte. "
+            "Läs det nya svaret och spara igen om ditt ska gälla.")
