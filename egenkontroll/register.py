@@ -664,7 +664,7 @@ def _canonical_frame(
             columns[name] = given.where(given.notna(), pd.Series(parsed.kon, dtype=object))
         elif name == "fodelsear":
             given = pd.Series(converted.get(name, [None] * n), dtype="Int64")
-            columns[name] = given.fillna(parsed.fodelsear)
+            columns[name] = given.where(given.notna(), parsed.fodelsear).astype("Int64")
         else:
             columns[name] = pd.Series(converted.get(name, [None] * n), dtype=object)
     return pd.DataFrame(columns)
