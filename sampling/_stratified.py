@@ -1,0 +1,162 @@
+"""Stratified estimation of a proportion with an interval that behaves near 0 and 1.
+
+Estimator and variance (stratified simple random sampling, finite population correction):
+``p = sum W_h p_h`` with ``W_h = N_h / N`` and
+``var = sum W_h**2 (1 - n_h/N_h) p_h (1 - p_h) / (n_h - 1)``.
+
+Special cases (documented choices):
+
+- A stratum sampled in full (n_h = N_h) adds no variance.
+- A stratum with n_h = 1 < N_h has no within-stratum variance estimate; it contributes the
+  largest variance a proportion can have, ``W_h**2 (1 - 1/N_h) / 4`` (conservative).
+- A stratum where every case has (or lacks) the property (p_h = 1 or 0) adds no variance.
+
+Korn-Graubard interval (as R ``survey::svyciprop(method="beta")``): effective sample size
+``n_eff = p (1 - p) / var``, times ``(t_{alpha/2, n-1} / t_{alpha/2, df})**2`` with
+``df = n - H``; then the Clopper-Pearson interval for ``n_eff * p`` successes in ``n_eff`` trials.
+Where survey returns NaN or a zero-width interval, i.e. when ``var == 0`` or ``p`` is 0 or 1,
+``n_eff`` is the total sample size n (same t adjustment): the interval then is the exact
+binomial one for the pooled sample, and the bound at 0 (or 1) stays exactly 0 (or 1). When
+``n - H < 1`` (every stratum has one case), ``df = 1``.
+
+Logit interval: ``expit(logit(p) ± t_{df} se / (p (1 - p)))``; undefined when p is 0 or 1 or
+var is 0, where the Korn-Graubard interval is returned (its ``method`` says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.special import expit, logit
+
+from ._checks import check_confidence
+from .errors import SamplingError
+
+__all__ = ["StratifiedEstimate", "evaluate_stratified"]
+
+METHODS = ("korn-graubard", "logit")
+
+
+@dataclass(frozen=True)
+class StratifiedEstimate:
+    """A stratified proportion estimate.
+
+    Attributes
+    ----------
+    estimate, se, lower, upper
+        sum W_h p_h, its standard error, and the interval bounds.
+    df
+        Degrees of freedom n - H (at least 1).
+    n_effective
+        The effective sample size the Korn-Graubard interval used.
+    strata
+        One row per stratum: ``stratum``, ``N``, ``n``, ``k``, ``weight`` (W_h), ``estimate``
+        (p_h), ``variance`` (the stratum's term of var).
+    """
+
+    estimate: float
+    se: float
+    lower: float
+    upper: float
+    df: int
+    n_effective: float
+    method: str
+    confidence: float
+    strata: pd.DataFrame
+
+
+def evaluate_stratified(
+    N: Sequence[int] | Mapping | pd.Series,
+    n: Sequence[int] | Mapping | pd.Series,
+    k: Sequence[int] | Mapping | pd.Series,
+    *,
+    confidence: float = 0.95,
+    method: str = "korn-graubard",
+) -> StratifiedEstimate:
+    """Estimate a population proportion from a stratified simple random sample.
+
+    Parameters
+    ----------
+    N, n, k
+        Per stratum: population size, sample size, count with the property. Sequences in the
+        same order, or mappings / Series keyed by stratum (then aligned on the keys).
+    confidence
+        Two-sided confidence level in (0, 1).
+    method
+        ``"korn-graubard"`` (default) or ``"logit"``; see the module docstring.
+    """
+    alpha = 1 - check_confidence(confidence)
+    if method not in METHODS:
+        raise SamplingError(f"Okänd metod {method!r}; välj en av {', '.join(METHODS)}.")
+    table = _stratum_table(N, n, k)
+    estimate = float((table["weight"] * table["estimate"]).sum())
+    variance = float(table["variance"].sum())
+    sample_size = int(table["n"].sum())
+    df = max(sample_size - len(table), 1)
+    n_effective = _effective_size(estimate, variance, sample_size, df, alpha)
+    lower, upper, used = _interval(estimate, variance, df, n_effective, alpha, method)
+    return StratifiedEstimate(
+        estimate, float(np.sqrt(variance)), lower, upper, df, n_effective, used, confidence, table
+    )
+
+
+def _stratum_table(N, n, k) -> pd.DataFrame:
+    columns = {"N": N, "n": n, "k": k}
+    keyed = [c for c, v in columns.items() if isinstance(v, Mapping | pd.Series)]
+    if keyed:
+        frame = pd.DataFrame({c: pd.Series(v) if isinstance(v, Mapping) else v for c, v in columns.items()})
+    else:
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) != 1:
+            raise SamplingError("N, n och k måste ha ett värde per stratum (lika många).")
+        frame = pd.DataFrame({c: list(v) for c, v in columns.items()})
+    if frame.empty or frame.isna().any().any():
+        raise SamplingError("N, n och k måste ha ett värde för varje stratum.")
+    frame = frame.astype("int64")
+    _check_strata(frame)
+    frame.index.name = "stratum"
+    frame = frame.reset_index()
+    frame["weight"] = frame["N"] / frame["N"].sum()
+    frame["estimate"] = frame["k"] / frame["n"]
+    frame["variance"] = _variance_terms(frame)
+    return frame
+
+
+def _check_strata(frame: pd.DataFrame) -> None:
+    problems = []
+    for label, row in frame.iterrows():
+        if not 1 <= row["n"] <= row["N"]:
+            problems.append(f"stratum {label}: n ({row['n']}) måste vara minst 1 och högst N ({row['N']})")
+        if not 0 <= row["k"] <= row["n"]:
+            problems.append(f"stratum {label}: k ({row['k']}) måste ligga mellan 0 och n ({row['n']})")
+    if problems:
+        raise SamplingError("Felaktiga strata: " + "; ".join(problems) + ".")
+
+
+def _variance_terms(frame: pd.DataFrame) -> pd.Series:
+    weight, size, sample, p = frame["weight"], frame["N"], frame["n"], frame["estimate"]
+    finite_correction = 1 - sample / size
+    within = np.where(sample > 1, p * (1 - p) / np.maximum(sample - 1, 1), 0.25)
+    return weight**2 * finite_correction * within
+
+
+def _effective_size(estimate: float, variance: float, n: int, df: int, alpha: float) -> float:
+    informative = variance > 0 and 0 < estimate < 1
+    base = estimate * (1 - estimate) / variance if informative else float(n)
+    ratio = stats.t.ppf(alpha / 2, max(n - 1, 1)) / stats.t.ppf(alpha / 2, df)
+    return float(base * ratio**2)
+
+
+def _interval(estimate, variance, df, n_effective, alpha, method) -> tuple[float, float, str]:
+    if method == "logit" and variance > 0 and 0 < estimate < 1:
+        half = stats.t.isf(alpha / 2, df) * np.sqrt(variance) / (estimate * (1 - estimate))
+        centre = logit(estimate)
+        return float(expit(centre - half)), float(expit(centre + half)), "logit"
+    successes, failures = n_effective * estimate, n_effective * (1 - estimate)
+    lower = 0.0 if estimate <= 0 else float(stats.beta.ppf(alpha / 2, successes, failures + 1))
+    upper = 1.0 if estimate >= 1 else float(stats.beta.ppf(1 - alpha / 2, successes + 1, failures))
+    return lower, upper, "korn-graubard"
