@@ -1,0 +1,434 @@
+"""The review store: sessions, answers, revisions and conflicts, corrections, audit log, progress."""
+
+from __future__ import annotations
+
+import getpass
+import re
+import sqlite3
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from drills.synthetic import FIRST_DAY, case_id, row, write_register
+
+import sampling
+from egenkontroll import ConflictError, SessionError, _db
+from egenkontroll.store import ANSWER_COLUMNS, parse_period, period_label
+
+CASES = 120
+
+
+@pytest.fixture
+def ws(workspace, tmp_path):
+    """A workspace holding the synthetic register of CASES cases."""
+    workspace.import_register(write_register(tmp_path / "register.csv", CASES))
+    return workspace
+
+
+@pytest.fixture
+def vald(ws):
+    """A våldsfråga session of 12 cases (every synthetic case has a förhandsbedömning)."""
+    return ws.create_session("valdsfraga", n=12, seed=7)
+
+
+def _rows(condition) -> list[dict[str, str]]:
+    return [r for r in map(row, range(CASES)) if condition(r)]
+
+
+def _child_case_in(start: str, end: str) -> pd.DataFrame:
+    """The sampling frame of utredningstid in a period, built without the store."""
+    return _rows(lambda r: r["arendetyp"] == "barn_och_unga" and start <= r["inkom_datum"] <= end)
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("period", "start", "end"), [
+    ("2026", date(2026, 1, 1), date(2026, 12, 31)),
+    (2024, date(2024, 1, 1), date(2024, 12, 31)),
+    ("2026-T1", date(2026, 1, 1), date(2026, 4, 30)),
+    ("2026-t2", date(2026, 5, 1), date(2026, 8, 31)),
+    ("2026-T3", date(2026, 9, 1), date(2026, 12, 31)),
+    (("2026-02-03", date(2026, 3, 1)), date(2026, 2, 3), date(2026, 3, 1)),
+])
+def test_periods_are_inclusive_date_ranges(period, start, end):
+    assert parse_period(period) == (start, end)
+
+
+def test_no_period_means_every_case():
+    assert parse_period(None) is None
+    assert period_label(None) == "alla"
+
+
+@pytest.mark.parametrize("period", ["2026", "2026-T1", "2026-T3", ("2026-02-03", "2026-03-01")])
+def test_period_label_names_the_period_and_parses_back_to_it(period):
+    label = period_label(parse_period(period))
+    assert label == (period if isinstance(period, str) else "20260203-20260301")
+    if isinstance(period, str):
+        assert parse_period(label) == parse_period(period)
+
+
+@pytest.mark.parametrize(("period", "message"), [
+    ("2026-T4", "förstås inte"), ("våren", "förstås inte"), (("2026-03-01",), "förstås inte"),
+    (("2026-03-01", "2026-02-01"), "slutar"), (("2026-13-01", "2026-12-31"), "inget datum"),
+])
+def test_bad_periods_are_refused_in_swedish(period, message):
+    with pytest.raises(SessionError, match=message):
+        parse_period(period)
+
+
+# --- creating and reopening sessions ------------------------------------------------------------
+
+def test_session_draws_from_the_cases_the_checklist_applies_to_in_the_period(ws):
+    session = ws.create_session("utredningstid", n=10, seed=42, period="2026-T2")
+    frame = pd.DataFrame(_child_case_in("2026-05-01", "2026-08-31"))
+    expected = sampling.select(frame, 10, seed=42, id_column="arende_id")
+    assert session.case_ids == expected.ids
+    assert session.manifest["N"] == len(frame)
+    assert session.period == (date(2026, 5, 1), date(2026, 8, 31))
+    assert re.fullmatch(r"2026-T2-utredningstid-[0-9a-f]{4}", session.id)
+    assert session.verify() is True
+
+
+def test_design_holds_stratum_probability_and_weight_per_case(ws):
+    session = ws.create_session("utredningstid", n=20, seed=3, strata="enhet")
+    frame = pd.DataFrame(_child_case_in("0000", "9999"))
+    sizes = frame["enhet"].value_counts()
+    design = session.design.merge(frame[["arende_id", "enhet"]], on="arende_id")
+    assert list(session.design.columns) == ["arende_id", "stratum", "inclusion_probability", "weight"]
+    assert (design["stratum"] == design["enhet"]).all()
+    drawn = design["stratum"].value_counts()
+    for stratum, group in design.groupby("stratum"):
+        assert group["weight"].tolist() == pytest.approx([sizes[stratum] / drawn[stratum]] * len(group))
+        assert group["inclusion_probability"].tolist() == pytest.approx([drawn[stratum] / sizes[stratum]] * len(group))
+    assert {entry["stratum"]: entry["N"] for entry in session.manifest["strata"]} == sizes.to_dict()
+
+
+def test_same_seed_draws_the_same_cases_and_no_seed_records_a_fresh_one(ws):
+    first = ws.create_session("valdsfraga", n=8, seed=11)
+    again = ws.create_session("valdsfraga", n=8, seed=11)
+    assert first.case_ids == again.case_ids and first.id != again.id
+    unseeded = ws.create_session("valdsfraga", n=8)
+    redrawn = ws.create_session("valdsfraga", n=8, seed=unseeded.manifest["seed"])
+    assert isinstance(unseeded.manifest["seed"], int)
+    assert redrawn.case_ids == unseeded.case_ids
+
+
+def test_a_sample_larger_than_the_frame_or_an_empty_frame_is_refused(ws):
+    available = len(_child_case_in("2026-01-01", "2026-04-30"))
+    with pytest.raises(SessionError, match=f"större än antalet ärenden .*\\({available}\\)"):
+        ws.create_session("utredningstid", n=available + 1, seed=1, period="2026-T1")
+    with pytest.raises(SessionError, match="inga ärenden"):
+        ws.create_session("utredningstid", n=1, seed=1, period="2030")
+    with pytest.raises(SessionError, match="Ange hur många"):
+        ws.create_session("utredningstid", seed=1)
+    assert ws.sessions() == []
+
+
+def test_a_sampling_problem_becomes_a_session_error(ws):
+    with pytest.raises(SessionError, match="Urvalet kunde inte dras"):
+        ws.create_session("valdsfraga", n=5, seed=1, strata="finns_inte")
+
+
+def test_reopened_session_has_the_same_sample_checklist_and_metadata(ws, vald, monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_USER", "annan")
+    again = ws.session(vald.id)
+    assert again.case_ids == vald.case_ids
+    assert again.manifest == vald.manifest
+    assert again.checklist.source_text == vald.checklist.source_text
+    pd.testing.assert_frame_equal(again.design, vald.design)
+    assert (again.created_by, again.created_at, again.title) == (vald.created_by, vald.created_at, vald.title)
+    assert [s.id for s in ws.sessions()] == [vald.id]
+
+
+def test_creator_comes_from_jupyterhub_or_is_given(ws, monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_USER", "gruppledare")
+    assert ws.create_session("valdsfraga", n=2, seed=1).created_by == "gruppledare"
+    assert ws.create_session("valdsfraga", n=2, seed=1, created_by="chef").created_by == "chef"
+
+
+def test_unknown_session_names_the_existing_ones(ws, vald):
+    with pytest.raises(SessionError, match=f"finns inte.*{vald.id}"):
+        ws.session("2026-T1-saknas-0000")
+
+
+def test_summary_describes_the_session_in_swedish_keys(ws):
+    session = ws.create_session("valdsfraga", n=3, seed=5, period="2026-T1", title="Våld T1")
+    session.record(session.case_ids[0], "vald_fragat", "nej")
+    assert session.summary() == {
+        "id": session.id, "titel": "Våld T1", "checklista": "valdsfraga", "version": "1", "period": "2026-T1",
+        "n": 3, "klara": 1, "skapad_av": session.created_by, "skapad": session.created_at,
+    }
+    assert ws.status()["granskningar"] == [session.summary()]
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+def test_record_returns_increasing_revisions_and_answers_keeps_the_latest(vald):
+    first, second = vald.case_ids[:2]
+    assert vald.record(first, "vald_fragat", "ja", reviewer="anna", comment="se journal 3/2") == 1
+    assert vald.record(first, "vald_fragat", "nej", reviewer="bo") == 2
+    assert vald.record(second, "vald_fragat", "ej_aktuellt", reviewer="anna") == 1
+    answers = vald.answers()
+    assert list(answers.columns) == ANSWER_COLUMNS
+    assert answers[["arende_id", "item_id", "value", "comment", "reviewer", "revision"]].values.tolist() == [
+        [first, "vald_fragat", "nej", None, "bo", 2], [second, "vald_fragat", "ej_aktuellt", None, "anna", 1]]
+    assert answers["recorded_at"].map(lambda text: pd.Timestamp(text).tzinfo is not None).all()
+
+
+def test_an_answer_is_committed_when_record_returns(ws, vald):
+    vald.record(vald.case_ids[0], "vald_fragat", "ja", reviewer="anna")
+    with sqlite3.connect(ws.path / "egenkontroll.sqlite") as other:
+        stored = other.execute("SELECT value, reviewer, revision FROM answers").fetchall()
+    assert stored == [("ja", "anna", 1)]
+
+
+def test_reviewer_defaults_to_jupyterhub_user_then_the_os_user(vald, monkeypatch):
+    vald.record(vald.case_ids[0], "vald_fragat", "ja")
+    monkeypatch.setenv("JUPYTERHUB_USER", "hubanvandare")
+    vald.record(vald.case_ids[1], "vald_fragat", "ja")
+    assert vald.answers()["reviewer"].tolist() == [getpass.getuser(), "hubanvandare"]
+
+
+def test_values_are_checked_against_the_item_type(ws, tmp_path):
+    session = ws.create_session(_write_checklist(tmp_path), n=2, seed=1)
+    case = session.case_ids[0]
+    assert session.record(case, "besok", date(2026, 3, 4)) == 1
+    assert session.record(case, "samtal", 3) == 1
+    assert session.record(case, "form", "telefon") == 1
+    assert session.record(case, "anteckning", "  fritt  ") == 1
+    assert dict(session.answers()[["item_id", "value"]].values) == {
+        "besok": "2026-03-04", "samtal": "3", "form": "telefon", "anteckning": "fritt"}
+    for item, value, message in [("dokumenterat", "kanske", "ja, nej eller ej_aktuellt"),
+                                 ("besok", "4 mars", "datum"), ("samtal", "tre", "tal"),
+                                 ("form", "brev", "hembesok, telefon"), ("anteckning", " ", "tomt")]:
+        with pytest.raises(SessionError, match=message):
+            session.record(case, item, value)
+
+
+def test_unknown_case_unknown_item_and_computed_item_are_refused(ws):
+    session = ws.create_session("utredningstid", n=3, seed=1)
+    outside = next(case_id(i) for i in range(CASES) if case_id(i) not in session.case_ids)
+    with pytest.raises(SessionError, match="ingår inte i granskningen"):
+        session.record(outside, "datum_stammer", "ja")
+    with pytest.raises(SessionError, match="har ingen fråga 'finns_inte'"):
+        session.record(session.case_ids[0], "finns_inte", "ja")
+    with pytest.raises(SessionError, match="beräknas från registrets datum"):
+        session.record(session.case_ids[0], "forhandsbedomning_14_dagar", "ja")
+    assert session.answers().empty and session.audit()["action"].tolist() == ["ny_granskning"]
+
+
+def test_none_clears_an_answer(vald):
+    case = vald.case_ids[0]
+    vald.record(case, "vald_fragat", "nej")
+    assert vald.is_done(case)
+    assert vald.record(case, "vald_fragat", None) == 2
+    assert vald.answers().empty and not vald.is_done(case)
+
+
+# --- conflicts ----------------------------------------------------------------------------------
+
+def test_two_reviewers_changing_one_answer_get_a_conflict_not_an_overwrite(ws, vald):
+    other = ws.session(vald.id)
+    case = vald.case_ids[0]
+    vald.record(case, "vald_fragat", "ja", reviewer="anna")
+    with pytest.raises(ConflictError, match=r"ändrades av anna .*\(version 1\).*sparades inte"):
+        other.record(case, "vald_fragat", "nej", reviewer="bo")
+    assert vald.answers()[["value", "reviewer"]].values.tolist() == [["ja", "anna"]]
+    assert other.record(case, "vald_fragat", "nej", reviewer="bo") == 2  # the deliberate retry
+    with pytest.raises(ConflictError):
+        vald.record(case, "vald_fragat", "ej_aktuellt", reviewer="anna")
+
+
+def test_different_items_and_cases_do_not_conflict(ws, vald):
+    other = ws.session(vald.id)
+    first, second = vald.case_ids[:2]
+    vald.record(first, "vald_fragat", "ja")
+    other.record(first, "framkom_vald", "nej")
+    other.record(second, "vald_fragat", "ja")
+    assert len(vald.answers()) == 3
+
+
+def test_explicit_expected_revision_is_checked(vald):
+    case = vald.case_ids[0]
+    vald.record(case, "vald_fragat", "ja")
+    vald.record(case, "vald_fragat", "nej")
+    with pytest.raises(ConflictError, match="version 2"):
+        vald.record(case, "vald_fragat", "ja", expected_revision=1)
+    assert vald.record(case, "vald_fragat", "ja", expected_revision=2) == 3
+    assert vald.revision(case, "vald_fragat") == 3
+
+
+# --- the audit log ------------------------------------------------------------------------------
+
+def test_every_change_is_in_the_audit_log_with_old_and_new_value(vald):
+    case = vald.case_ids[0]
+    vald.record(case, "vald_fragat", "ja", reviewer="anna", comment="a")
+    vald.record(case, "vald_fragat", "nej", reviewer="bo", comment="b")
+    log = vald.audit()
+    assert log["action"].tolist() == ["ny_granskning", "svar", "svar"]
+    changes = log.iloc[1:][["actor", "arende_id", "item_id", "old_value", "new_value", "old_comment",
+                            "new_comment", "revision"]]
+    assert _plain(changes) == [["anna", case, "vald_fragat", None, "ja", None, "a", 1],
+                                       ["bo", case, "vald_fragat", "ja", "nej", "a", "b", 2]]
+    assert log["at"].is_monotonic_increasing
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"])
+def test_the_audit_log_is_append_only_in_the_database(ws, vald, statement):
+    vald.record(vald.case_ids[0], "vald_fragat", "ja")
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), _db.write(ws.engine) as connection:
+        connection.exec_driver_sql(statement)
+    assert len(vald.audit()) == 2
+
+
+# --- register corrections -----------------------------------------------------------------------
+
+@pytest.fixture
+def late(ws):
+    """An utredningstid session and one of its cases whose förhandsbedömning was late (20 days)."""
+    session = ws.create_session("utredningstid", n=40, seed=2)
+    case = next(c for c in session.case_ids if int(c[2:]) % 7 == 0)
+    return session, case
+
+
+def test_a_correction_changes_the_verdict_but_not_the_register(ws, late):
+    session, case = late
+    index = int(case[2:])
+    inkom = date.fromisoformat(row(index)["inkom_datum"])
+    assert session.verdicts(case, as_of="2027-06-30")["forhandsbedomning_14_dagar"].compliant is False
+    assert session.correct(case, "forhandsbedomning_datum", inkom + timedelta(days=10), "Journalen: beslut dag 10",
+                           reviewer="anna") == 1
+    assert session.case(case)["forhandsbedomning_datum"] == inkom + timedelta(days=10)
+    assert session.verdicts(case, as_of="2027-06-30")["forhandsbedomning_14_dagar"].compliant is True
+    register = ws.cases().set_index("arende_id")
+    assert register.loc[case, "forhandsbedomning_datum"] == pd.Timestamp(inkom + timedelta(days=20))
+    corrections = session.corrections()
+    assert corrections[["arende_id", "field", "original", "corrected", "reason", "reviewer", "revision"]] \
+        .values.tolist() == [[case, "forhandsbedomning_datum", str(inkom + timedelta(days=20)),
+                              str(inkom + timedelta(days=10)), "Journalen: beslut dag 10", "anna", 1]]
+    entry = session.audit().iloc[-1]
+    assert (entry["action"], entry["item_id"], entry["new_value"], entry["new_comment"]) == (
+        "korrigering", "forhandsbedomning_datum", str(inkom + timedelta(days=10)), "Journalen: beslut dag 10")
+
+
+def test_a_reimport_keeps_the_correction(ws, late, tmp_path):
+    session, case = late
+    session.correct(case, "inkom_datum", "2026-01-02", "Fel datum i registret")
+    path = write_register(tmp_path / "ny.csv", CASES)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [line.replace(";H", ";Ny H", 1) if line.startswith(f"{case};") else line for line in lines]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert ws.import_register(path).changed == 1
+    reopened = ws.session(session.id)
+    assert reopened.case(case)["handlaggare"].startswith("Ny H")
+    assert reopened.case(case)["inkom_datum"] == date(2026, 1, 2)
+
+
+@pytest.mark.parametrize(("field", "value", "reason", "message"), [
+    ("forhandsbedomning_datum", "2026-03-01", "  ", "orsak"),
+    ("enhet", "2026-03-01", "fel", "inget datumfält"),
+    ("inkom_datum", "1 mars", "fel", "inget datum"),
+])
+def test_a_correction_needs_a_date_field_a_date_and_a_reason(late, field, value, reason, message):
+    session, case = late
+    with pytest.raises(SessionError, match=message):
+        session.correct(case, field, value, reason)
+    assert session.corrections().empty
+
+
+def test_the_same_correction_by_two_reviewers_is_a_conflict(ws, late):
+    session, case = late
+    other = ws.session(session.id)
+    session.correct(case, "inkom_datum", "2026-01-02", "fel i registret", reviewer="anna")
+    with pytest.raises(ConflictError, match="rättelsen av 'inkom_datum' ändrades av anna"):
+        other.correct(case, "inkom_datum", "2026-01-03", "annat fel", reviewer="bo")
+    assert other.correct(case, "inkom_datum", "2026-01-03", "annat fel", reviewer="bo") == 2
+    assert session.corrections()["corrected"].tolist() == ["2026-01-03"]
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+def test_progress_follows_the_visible_items(vald):
+    first, second, third = vald.case_ids[:3]
+    assert vald.progress() == (0, 12) and vald.next_unreviewed() == first
+    vald.record(first, "vald_fragat", "ja")  # makes framkom_vald visible: not done yet
+    assert not vald.is_done(first)
+    vald.record(first, "framkom_vald", "nej")
+    vald.record(third, "vald_fragat", "nej")
+    assert vald.is_done(first) and vald.is_done(third)
+    assert vald.progress() == (2, 12)
+    assert vald.next_unreviewed() == second
+    assert vald.next_unreviewed(after=second) == vald.case_ids[3]
+    for case in vald.case_ids[3:]:
+        vald.record(case, "vald_fragat", "nej")
+    assert vald.next_unreviewed(after=vald.case_ids[-1]) == second  # wraps round
+    vald.record(second, "vald_fragat", "nej")
+    assert vald.next_unreviewed() is None and vald.progress() == (12, 12)
+
+
+def _selects(engine: sa.Engine, action) -> int:
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", remember)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", remember)
+    return sum(statement.lstrip().upper().startswith("SELECT") for statement in statements)
+
+
+def test_answers_and_progress_take_a_fixed_number_of_queries(ws):
+    small, large = (ws.create_session("valdsfraga", n=n, seed=1) for n in (3, 60))
+    for session in (small, large):
+        for case in session.case_ids:
+            session.record(case, "vald_fragat", "nej")
+    assert _selects(ws.engine, small.answers) == _selects(ws.engine, large.answers) == 1
+    assert _selects(ws.engine, small.progress) == _selects(ws.engine, large.progress)
+    assert large.progress() == (60, 60)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _plain(frame: pd.DataFrame) -> list[list]:
+    """The frame's rows as lists, missing values as None."""
+    return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+
+CHECKLIST = """\
+id: provlista
+version: {version}
+titel: Provlista
+galler_for: arendetyp == "barn_och_unga"
+fragor:
+  - id: dokumenterat
+    fraga: Är det dokumenterat?
+    typ: ja_nej
+    kritisk: ja
+  - id: besok
+    fraga: När gjordes besöket?
+    typ: datum
+  - id: samtal
+    fraga: Hur många samtal?
+    typ: tal
+  - id: form
+    fraga: Vilken form?
+    typ: val
+    val: [hembesok, telefon]
+  - id: anteckning
+    fraga: Övrigt
+    typ: fritext
+    frivillig: ja
+"""
+
+
+def _write_checklist(folder, version: int = 1):
+    path = folder / "provlista.yaml"
+    path.write_text(CHECKLIST.format(version=version), encoding="utf-8")
+    return path
+
+
+assert FIRST_DAY == date(2026, 1, 1)  # the periods above assume the synthetic register's year
