@@ -124,6 +124,9 @@ def _jeffreys_upper(k, n, tail, _population=None) -> float:
 
 
 def _wilson(k: int, n: int, tail: float, sign: int) -> float:
+    """Wilson score bound (sign -1 lower, +1 upper); exactly 0 at k = 0 and 1 at k = n."""
+    if (sign < 0 and k == 0) or (sign > 0 and k == n):
+        return float(sign > 0)
     z = stats.norm.isf(tail)
     centre = (k + z * z / 2) / (n + z * z)
     half = z * np.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
