@@ -95,7 +95,7 @@ _MONTHS: Final = {
     )
     for name in names
 }
-_TIME_SUFFIX: Final = re.compile(r"(?:[ T]+\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:[.,]\d+)?)?)$")
+_TIME_SUFFIX: Final = re.compile(r"(?:[ t]+\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:[.,]\d+)?)?)$")
 _ISO_DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _COMPACT_DATE: Final = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _SLASH_DATE: Final = re.compile(r"(\d{1,2})/(\d{1,2})(?:\s+|\s*-\s*)(\d{4})")
@@ -228,8 +228,8 @@ def _profile_from_document(document: object, source: str) -> Profile:
     if not isinstance(document, dict):
         raise RegisterError([Problem("profilen ska vara en YAML-mappning")], file=source)
     problems = [Problem(f"okänd nyckel '{k}' i profilen") for k in document if k not in _PROFILE_KEYS]
-    columns = _profile_section(document.get("kolumner"), _MAPPABLE, "fält", problems)
-    case_types = _profile_section(document.get("arendetyper"), CASE_TYPES, "ärendetyp", problems)
+    columns = _profile_section(document, "kolumner", _MAPPABLE, "okänt fält", problems)
+    case_types = _profile_section(document, "arendetyper", CASE_TYPES, "okänd ärendetyp", problems)
     if problems:
         raise RegisterError(problems, file=source)
     base_name = document.get("bas")
@@ -242,19 +242,20 @@ def _profile_from_document(document: object, source: str) -> Profile:
 
 
 def _profile_section(
-    section: object, allowed: Iterable[str], what: str, problems: list[Problem]
+    document: dict, name: str, allowed: Iterable[str], unknown: str, problems: list[Problem]
 ) -> dict[str, tuple[str, ...]]:
     """Read one ``target: [source, ...]`` section of a profile, noting problems."""
+    section = document.get(name)
     if section is None:
         return {}
     if not isinstance(section, dict):
-        problems.append(Problem(f"avsnittet för {what} ska vara en mappning"))
+        problems.append(Problem(f"avsnittet '{name}' ska vara en mappning"))
         return {}
     allowed = set(allowed)
     result: dict[str, tuple[str, ...]] = {}
     for target, sources in section.items():
         if target not in allowed:
-            problems.append(Problem(f"okänt {what} '{target}' i profilen"))
+            problems.append(Problem(f"{unknown} '{target}' i profilen"))
             continue
         listed = [sources] if isinstance(sources, str) else sources
         if not isinstance(listed, list) or not all(isinstance(s, str | int) for s in listed):
