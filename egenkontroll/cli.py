@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from egenkontroll import server
+import sampling
+from egenkontroll import planning, server
 from egenkontroll.errors import UserError
 from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
 
@@ -51,6 +52,38 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="skriv ut som JSON")
     status.set_defaults(run=_run_status)
 
+    plan = verbs.add_parser("plan", help="räkna ut hur många akter som behöver granskas")
+    plan.add_argument("--tolerable", type=_rate, help="högsta godtagbara avvikelsefrekvens, t.ex. 5%%")
+    plan.add_argument("--margin", type=_rate, help="önskad felmarginal, t.ex. 5%%")
+    plan.add_argument("--confidence", type=_rate, default=0.95, help="säkerhet (standard 95%%)")
+    plan.add_argument("--expected", type=_rate, default=0.0, help="förväntad avvikelsefrekvens (standard 0)")
+    plan.add_argument("--population", type=int, default=None, help="antal ärenden att dra ur")
+    plan.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    plan.set_defaults(run=_run_plan)
+
+    sample = verbs.add_parser("sample", help="dra ett slumpmässigt urval och starta en granskning")
+    sample.add_argument("--checklist", required=True, help="checklista (id eller sökväg till YAML)")
+    sample.add_argument("--n", type=int, required=True, help="antal akter")
+    sample.add_argument("--seed", type=int, default=None, help="frö (slumpas och sparas om det utelämnas)")
+    sample.add_argument("--strata", default=None, help="stratifiera på kolumn, t.ex. enhet")
+    sample.add_argument("--period", default=None, help="t.ex. 2026, 2026-T1")
+    sample.add_argument("--title", default=None)
+    sample.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    sample.set_defaults(run=_run_sample)
+
+    verify = verbs.add_parser("verify", help="kontrollera att ett urval går att återskapa")
+    verify.add_argument("session", metavar="GRANSKNING", help="granskningens id")
+    verify.set_defaults(run=_run_verify)
+
+    results = verbs.add_parser("results", help="visa resultat med konfidensintervall")
+    results.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    results.set_defaults(run=_run_results)
+
+    export = verbs.add_parser("export", help="exportera resultaten till Excel")
+    export.add_argument("file", type=Path, metavar="FIL.xlsx")
+    export.add_argument("--period", default=None)
+    export.set_defaults(run=_run_export)
+
     for verb, helptext, run in (
         ("review", "starta granskningsappen (Voilà)", _run_review),
         ("dashboard", "starta instrumentpanelen för ledningsgruppen (Voilà)", _run_dashboard),
@@ -66,13 +99,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _rate(text: str) -> float:
+    """A rate from "5%", "5 %", "0,05" or "0.05"."""
+    cleaned = text.strip().replace(",", ".")
+    try:
+        if cleaned.endswith("%"):
+            return float(cleaned[:-1].strip()) / 100
+        return float(cleaned)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' är inte en andel (skriv t.ex. 5% eller 0.05)") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except UserError as error:
+    except (UserError, sampling.SamplingError) as error:
         print(f"egenkontroll: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -124,6 +168,58 @@ def _format_status(status: dict[str, Any]) -> str:
     lines.append(f"Granskningar: {len(status['granskningar'])}")
     lines.extend(f"  {session['id']}: {session['titel']}" for session in status["granskningar"])
     return "\n".join(lines)
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    advice = planning.advise(tolerable=args.tolerable, margin=args.margin, confidence=args.confidence,
+                             expected=args.expected, population=args.population)
+    if args.json:
+        _print_json({"n": advice.n, "metod": advice.method, "forklaring": advice.explanation})
+    else:
+        print(advice.explanation)
+    return EXIT_OK
+
+
+def _run_sample(args: argparse.Namespace) -> int:
+    with _workspace(args) as workspace:
+        session = workspace.create_session(args.checklist, n=args.n, seed=args.seed, strata=args.strata,
+                                           period=args.period, title=args.title)
+        summary = {"id": session.id, "n": len(session.case_ids), "seed": session.manifest["seed"],
+                   "fingeravtryck": session.manifest["fingerprint"], "arenden": session.case_ids}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"Granskning {summary['id']} startad med {summary['n']} slumpvis utvalda akter "
+              f"(frö {summary['seed']}, fingeravtryck {summary['fingeravtryck'][:12]}).")
+        print("\n".join(summary["arenden"]))
+    return EXIT_OK
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    with _workspace(args) as workspace:
+        workspace.session(args.session).verify()
+    print(f"Urvalet i {args.session} går att återskapa: samma ärenden kommer ut igen.")
+    return EXIT_OK
+
+
+def _run_results(args: argparse.Namespace) -> int:
+    from egenkontroll import results
+
+    with _workspace(args) as workspace:
+        if args.json:
+            _print_json(results.results_json(workspace))
+        else:
+            print(results.for_display(results.item_results(workspace)).to_string(index=False))
+    return EXIT_OK
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from egenkontroll import export
+
+    with _workspace(args) as workspace:
+        written = export.export_xlsx(workspace, args.file, period=args.period)
+    print(f"Skrev {written}.")
+    return EXIT_OK
 
 
 def _serve_notebook(args: argparse.Namespace, notebook: str) -> int:

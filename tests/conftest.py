@@ -37,3 +37,13 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def cli_environment() -> dict[str, str]:
     """The environment for running the CLI in a subprocess."""
     return {k: v for k, v in os.environ.items() if not k.startswith("EGENKONTROLL_")}
+
+
+@pytest.fixture(scope="session")
+def small_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic register export (xlsx), generated once per test run."""
+    from egenkontroll import demo
+
+    path = tmp_path_factory.mktemp("export") / "register.xlsx"
+    demo.write_export_xlsx(demo.generate_register(seed=11, n_cases=1500), path)
+    return path

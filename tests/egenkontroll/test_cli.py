@@ -77,3 +77,49 @@ def test_voila_is_bound_to_loopback_with_sources_stripped_and_tracebacks_hidden(
     assert any(part.startswith("--MappingKernelManager.cull_idle_timeout=") for part in command)
     assert "--no-browser" in command
     assert (server.NOTEBOOKS / "dashboard.ipynb").is_file()
+
+
+def test_plan_explains_the_size_in_swedish(tmp_path):
+    result = run_cli("--workspace", str(tmp_path / "ws"), "plan", "--tolerable", "5%")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Med 59 akter kan du med 95 % säkerhet")
+
+
+def test_plan_json_for_a_margin_with_finite_population(tmp_path):
+    result = run_cli("--workspace", str(tmp_path / "ws"), "plan", "--margin", "0,05", "--population", "500",
+                     "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["n"] == 218
+
+
+def test_plan_refuses_tolerable_below_expected(tmp_path):
+    result = run_cli("--workspace", str(tmp_path / "ws"), "plan", "--tolerable", "1%", "--expected", "2%")
+    assert result.returncode == 2
+    assert "måste vara större än den förväntade" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sample_then_verify_and_a_changed_register_fails_verification(tmp_path, small_export):
+    ws = str(tmp_path / "ws")
+    assert run_cli("--workspace", ws, "import", str(small_export)).returncode == 0
+    drawn = run_cli("--workspace", ws, "sample", "--checklist", "valdsfraga", "--n", "20", "--seed", "5",
+                    "--strata", "enhet", "--json")
+    assert drawn.returncode == 0, drawn.stderr
+    summary = json.loads(drawn.stdout)
+    assert summary["n"] == len(summary["arenden"]) == 20 and summary["seed"] == 5
+
+    verified = run_cli("--workspace", ws, "verify", summary["id"])
+    assert verified.returncode == 0, verified.stderr
+    assert "går att återskapa" in verified.stdout
+
+    with Workspace.open(ws) as workspace, workspace.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM cases WHERE arende_id = ?", (summary["arenden"][0],))
+    failed = run_cli("--workspace", ws, "verify", summary["id"])
+    assert failed.returncode == 2
+    assert summary["arenden"][0] in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_sample_with_unknown_checklist_is_a_usage_error(tmp_path, small_export):
+    ws = str(tmp_path / "ws")
+    result = run_cli("--workspace", ws, "sample", "--checklist", "finns_inte", "--n", "3")
+    assert result.returncode == 2
+    assert "Checklistan finns inte" in result.stderr
