@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import sqlalchemy as sa
 
-import sampling
 from egenkontroll import _db, checklists
 from egenkontroll._fields import BOOL_FIELDS, DATE_FIELDS, FIELDS
 from egenkontroll.errors import ChecklistError, ConflictError, SessionError
@@ -163,6 +162,8 @@ def create_session(
     SessionError
         When *n* is missing or larger than the frame, the frame is empty, or *period* is not understood.
     """
+    import sampling  # only drawing needs it (and scipy behind it), not reopening a session
+
     cl = _resolve_checklist(checklist)
     bounds = parse_period(period)
     frame = _sampling_frame(workspace.cases(), cl, bounds)
@@ -527,6 +528,8 @@ class Session:
 
     def verify(self) -> bool:
         """Whether the draw reproduces from today's register; raises sampling.VerificationError if not."""
+        import sampling
+
         return sampling.verify(self.manifest, self.sampling_frame())
 
     # --- private helpers ------------------------------------------------------------------------

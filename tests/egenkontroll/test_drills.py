@@ -1,0 +1,182 @@
+"""Reliability drills for the review store: kill -9, two writers at once, a same-item race, and a
+checklist that changes version while a session is running. The writers are real child processes
+(``drills/record_child.py``) on the same SQLite workspace."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from drills.synthetic import write_register
+
+from egenkontroll import SessionError, Workspace
+
+CHILD = Path(__file__).resolve().parent / "drills" / "record_child.py"
+ITEMS = "vald_fragat,framkom_vald"
+
+
+@pytest.fixture
+def ws(workspace, tmp_path):
+    workspace.import_register(write_register(tmp_path / "register.csv", 120))
+    return workspace
+
+
+def _writer(ws: Workspace, session_id: str, cases: list[str], count: int, *, reviewer: str = "drill",
+            items: str = ITEMS, wait: bool = False) -> subprocess.Popen[str]:
+    command = [sys.executable, str(CHILD), str(ws.path), session_id, "--cases", ",".join(cases),
+               "--items", items, "--count", str(count), "--reviewer", reviewer]
+    return subprocess.Popen(command + (["--wait"] if wait else []), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _start_together(writers: list[subprocess.Popen[str]]) -> None:
+    """Wait until every writer has opened the session, then let them all go at once."""
+    for writer in writers:
+        assert writer.stdout.readline().strip() == "redo", writer.stderr.read()
+    for writer in writers:
+        writer.stdin.write("start\n")
+        writer.stdin.flush()
+
+
+def _integrity(path: Path) -> str:
+    with sqlite3.connect(path / "egenkontroll.sqlite") as connection:
+        return connection.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+# --- kill -9 ------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_kill_9_loses_no_acknowledged_answer(ws):
+    session = ws.create_session("valdsfraga", n=40, seed=1)
+    chance = random.Random()
+    drill_seed = chance.randrange(2**32)
+    chance.seed(drill_seed)
+    acknowledged: list[list[str]] = []
+    for _ in range(3):
+        writer = _writer(ws, session.id, session.case_ids, 100_000)
+        stop_after = len(acknowledged) + chance.randint(5, 150)
+        while len(acknowledged) < stop_after:
+            line = writer.stdout.readline()
+            assert line.startswith("ok "), f"{line!r} {writer.stderr.read() if not line else ''}"
+            acknowledged.append(line.split())
+        writer.kill()  # SIGKILL, somewhere inside the next record
+        writer.communicate()
+        assert writer.returncode == -9
+
+    assert _integrity(ws.path) == "ok", f"drill seed {drill_seed}"
+    with Workspace.open(ws.path) as reopened:
+        log = reopened.session(session.id).audit()
+        stored = reopened.session(session.id).answers().set_index(["arende_id", "item_id"])
+    logged = set(zip(log["arende_id"], log["item_id"], log["revision"].astype("Int64").astype(str),
+                     log["new_value"], strict=True))
+    latest: dict[tuple[str, str], tuple[int, str]] = {}
+    for _, case, item, revision, value in acknowledged:
+        assert (case, item, revision, value) in logged, f"drill seed {drill_seed}: lost {case} {item} {revision}"
+        latest[case, item] = int(revision), value
+    for key, (revision, value) in latest.items():
+        found = stored.loc[key]
+        assert found["revision"] >= revision, f"drill seed {drill_seed}: {key} went back"
+        assert found["revision"] > revision or found["value"] == value
+
+
+# --- two writers --------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_two_writers_on_different_cases_lose_nothing_and_never_see_a_lock(ws):
+    session = ws.create_session("valdsfraga", n=100, seed=2)
+    halves = {"anna": session.case_ids[:50], "bo": session.case_ids[50:]}
+    writers = {name: _writer(ws, session.id, cases, 500, reviewer=name, wait=True) for name, cases in halves.items()}
+    _start_together(list(writers.values()))
+    for name, writer in writers.items():
+        out, err = writer.communicate(timeout=300)
+        assert writer.returncode == 0 and "locked" not in err, err
+        lines = out.splitlines()
+        assert len(lines) == 500 and all(line.startswith("ok ") for line in lines), name
+
+    log = session.audit()
+    answers = log[log["action"] == "svar"]
+    assert answers["actor"].value_counts().to_dict() == {"anna": 500, "bo": 500}
+    final = session.answers()
+    assert len(final) == 200  # 100 cases x 2 items, each written 5 times
+    assert (final["revision"] == 5).all()
+    assert _integrity(ws.path) == "ok"
+
+
+def test_a_same_item_race_gives_exactly_one_conflict(ws):
+    session = ws.create_session("valdsfraga", n=5, seed=3)
+    case = session.case_ids[0]
+    writers = [_writer(ws, session.id, [case], 1, reviewer=name, items="vald_fragat", wait=True)
+               for name in ("anna", "bo")]
+    _start_together(writers)
+    outcomes = []
+    for writer in writers:
+        out, err = writer.communicate(timeout=60)
+        assert writer.returncode == 0, err
+        outcomes.append(out.split()[0])
+    assert sorted(outcomes) == ["konflikt", "ok"]
+    assert session.answers()["revision"].tolist() == [1]
+    assert (session.audit()["action"] == "svar").sum() == 1
+
+
+# --- a checklist changing version ---------------------------------------------------------------
+
+CHECKLIST_V1 = """\
+id: hembesok
+version: 1
+titel: Hembesök
+galler_for: arendetyp == "barn_och_unga"
+fragor:
+  - id: besok_gjort
+    fraga: Gjordes ett hembesök?
+    typ: ja_nej
+  - id: form
+    fraga: Hur dokumenterades det?
+    typ: val
+    val: [journal, bilaga]
+"""
+
+CHECKLIST_V2 = """\
+id: hembesok
+version: 2
+titel: Hembesök och samtal
+galler_for: arendetyp == "barn_och_unga"
+fragor:
+  - id: form
+    fraga: Hur dokumenterades det?
+    typ: val
+    val: [journal, bilaga, anteckning]
+  - id: barnsamtal
+    fraga: Hölls ett enskilt samtal med barnet?
+    typ: ja_nej
+"""
+
+
+def test_a_new_checklist_version_leaves_a_running_session_on_the_old_one(ws, tmp_path):
+    path = tmp_path / "hembesok.yaml"
+    path.write_text(CHECKLIST_V1, encoding="utf-8")
+    old = ws.create_session(path, n=4, seed=4)
+    case = old.case_ids[0]
+    old.record(case, "besok_gjort", "ja")
+    old.record(case, "form", "journal")
+
+    path.write_text(CHECKLIST_V2, encoding="utf-8")
+    new = ws.create_session(path, n=4, seed=4)
+    reopened = ws.session(old.id)
+    assert (reopened.checklist.version, new.checklist.version) == (1, 2)
+    assert [item.id for item in reopened.checklist.items] == ["besok_gjort", "form"]
+    assert reopened.answers()[["item_id", "value"]].values.tolist() == [["besok_gjort", "ja"], ["form", "journal"]]
+    assert reopened.is_done(case)
+    assert reopened.summary()["version"] == "1" and new.summary()["version"] == "2"
+
+    reopened.record(old.case_ids[1], "besok_gjort", "nej")  # still answerable in the old session
+    with pytest.raises(SessionError, match="version 1.*ingen fråga 'barnsamtal'"):
+        reopened.record(case, "barnsamtal", "ja")
+    with pytest.raises(SessionError, match="journal, bilaga$|journal, bilaga\\."):
+        reopened.record(case, "form", "anteckning")
+    assert new.record(case, "form", "anteckning") == 1
+    with pytest.raises(SessionError, match="ingen fråga 'besok_gjort'"):
+        new.record(case, "besok_gjort", "ja")
