@@ -297,14 +297,15 @@ def loads(text: str, source: str = "<text>") -> Checklist:
         Listing every problem found, each with its YAML line (``row``) and key or item id
         (``column``).
     """
-    data, problems = _parse_yaml(text)
+    data, problems = _parse_yaml(text, source)
     if not isinstance(data, _Mapping):
         problems.append(Problem("Filen ska innehålla en checklista (nycklar som id, titel, fragor)"))
         raise ChecklistError(problems, file=source)
     builder = _Builder(data, problems)
     checklist = builder.build(text, source)
     if builder.problems:
-        raise ChecklistError(builder.problems, file=source)
+        in_file_order = sorted(builder.problems, key=lambda problem: problem.row or 0)
+        raise ChecklistError(in_file_order, file=source)
     return checklist
 
 
@@ -344,7 +345,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _Mapping:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _parse_yaml(text: str) -> tuple[object, list[Problem]]:
+def _parse_yaml(text: str, source: str) -> tuple[object, list[Problem]]:
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
@@ -354,9 +355,9 @@ def _parse_yaml(text: str) -> tuple[object, list[Problem]]:
         if mark is not None:
             message += f" (tecken {mark.column + 1})"
         row = mark.line + 1 if mark is not None else None
-        raise ChecklistError([Problem(message, row=row)]) from None
+        raise ChecklistError([Problem(message, row=row)], file=source) from None
     except yaml.YAMLError:
-        raise ChecklistError([Problem("Ogiltig YAML")]) from None
+        raise ChecklistError([Problem("Ogiltig YAML")], file=source) from None
     finally:
         loader.dispose()
     return data, loader.duplicates
@@ -576,7 +577,7 @@ class _Builder:
             if value is not None:
                 self.problem("'val' kan bara anges för frågor av typen val", line, column)
             return ()
-        if not isinstance(value, list) or not value:
+        if not isinstance(value, list) or len(value) < 2:
             self.problem("En fråga av typen val behöver en lista 'val' med minst två val", line, column)
             return ()
         choices = tuple(str(choice) for choice in value if isinstance(choice, str | int | float))
