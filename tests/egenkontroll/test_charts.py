@@ -1,0 +1,216 @@
+"""The dashboard's figures, checked on the Figure objects (bars, lines, texts), not on pixels."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import colors
+from matplotlib import pyplot as plt
+
+from egenkontroll import charts
+
+TEXTS = {
+    "vald_fragat": "Ställdes frågan om våld och dokumenterades svaret?",
+    "riskbedomning": "Gjordes en strukturerad riskbedömning?",
+    "barnens_situation": "Beaktades barnens situation?",
+}
+
+
+def result_rows(groups=("Alla",), counts=((24, 30), (27, 30), (2, 3)), goal=0.9) -> pd.DataFrame:
+    """Rows shaped like results.item_results: one per group and item, the last item suppressed (n=3)."""
+    rows = []
+    for group in groups:
+        for (item, text), (k, n), status in zip(TEXTS.items(), counts, ("röd", "gul", "grön"), strict=True):
+            rows.append({
+                "checklist": "valdsfraga", "item": item, "item_text": text, "critical": True, "dimension": "",
+                "group": group, "k": k, "n": n, "estimate": k / n, "lower": k / n - 0.1,
+                "upper": min(1.0, k / n + 0.05), "method": "wilson", "goal": goal, "status": status,
+                "suppressed": n < 5,
+            })
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_figures():
+    yield
+    assert plt.get_fignums() == [], "a chart left a pyplot figure open"
+
+
+def bars(figure) -> list:
+    return [patch for patch in figure.axes[0].patches if patch.get_gid() == charts.BAR_GID]
+
+
+def texts(figure) -> list[str]:
+    return [text.get_text() for text in figure.axes[0].texts]
+
+
+def lines_with_gid(figure, gid: str) -> list:
+    return [line for line in figure.axes[0].lines if line.get_gid() == gid]
+
+
+# --------------------------------------------------------------------------- texts
+
+
+@pytest.mark.parametrize(("share", "decimals", "expected"), [
+    (0.875, 0, "88 %"), (0.875, 1, "87,5 %"), (1.0, 0, "100 %"), (0.0, 0, "0 %"), (float("nan"), 0, "–"),
+    (None, 0, "–"),
+])
+def test_percent_text_is_swedish(share, decimals, expected):
+    assert charts.percent_text(share, decimals) == expected
+
+
+def test_decimal_text_uses_a_comma_and_a_real_minus():
+    assert charts.decimal_text(12.25, 2) == "12,25"
+    assert charts.decimal_text(-3.5, 1) == "−3,5"
+
+
+# --------------------------------------------------------------------------- compliance
+
+
+def test_compliance_bars_are_the_estimates_and_suppressed_items_have_no_bar():
+    figure = charts.compliance_figure(result_rows())
+    widths = [bar.get_width() for bar in bars(figure)]
+    assert widths == pytest.approx([80.0, 90.0, 0.0])
+    assert "80 %  (n=30)" in texts(figure)
+    assert "90 %  (n=30)" in texts(figure)
+    assert "– (färre än 5)" in texts(figure)
+    assert not any("67 %" in text for text in texts(figure)), "a share from 3 cases must never show"
+
+
+def test_compliance_bars_take_the_traffic_light_colours():
+    figure = charts.compliance_figure(result_rows())
+    shown = [colors.to_hex(bar.get_facecolor()) for bar in bars(figure)][:2]
+    assert shown == [charts.TRAFFIC_LIGHT_COLOURS["röd"].lower(), charts.TRAFFIC_LIGHT_COLOURS["gul"].lower()]
+
+
+def test_compliance_whiskers_span_the_interval():
+    figure = charts.compliance_figure(result_rows())
+    segments = figure.axes[0].collections[0].get_segments()
+    first = segments[0]
+    assert first[0][0] == pytest.approx(70.0)
+    assert first[1][0] == pytest.approx(85.0)
+
+
+def test_compliance_goal_is_marked_at_each_item():
+    figure = charts.compliance_figure(result_rows(goal=0.95))
+    goals = lines_with_gid(figure, charts.GOAL_GID)
+    assert len(goals) == 3
+    assert all(list(line.get_xdata()) == [95.0, 95.0] for line in goals)
+
+
+def test_compliance_labels_are_the_item_texts():
+    figure = charts.compliance_figure(result_rows())
+    labels = [label.get_text().replace("\n", " ") for label in figure.axes[0].get_yticklabels()]
+    assert labels == list(TEXTS.values())
+
+
+def test_compliance_by_group_draws_one_bar_per_group_and_a_legend():
+    figure = charts.compliance_figure(result_rows(groups=("K", "M")))
+    assert len(bars(figure)) == 6
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == ["Mål", "K", "M"]
+
+
+def test_compliance_of_nothing_says_so():
+    figure = charts.compliance_figure(result_rows().iloc[0:0])
+    assert texts(figure) == ["Inga granskade ärenden för valet"]
+
+
+# --------------------------------------------------------------------------- trend
+
+
+def trend_rows() -> pd.DataFrame:
+    periods = ["2025-T3", "2025-T1", "2025-T2"]  # unordered on purpose
+    counts = [(27, 30), (20, 30), (3, 4)]
+    return pd.DataFrame([
+        {"item": "vald_fragat", "item_text": TEXTS["vald_fragat"], "period": period, "k": k, "n": n,
+         "estimate": k / n, "lower": k / n - 0.1, "upper": min(1, k / n + 0.05)}
+        for period, (k, n) in zip(periods, counts, strict=True)
+    ])
+
+
+def test_trend_orders_tertials_and_hides_points_from_fewer_than_five():
+    figure = charts.trend_figure(trend_rows(), goal=0.9)
+    axes = figure.axes[0]
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["2025-T1", "2025-T2", "2025-T3"]
+    line = next(line for line in axes.lines if len(line.get_ydata()) == 3)
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert y[0] == pytest.approx(100 * 20 / 30)
+    assert np.isnan(y[1])
+    assert y[2] == pytest.approx(90.0)
+
+
+def test_trend_goal_line_is_at_the_goal():
+    figure = charts.trend_figure(trend_rows(), goal=0.85)
+    (goal,) = lines_with_gid(figure, charts.GOAL_GID)
+    assert list(goal.get_ydata()) == [85.0, 85.0]
+    assert "Mål 85 %" in [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+
+
+def test_trend_respects_an_explicit_suppressed_flag():
+    rows = trend_rows().assign(suppressed=[True, False, False])
+    figure = charts.trend_figure(rows)
+    line = next(line for line in figure.axes[0].lines if len(line.get_ydata()) == 3)
+    assert np.isnan(np.asarray(line.get_ydata(), dtype=float)[2])  # 2025-T3 flagged
+
+
+# --------------------------------------------------------------------------- heat map
+
+
+def test_heatmap_values_blank_suppressed_cells():
+    values = charts.heatmap_values(result_rows(groups=("Norr", "Söder")))
+    assert list(values.index) == ["Norr", "Söder"]
+    assert list(values.columns) == list(TEXTS)
+    assert values.loc["Norr", "vald_fragat"] == pytest.approx(0.8)
+    assert values["barnens_situation"].isna().all()
+
+
+def test_heatmap_blanks_a_group_missing_for_an_item():
+    rows = result_rows(groups=("Norr", "Söder"))
+    rows = rows[~((rows["group"] == "Söder") & (rows["item"] == "riskbedomning"))]
+    values = charts.heatmap_values(rows)
+    assert np.isnan(values.loc["Söder", "riskbedomning"])
+
+
+def test_heatmap_draws_no_number_in_a_suppressed_cell():
+    figure = charts.heatmap_figure(result_rows(groups=("Norr", "Söder")))
+    image = figure.axes[0].images[0].get_array()
+    assert np.isnan(np.asarray(image, dtype=float)[:, 2]).all()
+    assert sorted(texts(figure)) == ["80 %", "80 %", "90 %", "90 %"]
+
+
+# --------------------------------------------------------------------------- utredningstid
+
+
+def test_utredningstid_histogram_counts_and_the_four_month_line():
+    days = pd.DataFrame({"days": [10, 20, 100, 130, 200, 500], "group": "Alla",
+                         "over_limit": [False, False, False, True, True, True]})
+    figure = charts.utredningstid_figure(days, limit_days=122)
+    axes = figure.axes[0]
+    heights = [patch.get_height() for patch in axes.patches]
+    assert sum(heights) == 6
+    assert heights[-1] == 1  # 500 days lands in the last bin, "364 dagar eller mer"
+    (limit,) = lines_with_gid(figure, charts.LIMIT_GID)
+    assert list(limit.get_xdata()) == [122, 122]
+    labels = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert labels[0] == "Alla: median 115 dagar, 50 % över 4 månader"
+
+
+def test_utredningstid_does_not_draw_a_group_of_fewer_than_five():
+    days = pd.DataFrame({"days": [50, 60, 70, 80, 90, 100, 40, 41], "over_limit": False,
+                         "group": ["K"] * 6 + ["okänt"] * 2})
+    figure = charts.utredningstid_figure(days)
+    axes = figure.axes[0]
+    assert len(axes.patches) == 1  # one step outline, for K only
+    labels = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert "okänt: färre än 5 utredningar" in labels
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def test_to_png_renders_a_png_without_pyplot():
+    data = charts.to_png(charts.compliance_figure(result_rows()))
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert matplotlib.get_backend() is not None
