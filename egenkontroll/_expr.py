@@ -182,6 +182,9 @@ def bool_column(column: pd.Series) -> pd.Series:
 
 
 def _text_column(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(column):
+        text = column.astype("string")
+        return text.mask(text == "", pd.NA)
     return column.map(to_text, na_action="ignore").astype("string")
 
 
