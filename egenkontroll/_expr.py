@@ -2,7 +2,7 @@
 
 A condition such as ``arendetyp == "barn_och_unga" and barn_i_hushallet`` is parsed with
 :func:`ast.parse` (mode ``"eval"``) and only a whitelist of node types is accepted; nothing is
-ever passed to ``eval``. Names are bound to typed :class:`Symbol` s at compile time, so a
+ever passed to ``eval``. Names are bound to typed :class:`Symbol` objects at compile time, so a
 misspelt field, a comparison between a date and a number or a value that a field can never take
 is found when the checklist is loaded.
 
@@ -30,7 +30,6 @@ __all__ = [
     "Symbol",
     "Expression",
     "compile_expression",
-    "KINDS",
     "to_bool",
     "to_date",
     "to_number",
@@ -39,9 +38,6 @@ __all__ = [
     "bool_column",
     "date_column",
 ]
-
-#: value kinds a name can have
-KINDS = ("text", "number", "date", "bool")
 
 _MAX_LENGTH = 1000
 _FALSE_TEXTS = frozenset({"nej", "ej_aktuellt"})
@@ -73,7 +69,7 @@ class Symbol:
     Parameters
     ----------
     kind
-        One of :data:`KINDS`.
+        "text", "number", "date" or "bool".
     values
         The only text values the name can take (case types, choices, ja/nej), or None.
     """

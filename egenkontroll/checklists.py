@@ -219,7 +219,11 @@ class Checklist:
         )
 
     def evaluate(self, case: Mapping[str, object], as_of: object = None) -> dict[str, Verdict]:
-        """A :class:`Verdict` for every computed item (as_of default today)."""
+        """A :class:`Verdict` for every computed item (as_of default today).
+
+        Applicability is not checked here (see :meth:`applies_to`); a computed item whose
+        show-condition is not met gets ``Verdict(None, ..., "Frågan är inte aktuell för ärendet")``.
+        """
         return self._verdicts(case, {}, as_of)
 
     def deviations(
@@ -311,6 +315,8 @@ def loads(text: str, source: str = "<text>") -> Checklist:
 
 class _Mapping(dict):
     """A YAML mapping that remembers its own line and each key's line (1-based)."""
+
+    # set by _construct_mapping
 
     line: int = 1
     key_lines: dict[object, int]
@@ -502,15 +508,14 @@ class _Builder:
         seen: dict[str, int] = {}
         items = []
         for number, entry in enumerate(value, start=1):
-            if not isinstance(entry, _Mapping):
-                self.problem(f"Fråga {number} ska vara en lista med nycklar (id, fraga, typ …)", line, f"fråga {number}")
-                continue
-            item = self.item(entry, number, seen)
-            if item is not None:
-                items.append(item)
+            if isinstance(entry, _Mapping):
+                items.append(self.item(entry, number, seen))
+            else:
+                message = f"Fråga {number} ska vara en lista med nycklar (id, fraga, typ …)"
+                self.problem(message, line, f"fråga {number}")
         return items
 
-    def item(self, entry: _Mapping, number: int, seen: dict[str, int]) -> Item | None:
+    def item(self, entry: _Mapping, number: int, seen: dict[str, int]) -> Item:
         item_id = entry.get("id")
         column = item_id if isinstance(item_id, str) and item_id else f"fråga {number}"
         for key in entry:
@@ -614,7 +619,8 @@ class _Builder:
         if value is None or (isinstance(value, str) and value.strip()):
             return {"_reference": value.strip() if value else None}
         if not isinstance(value, _Mapping):
-            self.problem("'lagrum' ska vara text eller datum, fore_2025_07_01 och fran_2025_07_01", line, column)
+            message = "'lagrum' ska vara text eller datum, fore_2025_07_01 och fran_2025_07_01"
+            self.problem(message, line, column)
             return {}
         for key in value:
             if key not in _LAGRUM_KEYS:
@@ -622,7 +628,7 @@ class _Builder:
         before = self.required_text(value, "fore_2025_07_01", column)
         after = self.required_text(value, "fran_2025_07_01", column)
         day = value.get("datum")
-        if self.case_symbols.get(day) != Symbol("date"):
+        if not isinstance(day, str) or self.case_symbols.get(day) != Symbol("date"):
             self.problem(f"lagrum: 'datum' ska vara ett datumfält i registret, inte '{day}'",
                          value.line_of("datum"), column)
         return {"_reference": Reference(before, after), "_reference_date": day}
