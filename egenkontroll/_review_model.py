@@ -1,0 +1,497 @@
+"""The review app's model, without widgets: what the gruppledare sees and does, as plain data.
+
+:class:`StartModel` lists sessions and creates new ones (with a sample size planned by
+:func:`egenkontroll.planning.advise`); :class:`ReviewModel` walks through the
+sampled cases of one session, saves every answer at once and reports what happened in one Swedish
+status line. The widgets in :mod:`egenkontroll.review` only bind to these objects.
+
+Nothing here returns a personnummer or ``person_id``: the case card holds the arende_id, the
+enhet, the case type and the register dates and flags.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from egenkontroll import checklists, planning, store
+from egenkontroll._fields import DATE_FIELDS
+from egenkontroll.checklists import Deviation, Item
+from egenkontroll.errors import ConflictError, SessionError
+from egenkontroll.store import Session
+from egenkontroll.workspace import Workspace, current_user
+
+__all__ = [
+    "ReviewModel",
+    "StartModel",
+    "CaseCard",
+    "Fact",
+    "VerdictRow",
+    "StoredAnswer",
+    "SaveResult",
+    "CaseSummary",
+    "new_seed",
+    "DATE_LABELS",
+    "CASE_TYPE_LABELS",
+    "STRATA_CHOICES",
+]
+
+#: register date field -> how the case card names it
+DATE_LABELS = {
+    "inkom_datum": "Inkom",
+    "forhandsbedomning_datum": "Förhandsbedömning",
+    "utredning_inledd": "Utredning inledd",
+    "utredning_avslutad": "Utredning avslutad",
+    "beslut_datum": "Beslut",
+    "verkstallt_datum": "Verkställt",
+}
+#: register flags shown on the case card
+_FLAG_LABELS = {
+    "pagaende_utredning": "Utredning pågick redan",
+    "forlangning_beslutad": "Förlängning beslutad",
+    "barn_i_hushallet": "Barn i hushållet",
+}
+#: arendetyp -> Swedish label
+CASE_TYPE_LABELS = {
+    "barn_och_unga": "Barn och unga",
+    "vuxen_missbruk": "Vuxen, missbruk",
+    "ekonomiskt_bistand": "Ekonomiskt bistånd",
+    "vald_i_nara_relation": "Våld i nära relation",
+    "ovrigt": "Övrigt",
+}
+#: (label, strata column) for a new session
+STRATA_CHOICES = [("Ingen stratifiering", None), ("Per enhet", "enhet"), ("Per handläggare", "handlaggare")]
+_TERTIAL_NAMES = {1: "januari–april", 2: "maj–augusti", 3: "september–december"}
+_UNKNOWN = "okänt"
+
+
+# --- plain data the widgets show ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of the case card: a register field, its value and any correction of it."""
+
+    field: str
+    label: str
+    value: date | bool | None
+    original: date | None = None
+    reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The value as shown: ISO date, ja/nej or "okänt"."""
+        if self.value is None:
+            return _UNKNOWN
+        if isinstance(self.value, bool):
+            return "ja" if self.value else "nej"
+        return self.value.isoformat()
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    """A computed item's verdict for the current case."""
+
+    item_id: str
+    question: str
+    compliant: bool | None
+    explanation: str
+    reference: str
+    critical: bool
+
+    @property
+    def label(self) -> str:
+        """"Uppfyllt", "Avvikelse" or "Ingen bedömning"."""
+        return {True: "Uppfyllt", False: "Avvikelse", None: "Ingen bedömning"}[self.compliant]
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """What the case card shows (never a personnummer or person_id)."""
+
+    arende_id: str
+    enhet: str
+    arendetyp: str
+    position: int
+    total: int
+    done: bool
+    dates: list[Fact]
+    flags: list[Fact]
+    verdicts: list[VerdictRow]
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The latest stored answer to one item of the current case (cleared answers are left out)."""
+
+    value: str
+    comment: str | None
+    reviewer: str | None
+    recorded_at: datetime | None
+    revision: int
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """The outcome of a save, as the status line says it."""
+
+    saved: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One case in the summary: unanswered items, deviations found and the reviewer's notes.
+
+    ``notes`` are "question – text" for every comment and free-text answer.
+    """
+
+    arende_id: str
+    done: bool
+    unanswered: list[str]
+    deviations: list[Deviation]
+    notes: list[str]
+
+
+# --- the start screen -------------------------------------------------------------------------
+
+def new_seed() -> int:
+    """A fresh random seed for a draw, short enough to write down (0-999 999)."""
+    return secrets.randbelow(1_000_000)
+
+
+class StartModel:
+    """Pick an existing session or create a new one in *workspace*."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._cases: pd.DataFrame | None = None
+
+    def session_choices(self) -> list[tuple[str, str]]:
+        """(label, session id) per session, newest first: title, checklist, period and progress."""
+        return [(_session_label(session), session.id) for session in reversed(self.workspace.sessions())]
+
+    def checklist_choices(self) -> list[tuple[str, str]]:
+        """(title, id) of the built-in checklists."""
+        return [(checklists.load(name).title, name) for name in checklists.available()]
+
+    def period_choices(self) -> list[tuple[str, str | None]]:
+        """(label, period) for every year and tertial of the register, newest first, then "all cases"."""
+        received = self.cases()["inkom_datum"].dropna()
+        if received.empty:
+            return [("Alla ärenden", None)]
+        first, last = received.min(), received.max()
+        choices: list[tuple[str, str | None]] = []
+        for year in range(last.year, first.year - 1, -1):
+            choices.append((f"{year} (hela året)", str(year)))
+            choices.extend((f"{year}-T{t} ({_TERTIAL_NAMES[t]} {year})", f"{year}-T{t}")
+                           for t in (3, 2, 1) if _tertial_overlaps(year, t, first, last))
+        return [*choices, ("Alla ärenden", None)]
+
+    def population(self, checklist_id: str, period: str | None) -> int:
+        """How many cases of the register *checklist_id* applies to in *period* (the sampling frame)."""
+        checklist = checklists.load(checklist_id)
+        return len(store._sampling_frame(self.cases(), checklist, store.parse_period(period)))
+
+    def advise(self, checklist_id: str, period: str | None, *, tolerable: float | None = None,
+               margin: float | None = None, confidence: float = 0.95) -> planning.SizeAdvice:
+        """How many cases to draw for *checklist_id* in *period*, explained in one Swedish sentence.
+
+        Give *tolerable* (the highest acceptable deviation rate) or *margin* (the wanted precision);
+        the population is the sampling frame, so small frames are planned exactly (hypergeometric).
+
+        Raises
+        ------
+        SessionError
+            When the frame is empty.
+        sampling.SamplingError
+            When the rates are out of range.
+        """
+        population = self.population(checklist_id, period)
+        if population == 0:
+            raise SessionError("Det finns inga ärenden att granska för den här checklistan under perioden.")
+        return planning.advise(tolerable=tolerable, margin=margin, confidence=confidence,
+                               population=population)
+
+    def create(self, checklist_id: str, *, period: str | None, n: int, seed: int, strata: str | None = None,
+               title: str | None = None, created_by: str | None = None) -> Session:
+        """Draw the sample and start the session."""
+        return self.workspace.create_session(checklist_id, n=n, seed=seed, strata=strata, period=period,
+                                             title=(title or "").strip() or None, created_by=created_by)
+
+    def cases(self) -> pd.DataFrame:
+        """The register, read once."""
+        if self._cases is None:
+            self._cases = self.workspace.cases()
+        return self._cases
+
+
+def _session_label(session: Session) -> str:
+    done, total = session.progress()
+    return (f"{session.title} · {session.checklist.title} · {store.period_label(session.period)} · "
+            f"{done} av {total} klara")
+
+
+def _tertial_overlaps(year: int, tertial: int, first: pd.Timestamp, last: pd.Timestamp) -> bool:
+    start, end = store.parse_period(f"{year}-T{tertial}")
+    return pd.Timestamp(start) <= last and pd.Timestamp(end) >= first
+
+
+# --- reviewing one session --------------------------------------------------------------------
+
+class ReviewModel:
+    """One reviewer working through the sampled cases of *session*.
+
+    Parameters
+    ----------
+    session
+        The session; this object is this reviewer's view of it.
+    reviewer
+        Who answers; default :func:`~egenkontroll.workspace.current_user`.
+    as_of
+        The date computed verdicts are evaluated on (default today).
+
+    The current case starts at the first case not yet done. Every answer is saved at once with the
+    revision this model last showed, so a change someone else made in between is reported, never
+    overwritten.
+    """
+
+    def __init__(self, session: Session, *, reviewer: str | None = None, as_of: date | None = None) -> None:
+        self.session = session
+        self.reviewer = reviewer or current_user()
+        self.as_of = as_of
+        first_open = session.next_unreviewed()
+        self._position = session.case_ids.index(first_open) if first_open else 0
+        self._answers: dict[str, StoredAnswer] = {}
+        self._corrections: dict[str, int] = {}
+        self._correction_rows: dict[str, Any] = {}
+        self._case: dict[str, Any] = {}
+        self.reload()
+
+    # --- where we are ---
+
+    @property
+    def current(self) -> str:
+        """The arende_id of the current case."""
+        return self.session.case_ids[self._position]
+
+    @property
+    def position(self) -> int:
+        """The current case's place in the sample, from 1."""
+        return self._position + 1
+
+    @property
+    def total(self) -> int:
+        """Cases in the sample."""
+        return len(self.session.case_ids)
+
+    def go_to(self, case_id: str) -> None:
+        """Make *case_id* the current case."""
+        if case_id not in self.session.case_ids:
+            raise SessionError(f"Ärende {case_id!r} ingår inte i granskningen {self.session.id}.")
+        self._position = self.session.case_ids.index(case_id)
+        self.reload()
+
+    def next(self) -> bool:
+        """Go to the next case; False (staying put) at the last one."""
+        if self._position + 1 >= self.total:
+            return False
+        self.go_to(self.session.case_ids[self._position + 1])
+        return True
+
+    def previous(self) -> bool:
+        """Go to the previous case; False (staying put) at the first one."""
+        if self._position == 0:
+            return False
+        self.go_to(self.session.case_ids[self._position - 1])
+        return True
+
+    def next_unreviewed(self) -> bool:
+        """Go to the next case not done (wrapping round); False when every case is done."""
+        case_id = self.session.next_unreviewed(after=self.current)
+        if case_id is None:
+            return False
+        self.go_to(case_id)
+        return True
+
+    def reload(self) -> None:
+        """Read the current case, its answers and corrections again from the store."""
+        case_id = self.current
+        self._case = self.session.case(case_id)
+        answers = self.session.answers()
+        mine = answers[answers["arende_id"] == case_id]
+        self._answers = {row.item_id: _stored(row) for row in mine.itertuples()}
+        fixes = self.session.corrections()
+        fixed = fixes[fixes["arende_id"] == case_id]
+        self._corrections = dict(zip(fixed["field"], fixed["revision"].astype(int), strict=True))
+        self._correction_rows = {row.field: row for row in fixed.itertuples()}
+
+    # --- the current case ---
+
+    def answers(self) -> dict[str, StoredAnswer]:
+        """The stored answers of the current case by item id."""
+        return dict(self._answers)
+
+    def answer_values(self) -> dict[str, str]:
+        """item id -> stored answer text of the current case."""
+        return {item_id: stored.value for item_id, stored in self._answers.items()}
+
+    def visible_items(self) -> list[Item]:
+        """The answerable items shown for the current case given its answers (show-conditions applied)."""
+        shown = self.session.checklist.visible_items(self._case, self.answer_values())
+        return [item for item in shown if not item.computed]
+
+    def reference(self, item: Item) -> str:
+        """The legal reference of *item* in force on the current case's date."""
+        return item.reference_for(self._case)
+
+    def card(self) -> CaseCard:
+        """The case card of the current case."""
+        case = self._case
+        return CaseCard(
+            arende_id=self.current,
+            enhet=case.get("enhet") or _UNKNOWN,
+            arendetyp=CASE_TYPE_LABELS.get(case.get("arendetyp"), case.get("arendetyp") or _UNKNOWN),
+            position=self.position,
+            total=self.total,
+            done=self.is_done(),
+            dates=[self._date_fact(name) for name in DATE_FIELDS],
+            flags=[Fact(name, label, case.get(name)) for name, label in _FLAG_LABELS.items()],
+            verdicts=self._verdict_rows(),
+        )
+
+    def is_done(self, case_id: str | None = None) -> bool:
+        """Whether every applicable item of the case (default the current one) is answered."""
+        return self.session.is_done(case_id or self.current)
+
+    def progress(self) -> tuple[int, int]:
+        """(cases done, cases in the sample)."""
+        return self.session.progress()
+
+    def progress_text(self) -> str:
+        """E.g. "12 av 30 klara"."""
+        done, total = self.progress()
+        return f"{done} av {total} klara"
+
+    # --- saving ---
+
+    def record(self, item_id: str, value: Any) -> SaveResult:
+        """Save *value* as the answer to *item_id* of the current case, keeping its comment.
+
+        Raises
+        ------
+        SessionError
+            When the value does not fit the item (nothing is saved).
+        """
+        comment = self._answers[item_id].comment if item_id in self._answers else None
+        return self._save(item_id, value, comment)
+
+    def comment(self, item_id: str, text: str | None) -> SaveResult:
+        """Save *text* (empty: none) as the comment on the answer to *item_id*, keeping the answer.
+
+        Raises
+        ------
+        SessionError
+            When the item has no answer yet: a comment belongs to an answer.
+        """
+        stored = self._answers.get(item_id)
+        if stored is None:
+            raise SessionError("Svara på frågan först; kommentaren sparas tillsammans med svaret.")
+        return self._save(item_id, stored.value, (text or "").strip() or None)
+
+    def correct_date(self, field: str, value: date | str | None, reason: str) -> SaveResult:
+        """Correct the register date *field* of the current case, with a *reason*.
+
+        Raises
+        ------
+        SessionError
+            When the field, the date or the reason is missing or wrong (nothing is saved).
+        """
+        if value is None:
+            raise SessionError("Välj det rätta datumet innan du sparar rättelsen.")
+        try:
+            self.session.correct(self.current, field, value, reason, reviewer=self.reviewer,
+                                 expected_revision=self._corrections.get(field, 0))
+        except ConflictError:
+            self.reload()
+            fix = self._correction_rows[field]
+            return SaveResult(False, f"{DATE_LABELS.get(field, field)} rättades av {fix.reviewer} kl "
+                                     f"{_local(fix.corrected_at):%H:%M} till {fix.corrected}. Sidan visar nu "
+                                     "den senaste rättelsen; rätta igen om du vill.")
+        self.reload()
+        return SaveResult(True, f"Rättelsen sparad {datetime.now():%H:%M:%S}")
+
+    def summary(self) -> list[CaseSummary]:
+        """Every sampled case with its unanswered items and the deviations found, in sample order."""
+        answers = self.session.answers()
+        by_case = {case_id: rows for case_id, rows in answers.groupby("arende_id")}
+        return [self._case_summary(case_id, by_case.get(case_id, answers.iloc[:0]))
+                for case_id in self.session.case_ids]
+
+    # --- private helpers ---
+
+    def _save(self, item_id: str, value: Any, comment: str | None) -> SaveResult:
+        stored = self._answers.get(item_id)
+        expected = stored.revision if stored else self.session.revision(self.current, item_id)
+        try:
+            self.session.record(self.current, item_id, value, reviewer=self.reviewer, comment=comment,
+                                expected_revision=expected)
+        except ConflictError:
+            self.reload()
+            return SaveResult(False, self._conflict_message(item_id))
+        self.reload()
+        return SaveResult(True, f"Sparat {datetime.now():%H:%M:%S}")
+
+    def _conflict_message(self, item_id: str) -> str:
+        question = self.session.checklist.item(item_id).text
+        latest = self._answers.get(item_id)
+        if latest is None:
+            return (f"Svaret på ”{question}” togs bort av någon annan. Sidan visar nu det senaste; "
+                    "svara igen om du vill.")
+        return (f"Svaret på ”{question}” ändrades av {latest.reviewer} kl {latest.recorded_at:%H:%M}. "
+                "Sidan visar nu det senaste svaret; ändra igen om du vill.")
+
+    def _date_fact(self, name: str) -> Fact:
+        fix = self._correction_rows.get(name)
+        if fix is None:
+            return Fact(name, DATE_LABELS[name], self._case.get(name))
+        original = date.fromisoformat(fix.original) if fix.original else None
+        return Fact(name, DATE_LABELS[name], self._case.get(name), original=original, reason=fix.reason)
+
+    def _verdict_rows(self) -> list[VerdictRow]:
+        checklist = self.session.checklist
+        verdicts = checklist.evaluate(self._case, as_of=self.as_of)
+        return [VerdictRow(item_id, checklist.item(item_id).text, verdict.compliant, verdict.explanation,
+                           verdict.reference, checklist.item(item_id).critical)
+                for item_id, verdict in verdicts.items()]
+
+    def _case_summary(self, case_id: str, rows: pd.DataFrame) -> CaseSummary:
+        checklist = self.session.checklist
+        case = self.session.case(case_id)
+        answers = dict(zip(rows["item_id"], rows["value"], strict=True))
+        unanswered = [item.text for item in checklist.visible_items(case, answers)
+                      if not item.computed and not item.optional and item.check_answer(answers.get(item.id))]
+        deviations = checklist.deviations(case, answers, as_of=self.as_of)
+        return CaseSummary(case_id, not unanswered, unanswered, deviations, self._notes(rows))
+
+    def _notes(self, rows: pd.DataFrame) -> list[str]:
+        notes = []
+        for row in rows.itertuples():
+            item = self.session.checklist.item(row.item_id)
+            texts = [row.value] if item.type == "fritext" else []
+            texts += [row.comment] if isinstance(row.comment, str) else []
+            notes.extend(f"{item.text} – {text}" for text in texts)
+        return notes
+
+
+def _stored(row: Any) -> StoredAnswer:
+    comment = row.comment if isinstance(row.comment, str) else None  # missing comments read as NaN
+    return StoredAnswer(row.value, comment, row.reviewer, _local(row.recorded_at), int(row.revision))
+
+
+def _local(timestamp: str | None) -> datetime | None:
+    """A stored UTC ISO timestamp in the local time zone."""
+    return datetime.fromisoformat(timestamp).astimezone() if timestamp else None

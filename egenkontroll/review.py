@@ -1,0 +1,559 @@
+"""The review app: ipywidgets 8 bound to :mod:`egenkontroll._review_model`.
+
+``review.app(workspace)`` shows a start screen (open a granskning or draw a new one) and then one
+case at a time: the case card, the checklist's items by answer type, navigation and progress. Every
+change is saved at once; the status line says when, or what happened on a conflict. Errors in a
+callback are shown in Swedish in an Output widget (the traceback goes to ``fel.log`` in the
+workspace), never swallowed. Every free text (answers, comments, titles, reasons, register values)
+is escaped before it reaches an HTML widget.
+
+Comments are saved when the text box loses focus (``continuous_update=False``): one write and one
+audit row per edited comment, and no timer thread racing the kernel's own callbacks.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import traceback
+from collections.abc import Callable
+from datetime import date, datetime
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+
+import sampling
+from egenkontroll import _review_model as model
+from egenkontroll.checklists import ANSWER_LABELS, Deviation, Item
+from egenkontroll.errors import UserError
+from egenkontroll.store import period_label
+from egenkontroll.workspace import Workspace
+
+__all__ = ["app", "ReviewApp", "StartScreen", "ReviewScreen", "ItemEditor", "ErrorArea", "ERROR_LOG"]
+
+#: where unexpected errors are logged, in the workspace folder
+ERROR_LOG = "fel.log"
+_STYLE = """<style>
+.ek-app { max-width: 60em; }
+.ek-app h2, .ek-app h3 { margin: 0.4em 0 0.2em 0; }
+.ek-kort table { border-collapse: collapse; margin: 0.3em 0; }
+.ek-kort td, .ek-kort th, .ek-sammanfattning td, .ek-sammanfattning th {
+  padding: 0.15em 0.8em 0.15em 0; text-align: left; vertical-align: top; }
+.ek-sammanfattning table { border-collapse: collapse; }
+.ek-sammanfattning tr { border-bottom: 1px solid #ddd; }
+.ek-badge { display: inline-block; padding: 0 0.5em; border-radius: 0.6em; font-size: 0.85em;
+  font-weight: bold; margin-left: 0.5em; }
+.ek-kritisk { background: #b3261e; color: #fff; }
+.ek-uppfyllt { background: #1e6b34; color: #fff; }
+.ek-avvikelse { background: #b3261e; color: #fff; }
+.ek-ingen { background: #767676; color: #fff; }
+.ek-klar { background: #1e6b34; color: #fff; }
+.ek-ej-klar { background: #e8e8e8; color: #333; }
+.ek-hjalp, .ek-lagrum { color: #555; font-size: 0.9em; }
+.ek-status-sparat { color: #1e6b34; font-weight: bold; }
+.ek-status-konflikt { color: #8a4b00; font-weight: bold; }
+.ek-fel { color: #b3261e; background: #fdecea; border: 1px solid #b3261e; padding: 0.5em; }
+.ek-fraga { border-top: 1px solid #ddd; padding-top: 0.4em; }
+</style>"""
+_UNEXPECTED = ("Något gick fel, och det du nyss gjorde kanske inte sparades. Ladda om sidan och försök igen; "
+               "om felet kommer tillbaka, kontakta den som ansvarar för verktyget och nämn {log}.")
+_CORRECTABLE = [(label, name) for name, label in model.DATE_LABELS.items()]
+
+
+def app(workspace: Workspace | str | os.PathLike[str] | None = None, session_id: str | None = None, *,
+        reviewer: str | None = None, as_of: date | None = None) -> ReviewApp:
+    """The review app, ready to display.
+
+    Parameters
+    ----------
+    workspace
+        A workspace, its folder, or None for ``$EGENKONTROLL_WORKSPACE`` / ``./arbetsyta``.
+    session_id
+        Open this granskning at once instead of showing the start screen.
+    reviewer
+        Who answers; default :func:`~egenkontroll.workspace.current_user`.
+    as_of
+        The date computed verdicts are evaluated on (default today).
+    """
+    opened = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    return ReviewApp(opened, session_id=session_id, reviewer=reviewer, as_of=as_of)
+
+
+class ErrorArea:
+    """A visible Output widget for callback errors, and the guard that puts them there."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.output = widgets.Output()
+        self.output.add_class("ek-felruta")
+
+    @property
+    def messages(self) -> list[str]:
+        """The messages shown now (plain text)."""
+        return [entry["data"]["text/plain"] for entry in self.output.outputs]
+
+    def show(self, message: str) -> None:
+        """Show *message* (plain text; escaped for HTML)."""
+        html = f'<div class="ek-fel">{_lines(message)}</div>'
+        self.output.outputs = ({"output_type": "display_data", "metadata": {},
+                                "data": {"text/plain": message, "text/html": html}},)
+
+    def clear(self) -> None:
+        """Remove the message shown."""
+        self.output.outputs = ()
+
+    def guard(self, callback: Callable[..., Any],
+              on_error: Callable[[], Any] | None = None) -> Callable[..., Any]:
+        """*callback*, with any error it raises shown in Swedish instead of raised; then *on_error*."""
+
+        @functools.wraps(callback)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            self.clear()
+            try:
+                return callback(*args, **kwargs)
+            except (UserError, sampling.SamplingError) as error:  # Swedish messages: ours and sampling's
+                self.show(str(error))
+            except Exception:  # noqa: BLE001 - shown to the user, logged with its traceback
+                self.show(_UNEXPECTED.format(log=self._log()))
+            if on_error is not None:
+                self._after_error(on_error)
+            return None
+
+        return guarded
+
+    def _after_error(self, on_error: Callable[[], Any]) -> None:
+        try:
+            on_error()
+        except Exception:  # noqa: BLE001 - the first message stays; this one is only logged
+            self._log()
+
+    def _log(self) -> str:
+        path = self.workspace.path / ERROR_LOG
+        try:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} granskningsappen\n")
+                handle.write(traceback.format_exc())
+        except OSError:
+            return "att felet inte kunde skrivas till loggen"
+        return f"loggfilen {path}"
+
+
+class ReviewApp(widgets.VBox):
+    """The whole app: the style, the error area and the start screen or the review screen."""
+
+    def __init__(self, workspace: Workspace, *, session_id: str | None = None, reviewer: str | None = None,
+                 as_of: date | None = None) -> None:
+        super().__init__()
+        self.add_class("ek-app")
+        self.workspace = workspace
+        self.reviewer = reviewer
+        self.as_of = as_of
+        self.errors = ErrorArea(workspace)
+        self.screen: StartScreen | ReviewScreen | None = None
+        self.show_start()
+        if session_id is not None:
+            self.errors.guard(self.open_session)(session_id)
+
+    def show_start(self) -> None:
+        """Show the start screen."""
+        self._show(StartScreen(model.StartModel(self.workspace), self.errors, on_open=self.open_session,
+                               reviewer=self.reviewer))
+
+    def open_session(self, session_id: str) -> None:
+        """Open the granskning *session_id* at its first case not yet done."""
+        session = self.workspace.session(session_id)
+        review = model.ReviewModel(session, reviewer=self.reviewer, as_of=self.as_of)
+        self._show(ReviewScreen(review, self.errors, on_leave=self.show_start))
+
+    def _show(self, screen: StartScreen | ReviewScreen) -> None:
+        self.screen = screen
+        self.children = [widgets.HTML(_STYLE), self.errors.output, screen]
+
+
+# --- the start screen -------------------------------------------------------------------------
+
+class StartScreen(widgets.VBox):
+    """Open an existing granskning or draw a new one."""
+
+    def __init__(self, start: model.StartModel, errors: ErrorArea, *, on_open: Callable[[str], None],
+                 reviewer: str | None = None) -> None:
+        super().__init__()
+        self.start = start
+        self.errors = errors
+        self.on_open = on_open
+        self.reviewer = reviewer
+        self.sessions = widgets.Dropdown(options=start.session_choices(), layout=_wide())
+        self.sessions.add_class("ek-valj-granskning")
+        self.open_button = widgets.Button(description="Öppna granskningen", button_style="primary",
+                                          disabled=not self.sessions.options)
+        self.open_button.on_click(errors.guard(self._open))
+        self.children = [widgets.HTML("<h2>Granskning</h2><h3>Fortsätt en granskning</h3>"),
+                         *self._existing(), widgets.HTML("<h3>Ny granskning</h3>"), *self._new_session()]
+
+    # --- existing sessions ---
+
+    def _existing(self) -> list[widgets.Widget]:
+        if not self.sessions.options:
+            return [widgets.HTML("<p>Det finns inga granskningar ännu. Skapa en nedan.</p>")]
+        return [self.sessions, self.open_button]
+
+    def _open(self, _button: widgets.Button | None = None) -> None:
+        self.on_open(self.sessions.value)
+
+    # --- a new session ---
+
+    def _new_session(self) -> list[widgets.Widget]:
+        if self.start.cases().empty:
+            return [widgets.HTML("<p>Arbetsytan har inga ärenden. Läs först in ett ärenderegister, "
+                                 "till exempel med <code>egenkontroll import FIL.xlsx</code>.</p>")]
+        self.checklist = widgets.Dropdown(options=self.start.checklist_choices(), description="Checklista",
+                                          style=_LABEL_STYLE, layout=_wide())
+        self.period = widgets.Dropdown(options=self.start.period_choices(), description="Period",
+                                       style=_LABEL_STYLE, layout=_wide())
+        self.population = widgets.HTML()
+        self.n = widgets.BoundedIntText(value=30, min=1, max=1_000_000, description="Antal akter",
+                                        style=_LABEL_STYLE)
+        self.strata = widgets.Dropdown(options=model.STRATA_CHOICES, value=None, description="Urval",
+                                       style=_LABEL_STYLE)
+        self.seed = widgets.BoundedIntText(value=model.new_seed(), min=0, max=2**32 - 1, description="Frö",
+                                           style=_LABEL_STYLE)
+        self.title = widgets.Text(description="Namn", placeholder="valfritt, t.ex. Våldsfråga våren 2026",
+                                  style=_LABEL_STYLE, layout=_wide())
+        self.create_button = _button("Dra urvalet och börja granska", "play", self.errors.guard(self._create))
+        self.create_button.button_style = "primary"
+        planner = self._planner()
+        for control in (self.checklist, self.period):
+            control.observe(self.errors.guard(self._update_population), names="value")
+        self._update_population()
+        return [self.checklist, self.period, self.population, planner, self.n, self.strata,
+                widgets.HTML('<span class="ek-hjalp">Fröet bestämmer vilka ärenden som dras. Skriv upp det: '
+                             "med samma frö och samma register dras samma ärenden igen.</span>"),
+                self.seed, self.title, self.create_button]
+
+    def _planner(self) -> widgets.Widget:
+        self.plan_method = widgets.ToggleButtons(
+            options=[("Högsta godtagbara avvikelse", "tolerable"), ("Felmarginal", "margin")],
+            value="tolerable", style={"button_width": "auto"})
+        self.plan_rate = widgets.BoundedFloatText(value=5, min=0.1, max=50, step=0.5, description="Procent",
+                                                  style=_LABEL_STYLE)
+        self.confidence = widgets.Dropdown(options=[("90 %", 0.90), ("95 %", 0.95), ("99 %", 0.99)],
+                                           value=0.95, description="Säkerhet", style=_LABEL_STYLE)
+        self.plan_button = widgets.Button(description="Planera åt mig", icon="calculator")
+        self.plan_button.on_click(self.errors.guard(self._plan))
+        self.plan_sentence = widgets.HTML()
+        box = widgets.VBox([self.plan_method, self.plan_rate, self.confidence, self.plan_button,
+                            self.plan_sentence])
+        accordion = widgets.Accordion(children=[box], titles=("Planera antalet akter",))
+        accordion.selected_index = None
+        return accordion
+
+    def _update_population(self, _change: dict | None = None) -> None:
+        count = self.start.population(self.checklist.value, self.period.value)
+        self.population.value = (f'<span class="ek-hjalp">{count} ärenden i registret omfattas av '
+                                 "checklistan under perioden.</span>")
+        self.plan_sentence.value = ""
+
+    def _plan(self, _button: widgets.Button | None = None) -> None:
+        rate = self.plan_rate.value / 100
+        goal = {"tolerable": rate} if self.plan_method.value == "tolerable" else {"margin": rate}
+        advice = self.start.advise(self.checklist.value, self.period.value, confidence=self.confidence.value,
+                                   **goal)
+        self.n.value = advice.n
+        self.plan_sentence.value = f"<p>{escape(advice.explanation)}</p>"
+
+    def _create(self, _button: widgets.Button | None = None) -> None:
+        session = self.start.create(self.checklist.value, period=self.period.value, n=self.n.value,
+                                    seed=self.seed.value, strata=self.strata.value, title=self.title.value,
+                                    created_by=self.reviewer)
+        self.on_open(session.id)
+
+
+# --- one item ---------------------------------------------------------------------------------
+
+class ItemEditor(widgets.VBox):
+    """One answerable item: the question (critical ones marked), the answer widget and a comment box.
+
+    Changes by the user call *on_answer(item_id, value)* and *on_comment(item_id, text)*; :meth:`show`
+    sets the stored state without calling them.
+    """
+
+    def __init__(self, item: Item, reference: str, *, on_answer: Callable[[str, Any], None],
+                 on_comment: Callable[[str, str], None]) -> None:
+        super().__init__()
+        self.item = item
+        self.add_class("ek-fraga")
+        self.add_class(f"ek-fraga-{item.id}")
+        self._quiet = False
+        self.input = _answer_widget(item)
+        self.input.observe(lambda change: self._changed(on_answer, _blank_to_none(change["new"])),
+                           names="value")
+        parts: list[widgets.Widget] = [widgets.HTML(_question_html(item, reference)), self.input]
+        self.comment: widgets.Textarea | None = None
+        if item.type != "fritext":
+            self.comment = widgets.Textarea(placeholder="Kommentar (sparas när du lämnar rutan)",
+                                            continuous_update=False, layout=widgets.Layout(width="40em"))
+            self.comment.add_class("ek-kommentar")
+            self.comment.observe(lambda change: self._changed(on_comment, change["new"]), names="value")
+            parts.append(self.comment)
+        self.children = parts
+
+    def show(self, stored: model.StoredAnswer | None) -> None:
+        """Show the stored answer and comment (None: unanswered) without saving anything."""
+        self._quiet = True
+        try:
+            self.input.value = _to_widget(self.item, stored.value if stored else None)
+            if self.comment is not None:
+                self.comment.value = (stored.comment or "") if stored else ""
+                self.comment.disabled = stored is None
+        finally:
+            self._quiet = False
+
+    def _changed(self, callback: Callable[[str, Any], None], value: Any) -> None:
+        if not self._quiet:
+            callback(self.item.id, value)
+
+
+def _answer_widget(item: Item) -> widgets.ValueWidget:
+    if item.type == "ja_nej":
+        return widgets.ToggleButtons(options=[(label, value) for value, label in ANSWER_LABELS.items()],
+                                     value=None, style={"button_width": "auto"})
+    if item.type == "datum":
+        return widgets.DatePicker(value=None)
+    if item.type == "val":
+        return widgets.Dropdown(options=list(item.choices), value=None)
+    if item.type == "tal":
+        return widgets.Text(placeholder="ett tal, t.ex. 3", continuous_update=False)
+    return widgets.Textarea(placeholder="Skriv här (sparas när du lämnar rutan)", continuous_update=False,
+                            layout=widgets.Layout(width="40em"))
+
+
+def _to_widget(item: Item, value: str | None) -> Any:
+    if item.type == "datum":
+        return date.fromisoformat(value) if value else None
+    if item.type in ("ja_nej", "val"):
+        return value
+    return value or ""
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _question_html(item: Item, reference: str) -> str:
+    badge = '<span class="ek-badge ek-kritisk" title="Ett nej här är en avvikelse">Kritisk</span>' \
+        if item.critical else ""
+    help_text = f'<div class="ek-hjalp">{escape(item.help)}</div>' if item.help else ""
+    law = f'<div class="ek-lagrum">Lagrum: {escape(reference)}</div>' if reference else ""
+    return f"<b>{escape(item.text)}</b>{badge}{help_text}{law}"
+
+
+# --- the review screen ------------------------------------------------------------------------
+
+class ReviewScreen(widgets.VBox):
+    """One granskning: navigation and progress, the case card, date corrections, the items, a summary."""
+
+    def __init__(self, review: model.ReviewModel, errors: ErrorArea, *, on_leave: Callable[[], None]) -> None:
+        super().__init__()
+        self.review = review
+        self.errors = errors
+        guard = errors.guard
+        session = review.session
+        self.header = widgets.HTML(f"<h2>{escape(session.title)}</h2><div class=\"ek-hjalp\">Checklista: "
+                                   f"{escape(session.checklist.title)} (version "
+                                   f"{escape(str(session.checklist.version))}) · period "
+                                   f"{escape(period_label(session.period))} · granskare "
+                                   f"{escape(review.reviewer)}</div>")
+        self.progress = widgets.HTML()
+        self.progress.add_class("ek-framsteg")
+        self.status = widgets.HTML()
+        self.status.add_class("ek-status")
+        self.previous_button = _button("Föregående", "arrow-left", guard(self._previous))
+        self.next_button = _button("Nästa", "arrow-right", guard(self._next))
+        self.unreviewed_button = _button("Nästa ogranskade", "forward", guard(self._next_unreviewed))
+        self.summary_button = _button("Sammanfattning", "list", guard(self.show_summary))
+        self.leave_button = _button("Byt granskning", "exchange", guard(lambda _b: on_leave()))
+        self.card = widgets.HTML()
+        self.card.add_class("ek-kort")
+        self.items = widgets.VBox()
+        self.editors: dict[str, ItemEditor] = {}
+        self.summary = widgets.HTML()
+        self.summary.add_class("ek-sammanfattning")
+        self.back_button = _button("Tillbaka till ärendena", "arrow-left", guard(lambda _b: self.show_case()))
+        self.case_view = widgets.VBox([self.card, self._correction_form(), self.items])
+        self.summary_view = widgets.VBox([self.summary, self.back_button])
+        navigation = widgets.HBox([self.previous_button, self.next_button, self.unreviewed_button,
+                                   self.summary_button, self.leave_button])
+        self.children = [self.header, self.progress, navigation, self.status, self.case_view,
+                         self.summary_view]
+        self.show_case()
+
+    # --- views ---
+
+    def show_case(self) -> None:
+        """Show the current case (rebuilding its items) and hide the summary."""
+        self.case_view.layout.display = None
+        self.summary_view.layout.display = "none"
+        self.editors = {}
+        self.refresh()
+
+    def show_summary(self, _button: widgets.Button | None = None) -> None:
+        """Show the summary of every case: unanswered items and deviations found."""
+        self.summary.value = _summary_html(self.review.summary(), self.review.progress_text())
+        self.case_view.layout.display = "none"
+        self.summary_view.layout.display = None
+
+    def refresh(self) -> None:
+        """Show the model's current state: progress, card, visible items and their stored answers."""
+        review = self.review
+        self.progress.value = (f"<b>Ärende {review.position} av {review.total}</b> · "
+                               f"{escape(review.progress_text())}")
+        self.card.value = _card_html(review.card())
+        self.previous_button.disabled = review.position == 1
+        stored = review.answers()
+        editors = [self._editor(item) for item in review.visible_items()]
+        for editor in editors:
+            editor.show(stored.get(editor.item.id))
+        self.items.children = editors
+
+    # --- callbacks ---
+
+    def answer(self, item_id: str, value: Any) -> None:
+        """Save an answer and show the result."""
+        self._report(self.review.record(item_id, value))
+
+    def comment(self, item_id: str, text: str) -> None:
+        """Save a comment and show the result."""
+        self._report(self.review.comment(item_id, text))
+
+    def _report(self, result: model.SaveResult) -> None:
+        kind = "sparat" if result.saved else "konflikt"
+        self.status.value = f'<span class="ek-status-{kind}">{escape(result.message)}</span>'
+        self.refresh()
+
+    def _after_failed_save(self) -> None:
+        self.status.value = '<span class="ek-status-konflikt">Inte sparat: se meddelandet ovan.</span>'
+        self.refresh()
+
+    def _editor(self, item: Item) -> ItemEditor:
+        if item.id not in self.editors:
+            guard = functools.partial(self.errors.guard, on_error=self._after_failed_save)
+            self.editors[item.id] = ItemEditor(item, self.review.reference(item),
+                                               on_answer=guard(self.answer), on_comment=guard(self.comment))
+        return self.editors[item.id]
+
+    def _navigate(self, moved: bool, at_end: str) -> None:
+        self.status.value = ""
+        if moved:
+            self.show_case()
+        else:
+            self.show_summary()
+            self.status.value = f'<span class="ek-status-sparat">{escape(at_end)}</span>'
+
+    def _previous(self, _button: widgets.Button) -> None:
+        self.review.previous()
+        self.show_case()
+
+    def _next(self, _button: widgets.Button) -> None:
+        self._navigate(self.review.next(), "Det var sista ärendet. Här är sammanfattningen.")
+
+    def _next_unreviewed(self, _button: widgets.Button) -> None:
+        self._navigate(self.review.next_unreviewed(), "Alla ärenden är klara. Här är sammanfattningen.")
+
+    # --- correcting a register date ---
+
+    def _correction_form(self) -> widgets.Widget:
+        self.correct_field = widgets.Dropdown(options=_CORRECTABLE, description="Datum", style=_LABEL_STYLE)
+        self.correct_value = widgets.DatePicker(description="Rätt datum", style=_LABEL_STYLE)
+        self.correct_reason = widgets.Text(description="Orsak", style=_LABEL_STYLE, layout=_wide(),
+                                           placeholder="t.ex. journalen visar 2026-03-04")
+        self.correct_button = _button("Spara rättelsen", "check", self.errors.guard(self._correct))
+        box = widgets.VBox([widgets.HTML('<span class="ek-hjalp">Stämmer ett datum i registret inte med '
+                                         "journalen? Rätta det här. Originalet sparas, och de beräknade "
+                                         "bedömningarna använder det rättade datumet.</span>"),
+                            self.correct_field, self.correct_value, self.correct_reason, self.correct_button])
+        accordion = widgets.Accordion(children=[box], titles=("Rätta ett registerdatum",))
+        accordion.selected_index = None
+        return accordion
+
+    def _correct(self, _button: widgets.Button | None = None) -> None:
+        result = self.review.correct_date(self.correct_field.value, self.correct_value.value,
+                                          self.correct_reason.value)
+        if result.saved:
+            self.correct_value.value = None
+            self.correct_reason.value = ""
+        self._report(result)
+
+
+# --- HTML fragments (everything interpolated is escaped) ---------------------------------------
+
+def _card_html(card: model.CaseCard) -> str:
+    state = ('<span class="ek-badge ek-klar">Klar</span>' if card.done
+             else '<span class="ek-badge ek-ej-klar">Inte klar</span>')
+    facts = "".join(f"<tr><th>{escape(fact.label)}</th><td>{_fact_html(fact)}</td></tr>"
+                    for fact in [*card.dates, *card.flags])
+    verdicts = "".join(_verdict_html(verdict) for verdict in card.verdicts)
+    return (f"<h3>Ärende {escape(card.arende_id)}{state}</h3>"
+            f"<div>{escape(card.enhet)} · {escape(card.arendetyp)}</div>"
+            f"<table>{facts}</table>{verdicts}")
+
+
+def _fact_html(fact: model.Fact) -> str:
+    if fact.reason is None:
+        return escape(fact.text)
+    original = fact.original.isoformat() if fact.original else "okänt"
+    return (f"{escape(fact.text)} <span class=\"ek-hjalp\">(rättat från {escape(original)}: "
+            f"{escape(fact.reason)})</span>")
+
+
+def _verdict_html(verdict: model.VerdictRow) -> str:
+    kind = {True: "ek-uppfyllt", False: "ek-avvikelse", None: "ek-ingen"}[verdict.compliant]
+    critical = '<span class="ek-badge ek-kritisk">Kritisk</span>' if verdict.critical else ""
+    law = f'<div class="ek-lagrum">Lagrum: {escape(verdict.reference)}</div>' if verdict.reference else ""
+    return (f'<div class="ek-bedomning"><b>{escape(verdict.question)}</b>'
+            f'<span class="ek-badge {kind}">{escape(verdict.label)}</span>{critical}'
+            f"<div>{escape(verdict.explanation)}</div>{law}</div>")
+
+
+def _summary_html(cases: list[model.CaseSummary], progress: str) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(case.arende_id)}</td><td>{'Klar' if case.done else 'Inte klar'}</td>"
+        f"<td>{_list_html(case.unanswered)}</td>"
+        f"<td>{_list_html([_deviation_text(deviation) for deviation in case.deviations])}</td>"
+        f"<td>{_list_html(case.notes)}</td></tr>"
+        for case in cases)
+    found = sum(len(case.deviations) for case in cases)
+    return (f"<h3>Sammanfattning</h3><p>{escape(progress)}; {found} avvikelser hittade.</p>"
+            "<table><tr><th>Ärende</th><th>Status</th><th>Obesvarade frågor</th><th>Avvikelser</th>"
+            "<th>Kommentarer</th></tr>"
+            f"{rows}</table>")
+
+
+def _deviation_text(deviation: Deviation) -> str:
+    law = f" ({deviation.reference})" if deviation.reference else ""
+    return f"{deviation.question} {deviation.explanation}{law}"
+
+
+def _list_html(texts: list[str]) -> str:
+    return "<br>".join(escape(text) for text in texts) or "–"
+
+
+def _lines(text: str) -> str:
+    return "<br>".join(escape(line) for line in text.splitlines())
+
+
+# --- small widget helpers ---------------------------------------------------------------------
+
+_LABEL_STYLE = {"description_width": "8em"}
+
+
+def _wide() -> widgets.Layout:
+    return widgets.Layout(width="40em")
+
+
+def _button(description: str, icon: str, callback: Callable[[widgets.Button], Any]) -> widgets.Button:
+    button = widgets.Button(description=description, icon=icon, layout=widgets.Layout(width="auto"))
+    button.on_click(callback)
+    return button
