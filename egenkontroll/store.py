@@ -16,7 +16,8 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,36 @@ _YEAR = re.compile(r"^(\d{4})$")
 _TERTIAL = re.compile(r"^(\d{4})-T([123])$", re.IGNORECASE)
 
 _Period = tuple[date, date] | None
+
+
+@dataclass(frozen=True)
+class _Revisioned:
+    """How to read, insert and update one revisioned row (an answer or a correction) by its key.
+
+    The statements are built once: record() is on the reviewer's critical path, and SQLAlchemy then
+    reuses their compiled form instead of building and hashing a new statement per call.
+    """
+
+    action: str
+    name_column: str
+    columns: dict[str, str]  # value, comment, reviewer, recorded_at -> the table's column
+    insert: sa.Insert
+    read: sa.Select
+    update: sa.Update
+
+
+def _revisioned(table: sa.Table, action: str, key: tuple[str, ...], columns: dict[str, str]) -> _Revisioned:
+    where = sa.and_(*(table.c[column] == sa.bindparam(f"key_{column}") for column in key))
+    read = sa.select(*(table.c[column].label(field) for field, column in columns.items()), table.c.revision)
+    return _Revisioned(action, key[-1], columns, table.insert(), read.where(where), table.update().where(where))
+
+
+_ANSWERS = _revisioned(_db.answers, ANSWERED, ("session_id", "arende_id", "item_id"),
+                       {"value": "value", "comment": "comment", "reviewer": "reviewer", "recorded_at": "recorded_at"})
+_CORRECTIONS = _revisioned(_db.corrections, CORRECTED, ("arende_id", "field"),
+                           {"value": "corrected", "comment": "reason", "reviewer": "reviewer",
+                            "recorded_at": "corrected_at"})
+_AUDIT = _db.audit_log.insert()
 
 
 # --- periods ------------------------------------------------------------------------------------
@@ -372,25 +403,9 @@ class Session:
         """
         self._require_case(case_id)
         text = _answer_text(self._answerable_item(item_id), value)
-        key = (case_id, item_id)
-        state = _db.answers.c
-        where = (state.session_id == self.id) & (state.arende_id == case_id) & (state.item_id == item_id)
-        new = {"value": text, "comment": comment, "reviewer": reviewer or current_user(),
-               "recorded_at": _db.utc_now()}
-        with _db.write(self.workspace.engine) as connection:
-            current = connection.execute(
-                sa.select(state.value, state.comment, state.reviewer, state.recorded_at, state.revision)
-                .where(where)).first()
-            revision = self._next_revision(self._seen, key, current, expected_revision, f"svaret på {item_id!r}")
-            new["revision"] = revision
-            if current is None:
-                connection.execute(_db.answers.insert().values(
-                    session_id=self.id, arende_id=case_id, item_id=item_id, **new))
-            else:
-                connection.execute(_db.answers.update().where(where).values(new))
-            self._audit(connection, ANSWERED, case_id, item_id, current, new)
-        self._seen[key] = revision
-        return revision
+        change = {"value": text, "comment": comment, "reviewer": reviewer or current_user()}
+        return self._save(_ANSWERS, self._seen, {"session_id": self.id, "arende_id": case_id, "item_id": item_id},
+                          change, expected_revision, f"svaret på {item_id!r}")
 
     def answers(self) -> pd.DataFrame:
         """The latest answer per case and item (cleared answers left out), in sample order.
@@ -435,31 +450,14 @@ class Session:
         corrected = _as_date(value, field).isoformat()
         if not (reason or "").strip():
             raise SessionError("Ange varför datumet rättas (orsak); en rättelse utan orsak sparas inte.")
-        key = (case_id, field)
-        fixes = _db.corrections.c
-        where = (fixes.arende_id == case_id) & (fixes.field == field)
-        new = {"corrected": corrected, "reason": reason.strip(), "reviewer": reviewer or current_user(),
-               "corrected_at": _db.utc_now(), "session_id": self.id}
-        with _db.write(self.workspace.engine) as connection:
-            current = connection.execute(
-                sa.select(fixes.corrected.label("value"), fixes.reason.label("comment"),
-                          fixes.reviewer, fixes.corrected_at.label("recorded_at"), fixes.revision)
-                .where(where)).first()
-            revision = self._next_revision(self._seen_corrections, key, current, expected_revision,
-                                           f"rättelsen av {field!r}")
-            new["revision"] = revision
-            if current is None:
-                original = connection.execute(
-                    sa.select(_db.cases.c[field]).where(_db.cases.c.arende_id == case_id)).scalar()
-                connection.execute(_db.corrections.insert().values(
-                    arende_id=case_id, field=field, original=original, **new))
-            else:
-                connection.execute(_db.corrections.update().where(where).values(new))
-            self._audit(connection, CORRECTED, case_id, field, current,
-                        {"value": corrected, "comment": new["reason"], "reviewer": new["reviewer"],
-                         "recorded_at": new["corrected_at"], "revision": revision})
-        self._seen_corrections[key] = revision
-        return revision
+        change = {"value": corrected, "comment": reason.strip(), "reviewer": reviewer or current_user()}
+
+        def stored_beside(connection: sa.Connection) -> dict[str, Any]:
+            original = sa.select(_db.cases.c[field]).where(_db.cases.c.arende_id == case_id)
+            return {"session_id": self.id, "original": connection.execute(original).scalar()}
+
+        return self._save(_CORRECTIONS, self._seen_corrections, {"arende_id": case_id, "field": field}, change,
+                          expected_revision, f"rättelsen av {field!r}", stored_beside)
 
     def corrections(self) -> pd.DataFrame:
         """The register corrections of the sampled cases: arende_id, field, original, corrected, reason,
@@ -557,12 +555,31 @@ class Session:
             raise ConflictError(_conflict_message(what, key[0], current, expected))
         return found + 1
 
-    def _audit(self, connection: sa.Connection, action: str, case_id: str, name: str, old: Any,
-               new: Mapping[str, Any]) -> None:
-        connection.execute(_db.audit_log.insert().values(
-            at=new["recorded_at"], actor=new["reviewer"], action=action, session_id=self.id, arende_id=case_id,
-            item_id=name, old_value=old.value if old else None, new_value=new["value"],
-            old_comment=old.comment if old else None, new_comment=new["comment"], revision=new["revision"]))
+    def _save(self, kind: _Revisioned, seen: dict[tuple[str, str], int], key: dict[str, str],
+              change: dict[str, Any], expected: int | None, what: str,
+              extra: Callable[[sa.Connection], dict[str, Any]] | None = None) -> int:
+        """Compare revisions, write *change* (value, comment, reviewer) and audit it, in one transaction."""
+        name = key[kind.name_column]
+        remembered = (key["arende_id"], name)
+        params = {f"key_{column}": value for column, value in key.items()}
+        change = {**change, "recorded_at": _db.utc_now()}
+        with _db.write(self.workspace.engine) as connection:
+            current = connection.execute(kind.read, params).first()
+            revision = self._next_revision(seen, remembered, current, expected, what)
+            row = {kind.columns[field]: value for field, value in change.items()}
+            row.update(revision=revision, **(extra(connection) if extra else {}))
+            if current is None:
+                connection.execute(kind.insert, {**key, **row})
+            else:
+                connection.execute(kind.update, {**params, **row})
+            connection.execute(_AUDIT, {
+                "at": change["recorded_at"], "actor": change["reviewer"], "action": kind.action,
+                "session_id": self.id, "arende_id": key["arende_id"], "item_id": name,
+                "old_value": current.value if current else None, "new_value": change["value"],
+                "old_comment": current.comment if current else None, "new_comment": change["comment"],
+                "revision": revision})
+        seen[remembered] = revision
+        return revision
 
     def _sampled_ids(self) -> sa.Select:
         return sa.select(_db.session_cases.c.arende_id).where(_db.session_cases.c.session_id == self.id)
