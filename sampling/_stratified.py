@@ -105,43 +105,53 @@ def evaluate_stratified(
 
 
 def _stratum_table(N, n, k) -> pd.DataFrame:
+    labels, sizes, samples, hits = _aligned(N, n, k)
+    _check_strata(labels, sizes, samples, hits)
+    weight = sizes / sizes.sum()
+    estimate = hits / samples
+    within = np.where(samples > 1, estimate * (1 - estimate) / np.maximum(samples - 1, 1), 0.25)
+    return pd.DataFrame(
+        {
+            "stratum": labels,
+            "N": sizes,
+            "n": samples,
+            "k": hits,
+            "weight": weight,
+            "estimate": estimate,
+            "variance": weight**2 * (1 - samples / sizes) * within,
+        }
+    )
+
+
+def _aligned(N, n, k) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    """Labels and the three count arrays, aligned on stratum labels when any input has them."""
     columns = {"N": N, "n": n, "k": k}
-    keyed = [c for c, v in columns.items() if isinstance(v, Mapping | pd.Series)]
-    if keyed:
-        frame = pd.DataFrame({c: pd.Series(v) if isinstance(v, Mapping) else v for c, v in columns.items()})
+    if any(isinstance(v, Mapping | pd.Series) for v in columns.values()):
+        frame = pd.DataFrame({c: pd.Series(v) for c, v in columns.items()})
+        labels, values = frame.index.tolist(), [frame[c].to_numpy() for c in columns]
     else:
-        lengths = {len(v) for v in columns.values()}
-        if len(lengths) != 1:
+        values = [np.asarray(v) for v in columns.values()]
+        if len({len(v) for v in values}) != 1:
             raise SamplingError("N, n och k måste ha ett värde per stratum (lika många).")
-        frame = pd.DataFrame({c: list(v) for c, v in columns.items()})
-    if frame.empty or frame.isna().any().any():
+        labels = list(range(len(values[0])))
+    if not labels or any(pd.isna(v).any() for v in values):
         raise SamplingError("N, n och k måste ha ett värde för varje stratum.")
-    frame = frame.astype("int64")
-    _check_strata(frame)
-    frame.index.name = "stratum"
-    frame = frame.reset_index()
-    frame["weight"] = frame["N"] / frame["N"].sum()
-    frame["estimate"] = frame["k"] / frame["n"]
-    frame["variance"] = _variance_terms(frame)
-    return frame
+    sizes, samples, hits = (v.astype(np.int64) for v in values)
+    return labels, sizes, samples, hits
 
 
-def _check_strata(frame: pd.DataFrame) -> None:
-    problems = []
-    for label, row in frame.iterrows():
-        if not 1 <= row["n"] <= row["N"]:
-            problems.append(f"stratum {label}: n ({row['n']}) måste vara minst 1 och högst N ({row['N']})")
-        if not 0 <= row["k"] <= row["n"]:
-            problems.append(f"stratum {label}: k ({row['k']}) måste ligga mellan 0 och n ({row['n']})")
+def _check_strata(labels, sizes, samples, hits) -> None:
+    problems = [
+        f"stratum {label}: n ({m}) måste vara minst 1 och högst N ({size})"
+        for label, size, m in zip(labels, sizes, samples, strict=True)
+        if not 1 <= m <= size
+    ] + [
+        f"stratum {label}: k ({x}) måste ligga mellan 0 och n ({m})"
+        for label, m, x in zip(labels, samples, hits, strict=True)
+        if not 0 <= x <= m
+    ]
     if problems:
         raise SamplingError("Felaktiga strata: " + "; ".join(problems) + ".")
-
-
-def _variance_terms(frame: pd.DataFrame) -> pd.Series:
-    weight, size, sample, p = frame["weight"], frame["N"], frame["n"], frame["estimate"]
-    finite_correction = 1 - sample / size
-    within = np.where(sample > 1, p * (1 - p) / np.maximum(sample - 1, 1), 0.25)
-    return weight**2 * finite_correction * within
 
 
 def _effective_size(estimate: float, variance: float, n: int, df: int, alpha: float) -> float:

@@ -72,9 +72,7 @@ def _published_upper_limits(confidence, table):
     [*_published_upper_limits(0.95, TABLE_A3), *_published_upper_limits(0.90, TABLE_A4)],
 )
 def test_tables_a3_a4_upper_limits(confidence, n, k, percent):
-    bound = sampling.evaluate(
-        k, n, confidence=confidence, method="clopper-pearson", alternative="less"
-    ).upper
+    bound = sampling.evaluate(k, n, confidence=confidence, method="clopper-pearson", alternative="less").upper
     assert math.ceil(bound * 1000) / 10 == percent  # the guide rounds the limits up to 0.1 %
 
 
@@ -84,9 +82,11 @@ def test_published_clopper_pearson_bound_n60_k0():
     assert result.lower == 0
 
 
-@given(st.integers(1, 300).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
-       st.sampled_from([0.8, 0.9, 0.95, 0.99]),
-       st.sampled_from(["two-sided", "less", "greater"]))
+@given(
+    st.integers(1, 300).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+    st.sampled_from(["two-sided", "less", "greater"]),
+)
 def test_matches_scipy_binomtest(kn, confidence, alternative):
     k, n = kn
     test = stats.binomtest(k, n, alternative=alternative)
@@ -107,15 +107,15 @@ def test_jeffreys_is_the_equal_tailed_beta_interval():
 
 def _tail_at_most(k, population, deviations, n):
     total = math.comb(population, n)
-    return sum(
-        math.comb(deviations, x) * math.comb(population - deviations, n - x) for x in range(k + 1)
-    ) / total
+    return (
+        sum(math.comb(deviations, x) * math.comb(population - deviations, n - x) for x in range(k + 1))
+        / total
+    )
 
 
 def _enumerated_bounds(k, n, population, tail):
     at_most = [_tail_at_most(k, population, d, n) for d in range(population + 1)]
-    at_least = [1 - _tail_at_most(k - 1, population, d, n) if k else 1.0
-                for d in range(population + 1)]
+    at_least = [1 - _tail_at_most(k - 1, population, d, n) if k else 1.0 for d in range(population + 1)]
     possible = range(k, population - (n - k) + 1)
     upper = max(d for d in possible if at_most[d] > tail)
     lower = min(d for d in possible if at_least[d] > tail)
@@ -143,7 +143,8 @@ def test_hypergeometric_interval_covers_every_population_count():
     for deviations in range(population + 1):
         probabilities = stats.hypergeom.pmf(range(n + 1), population, deviations, n)
         covered = sum(
-            p for p, i in zip(probabilities, intervals, strict=True)
+            p
+            for p, i in zip(probabilities, intervals, strict=True)
             if i.lower - 1e-12 <= deviations / population <= i.upper + 1e-12
         )
         assert covered >= 0.95 - 1e-12
@@ -155,9 +156,11 @@ def test_hypergeometric_upper_is_below_binomial_for_small_population():
     assert finite < infinite
 
 
-@given(st.integers(1, 200).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
-       st.sampled_from(["wilson", "clopper-pearson", "jeffreys"]),
-       st.sampled_from(["two-sided", "less", "greater"]))
+@given(
+    st.integers(1, 200).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.sampled_from(["wilson", "clopper-pearson", "jeffreys"]),
+    st.sampled_from(["two-sided", "less", "greater"]),
+)
 def test_intervals_contain_the_estimate(kn, method, alternative):
     k, n = kn
     result = sampling.evaluate(k, n, method=method, alternative=alternative)

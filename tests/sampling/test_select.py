@@ -90,9 +90,7 @@ def test_integer_ids_are_drawn_as_their_text():
 def test_frame_columns_and_weights():
     frame = _frame()
     result = sampling.select(frame, 60, seed=4, id_column="arende_id", strata="enhet")
-    assert list(result.frame.columns) == [
-        *frame.columns, "stratum", "inclusion_probability", "weight"
-    ]
+    assert list(result.frame.columns) == [*frame.columns, "stratum", "inclusion_probability", "weight"]
     assert (result.frame["stratum"] == result.frame["enhet"]).all()
     assert result.frame["weight"].sum() == pytest.approx(len(frame))
     assert np.allclose(result.frame["weight"] * result.frame["inclusion_probability"], 1)
@@ -126,20 +124,26 @@ def test_minimum_per_stratum():
 
 
 def test_neyman_allocation_follows_n_times_s():
-    sizes = allocate(
-        ["a", "b"], [1000, 1000], 100, allocation="neyman", neyman={"a": 0.5, "b": 0.1}
-    )
+    sizes = allocate(["a", "b"], [1000, 1000], 100, allocation="neyman", neyman={"a": 0.5, "b": 0.1})
     # S = 0.5 and 0.3: shares 62.5 / 37.5
     assert sizes in ([63, 37], [62, 38]) and sum(sizes) == 100
-    sd = allocate(["a", "b"], [1000, 1000], 100, allocation="neyman",
-                  neyman={"a": 3.0, "b": 1.0}, neyman_kind="sd")
+    sd = allocate(
+        ["a", "b"], [1000, 1000], 100, allocation="neyman", neyman={"a": 3.0, "b": 1.0}, neyman_kind="sd"
+    )
     assert sd == [75, 25]
 
 
 def test_neyman_needs_a_value_for_every_stratum():
     with pytest.raises(sampling.SamplingError, match="värde saknas för stratum C"):
-        sampling.select(_frame(), 30, seed=1, id_column="arende_id", strata="enhet",
-                        allocation="neyman", neyman={"A": 0.1, "B": 0.2})
+        sampling.select(
+            _frame(),
+            30,
+            seed=1,
+            id_column="arende_id",
+            strata="enhet",
+            allocation="neyman",
+            neyman={"A": 0.1, "B": 0.2},
+        )
 
 
 @settings(max_examples=150, deadline=None)
@@ -162,8 +166,7 @@ def test_allocation_adds_up_and_respects_bounds(sizes, minimum, allocation, data
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 120), st.integers(0, 2**32), st.sampled_from(["random", "systematic"]))
 def test_inclusion_probabilities_over_the_frame_sum_to_n(n, seed, method):
-    result = sampling.select(_frame(300), n, seed=seed, id_column="arende_id", strata="enhet",
-                             method=method)
+    result = sampling.select(_frame(300), n, seed=seed, id_column="arende_id", strata="enhet", method=method)
     assert len(result.frame) == n
     drawn_strata = sum(s["N"] for s in result.manifest["strata"] if s["n"])
     assert result.frame["weight"].sum() == pytest.approx(drawn_strata)
@@ -198,18 +201,23 @@ def test_systematic_spreads_evenly_over_the_hash_order():
 
 
 def test_manifest_is_json_and_complete():
-    result = sampling.select(_frame(), 30, seed="ivo-2026", id_column="arende_id", strata="enhet",
-                             minimum=2)
+    result = sampling.select(_frame(), 30, seed="ivo-2026", id_column="arende_id", strata="enhet", minimum=2)
     manifest = json.loads(json.dumps(result.manifest))
     assert manifest["seed"] == "ivo-2026"
     assert manifest["version"] == sampling.__version__
     assert manifest["created_utc"].endswith("Z")
     assert manifest["design"] == {
-        "id_column": "arende_id", "strata": ["enhet"], "allocation": "proportional",
-        "minimum": 2, "neyman": None, "neyman_kind": "rate",
+        "id_column": "arende_id",
+        "strata": ["enhet"],
+        "allocation": "proportional",
+        "minimum": 2,
+        "neyman": None,
+        "neyman_kind": "rate",
     }
     assert [(s["stratum"], s["N"], s["n"]) for s in manifest["strata"]] == [
-        ("A", 300, 15), ("B", 180, 9), ("C", 120, 6)
+        ("A", 300, 15),
+        ("B", 180, 9),
+        ("C", 120, 6),
     ]
     assert manifest["selected_ids"] == result.ids == result.frame["arende_id"].tolist()
     assert sampling.verify(manifest, _frame())
@@ -230,9 +238,7 @@ def test_verify_names_what_changed():
     selected = result.ids
     changed = frame[frame["arende_id"] != selected[0]].copy()
     changed.loc[changed["arende_id"] == selected[-1], "enhet"] = "A"
-    changed = pd.concat(
-        [changed, pd.DataFrame({"arende_id": ["NY-1", "NY-2", "NY-3"], "enhet": "B"})]
-    )
+    changed = pd.concat([changed, pd.DataFrame({"arende_id": ["NY-1", "NY-2", "NY-3"], "enhet": "B"})])
     with pytest.raises(sampling.VerificationError) as caught:
         sampling.verify(result.manifest, changed)
     message = str(caught.value)
