@@ -1,0 +1,340 @@
+"""The review app's widgets, headless: set values and click buttons, then ask the store what it holds."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from test_review_model import AS_OF, CHILD_CASES, write_register
+
+from egenkontroll import review
+from egenkontroll._review_model import ReviewModel
+
+XSS = "<img src=x onerror=alert(1)>"
+ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+TYPES = """
+id: typer
+version: 1
+titel: Alla svarstyper
+galler_for: arendetyp == "barn_och_unga"
+fragor:
+  - id: mote_hallet
+    fraga: Hölls ett möte?
+    hjalptext: "Hjälp <img src=x onerror=alert(1)>"
+    typ: ja_nej
+    kritisk: ja
+  - id: mote_datum
+    fraga: När hölls mötet?
+    typ: datum
+    visas_om: mote_hallet == "ja"
+  - id: deltagare
+    fraga: Hur många deltog?
+    typ: tal
+  - id: form
+    fraga: I vilken form?
+    typ: val
+    val: [fysiskt, digitalt]
+  - id: anteckning
+    fraga: Anteckning
+    typ: fritext
+    frivillig: ja
+"""
+
+
+@pytest.fixture
+def ws(workspace, tmp_path):
+    """A workspace holding the synthetic register of test_review_model."""
+    workspace.import_register(write_register(tmp_path / "register.csv"))
+    return workspace
+
+
+@pytest.fixture
+def vald(ws):
+    return ws.create_session("valdsfraga", n=CHILD_CASES, seed=5)
+
+
+@pytest.fixture
+def typer(ws, tmp_path):
+    path = tmp_path / "typer.yaml"
+    path.write_text(TYPES, encoding="utf-8")
+    return ws.create_session(str(path), n=4, seed=1, period="2026-T1")
+
+
+def open_app(ws, session) -> review.ReviewApp:
+    app = review.app(ws, session_id=session.id, reviewer="anna", as_of=AS_OF)
+    assert isinstance(app.screen, review.ReviewScreen), app.errors.messages
+    return app
+
+
+def shown(screen: review.ReviewScreen) -> list[str]:
+    return [editor.item.id for editor in screen.items.children]
+
+
+def stored(ws, session) -> list[list[str]]:
+    return ws.session(session.id).answers()[["arende_id", "item_id", "value"]].values.tolist()
+
+
+# --- answering --------------------------------------------------------------------------------
+
+def test_clicking_an_answer_saves_it_at_once_and_says_when(ws, vald):
+    screen = open_app(ws, vald).screen
+    toggle = screen.editors["vald_fragat"].input
+    assert toggle.options == (("Ja", "ja"), ("Nej", "nej"), ("Ej aktuellt", "ej_aktuellt"))
+    assert toggle.value is None
+    toggle.value = "ja"
+    assert stored(ws, vald) == [[vald.case_ids[0], "vald_fragat", "ja"]]
+    assert ws.session(vald.id).answers()["reviewer"].tolist() == ["anna"]
+    assert re.search(r'class="ek-status-sparat">Sparat \d\d:\d\d:\d\d<', screen.status.value)
+
+
+def test_items_appear_and_disappear_as_answers_change(ws, vald):
+    screen = open_app(ws, vald).screen
+    assert shown(screen) == ["vald_fragat", "kommentar"]
+    screen.editors["vald_fragat"].input.value = "ja"
+    screen.editors["framkom_vald"].input.value = "ja"
+    assert shown(screen) == ["vald_fragat", "framkom_vald", "riskbedomning", "skydd_och_stod", "barn_berors",
+                             "kommentar"]
+    screen.editors["barn_berors"].input.value = "ja"
+    assert "barnens_situation" in shown(screen)
+    screen.editors["framkom_vald"].input.value = "nej"
+    assert shown(screen) == ["vald_fragat", "framkom_vald", "kommentar"]
+
+
+def test_critical_items_are_marked(ws, vald):
+    screen = open_app(ws, vald).screen
+    assert "Kritisk" in screen.editors["vald_fragat"].children[0].value
+    assert "Kritisk" not in screen.editors["kommentar"].children[0].value
+
+
+def test_progress_and_card_say_when_a_case_is_done(ws, vald):
+    screen = open_app(ws, vald).screen
+    assert "0 av 12 klara" in screen.progress.value and "Inte klar" in screen.card.value
+    screen.editors["vald_fragat"].input.value = "nej"
+    assert "Ärende 1 av 12" in screen.progress.value and "1 av 12 klara" in screen.progress.value
+    assert "ek-klar\">Klar" in screen.card.value
+
+
+def test_every_answer_type_is_saved_in_its_stored_form(ws, typer):
+    screen = open_app(ws, typer).screen
+    editors = screen.editors
+    assert "mote_datum" not in shown(screen)
+    editors["mote_hallet"].input.value = "ja"
+    editors["mote_datum"].input.value = date(2026, 3, 4)
+    editors["deltagare"].input.value = " 3 "
+    editors["form"].input.value = "digitalt"
+    editors["anteckning"].input.value = "Mötet dokumenterat"
+    case_id = typer.case_ids[0]
+    assert sorted(stored(ws, typer)) == sorted([
+        [case_id, "mote_hallet", "ja"], [case_id, "mote_datum", "2026-03-04"], [case_id, "deltagare", "3"],
+        [case_id, "form", "digitalt"], [case_id, "anteckning", "Mötet dokumenterat"]])
+    assert editors["anteckning"].comment is None  # free text needs no separate comment
+    assert "1 av 4 klara" in screen.progress.value
+
+
+def test_a_value_that_does_not_fit_shows_a_swedish_error_and_the_stored_value_again(ws, typer):
+    app = open_app(ws, typer)
+    number = app.screen.editors["deltagare"].input
+    number.value = "3"
+    number.value = "tre"
+    assert app.errors.messages == [
+        "Svaret 'tre' på frågan 'deltagare' sparades inte: Svaret ska vara ett tal."]
+    assert "Inte sparat" in app.screen.status.value
+    assert number.value == "3"
+    assert stored(ws, typer) == [[typer.case_ids[0], "deltagare", "3"]]
+    app.screen.editors["form"].input.value = "fysiskt"
+    assert app.errors.messages == []  # the next action clears the message
+
+
+def test_an_unexpected_error_is_shown_in_swedish_and_logged_not_raised(ws, vald, monkeypatch):
+    app = open_app(ws, vald)
+
+    def broken(self, item_id, value):
+        raise RuntimeError("databasen försvann")
+
+    monkeypatch.setattr(ReviewModel, "record", broken)
+    app.screen.editors["vald_fragat"].input.value = "ja"
+    [message] = app.errors.messages
+    assert message.startswith("Något gick fel") and "fel.log" in message and "Traceback" not in message
+    assert app.errors.output.outputs[0]["data"]["text/html"].startswith('<div class="ek-fel">')
+    log = (ws.path / "fel.log").read_text(encoding="utf-8")
+    assert "RuntimeError: databasen försvann" in log
+    assert app.screen.editors["vald_fragat"].input.value is None  # shows what is stored: nothing
+
+
+# --- comments, conflicts and escaping ---------------------------------------------------------
+
+def test_comment_is_saved_with_the_answer_and_only_once_answered(ws, vald):
+    screen = open_app(ws, vald).screen
+    editor = screen.editors["vald_fragat"]
+    assert editor.comment.disabled and not editor.comment.continuous_update
+    editor.input.value = "ja"
+    assert not editor.comment.disabled
+    editor.comment.value = "Frågan ställd vid hembesök"
+    editor.input.value = "nej"
+    answers = ws.session(vald.id).answers()
+    assert answers[["value", "comment", "revision"]].values.tolist() == [
+        ["nej", "Frågan ställd vid hembesök", 3]]
+
+
+def test_a_conflict_says_who_changed_the_answer_and_shows_theirs(ws, vald):
+    screen = open_app(ws, vald).screen
+    ws.session(vald.id).record(vald.case_ids[0], "vald_fragat", "nej", reviewer="<b>bertil</b>")
+    toggle = screen.editors["vald_fragat"].input
+    toggle.value = "ja"
+    assert 'class="ek-status-konflikt"' in screen.status.value
+    assert "ändrades av &lt;b&gt;bertil&lt;/b&gt; kl " in screen.status.value
+    assert "ändra igen om du vill" in screen.status.value
+    assert toggle.value == "nej"
+    assert stored(ws, vald) == [[vald.case_ids[0], "vald_fragat", "nej"]]
+    toggle.value = "ja"
+    assert stored(ws, vald) == [[vald.case_ids[0], "vald_fragat", "ja"]]
+
+
+def test_malicious_free_text_is_stored_as_written_and_shown_as_text(ws, vald):
+    vald_title = ws.create_session("valdsfraga", n=2, seed=1, title=f"Titel {XSS}")
+    app = open_app(ws, vald_title)
+    screen = app.screen
+    assert ESCAPED in screen.header.value and XSS not in screen.header.value
+    screen.editors["vald_fragat"].input.value = "ja"
+    screen.editors["vald_fragat"].comment.value = XSS
+    screen.editors["kommentar"].input.value = XSS
+    assert ws.session(vald_title.id).answers()["comment"].tolist()[1] == XSS
+    screen.summary_button.click()
+    assert screen.summary.value.count(ESCAPED) == 2 and "<img" not in screen.summary.value
+    screen.back_button.click()
+    screen.correct_field.value = "inkom_datum"
+    screen.correct_value.value = date(2026, 1, 1)
+    screen.correct_reason.value = XSS
+    screen.correct_button.click()
+    assert ESCAPED in screen.card.value and "<img" not in screen.card.value
+
+
+def test_question_help_text_is_escaped(ws, typer):
+    html = open_app(ws, typer).screen.editors["mote_hallet"].children[0].value
+    assert f"Hjälp {ESCAPED}" in html and "<img" not in html
+
+
+# --- navigation, summary, corrections, reopening ----------------------------------------------
+
+def test_previous_next_and_next_unreviewed_buttons(ws, vald):
+    screen = open_app(ws, vald).screen
+    order = vald.case_ids
+    assert screen.previous_button.disabled
+    screen.next_button.click()
+    assert screen.review.current == order[1] and f"Ärende {order[1]}" in screen.card.value
+    assert not screen.previous_button.disabled
+    screen.editors["vald_fragat"].input.value = "nej"  # order[1] done
+    screen.previous_button.click()
+    assert screen.review.current == order[0]
+    screen.unreviewed_button.click()
+    assert screen.review.current == order[2]
+
+
+def test_next_after_the_last_case_shows_the_summary(ws, vald):
+    screen = open_app(ws, vald).screen
+    screen.review.go_to(vald.case_ids[-1])
+    screen.show_case()
+    screen.editors["vald_fragat"].input.value = "nej"
+    screen.next_button.click()
+    assert screen.case_view.layout.display == "none" and screen.summary_view.layout.display is None
+    assert "Det var sista ärendet" in screen.status.value
+    assert "1 av 12 klara; 1 avvikelser hittade." in screen.summary.value
+    assert "Kritisk fråga besvarad med nej" in screen.summary.value
+    screen.back_button.click()
+    assert screen.case_view.layout.display is None and screen.summary_view.layout.display == "none"
+
+
+def test_correcting_a_register_date_from_the_case_card(ws, vald):
+    screen = open_app(ws, vald).screen
+    case_id = vald.case_ids[0]
+    original = ws.cases().set_index("arende_id").loc[case_id, "inkom_datum"].date()
+    screen.correct_field.value = "inkom_datum"
+    screen.correct_value.value = date(2026, 1, 2)
+    screen.correct_reason.value = "Anmälan stämplad 2 januari"
+    screen.correct_button.click()
+    assert "<td>2026-01-02 <span" in screen.card.value
+    assert f"rättat från {original.isoformat()}: Anmälan stämplad 2 januari" in screen.card.value
+    assert screen.correct_reason.value == "" and screen.correct_value.value is None
+    corrections = ws.session(vald.id).corrections()
+    assert corrections[["arende_id", "field", "corrected"]].values.tolist() == [
+        [case_id, "inkom_datum", "2026-01-02"]]
+
+
+def test_a_correction_without_reason_is_refused_in_swedish(ws, vald):
+    app = open_app(ws, vald)
+    app.screen.correct_value.value = date(2026, 1, 2)
+    app.screen.correct_button.click()
+    assert app.errors.messages[0].startswith("Ange varför datumet rättas")
+    assert ws.session(vald.id).corrections().empty
+
+
+def test_a_new_app_shows_what_was_saved_before_the_tab_closed(ws, vald):
+    first = open_app(ws, vald).screen
+    first.editors["vald_fragat"].input.value = "ja"
+    first.editors["vald_fragat"].comment.value = "Noterat"
+    again = open_app(ws, vald).screen
+    assert again.review.current == vald.case_ids[0]  # not done yet: framkom_vald is unanswered
+    assert again.editors["vald_fragat"].input.value == "ja"
+    assert again.editors["vald_fragat"].comment.value == "Noterat"
+    assert shown(again) == ["vald_fragat", "framkom_vald", "kommentar"]
+    assert again.editors["framkom_vald"].input.value is None
+
+
+# --- the start screen -------------------------------------------------------------------------
+
+def test_start_screen_opens_a_listed_session(ws, vald):
+    app = review.app(ws, reviewer="anna", as_of=AS_OF)
+    start = app.screen
+    assert isinstance(start, review.StartScreen)
+    assert start.sessions.options == (("Våldsfråga, alla · Våldsfråga · alla · 0 av 12 klara", vald.id),)
+    start.open_button.click()
+    assert isinstance(app.screen, review.ReviewScreen) and app.screen.review.session.id == vald.id
+    app.screen.leave_button.click()
+    assert isinstance(app.screen, review.StartScreen)
+
+
+def test_start_screen_plans_and_creates_a_session_with_the_seed_shown(ws):
+    app = review.app(ws, reviewer="anna", as_of=AS_OF)
+    start = app.screen
+    assert "Det finns inga granskningar ännu" in start.children[1].value
+    assert 0 <= start.seed.value < 1_000_000
+    start.checklist.value = "utredningstid"
+    start.period.value = "2026-T1"
+    assert "12 ärenden i registret" in start.population.value
+    start.plan_rate.value = 20
+    start.confidence.value = 0.90
+    start.plan_button.click()
+    assert app.errors.messages == []
+    assert start.plan_sentence.value.startswith(f"<p>Med {start.n.value} akter kan du med 90 % säkerhet")
+    start.n.value = 5
+    start.seed.value = 4242
+    start.strata.value = "enhet"
+    start.title.value = "Vårens tidsfrister"
+    start.create_button.click()
+    session = app.screen.review.session
+    assert (session.manifest["seed"], len(session.case_ids), session.title) == (4242, 5, "Vårens tidsfrister")
+    assert session.created_by == "anna"
+
+
+def test_a_sample_larger_than_the_frame_is_refused_in_swedish(ws):
+    app = review.app(ws, reviewer="anna")
+    app.screen.period.value = "2026-T2"
+    app.screen.checklist.value = "utredningstid"
+    app.screen.create_button.click()
+    assert isinstance(app.screen, review.StartScreen)
+    assert app.errors.messages and "Traceback" not in app.errors.messages[0]
+    assert ws.sessions() == []
+
+
+def test_an_unknown_session_id_shows_the_start_screen_and_names_the_known_ones(ws, vald):
+    app = review.app(ws, session_id="finns-inte", reviewer="anna")
+    assert isinstance(app.screen, review.StartScreen)
+    assert app.errors.messages[0].startswith("Granskningen 'finns-inte' finns inte")
+    assert vald.id in app.errors.messages[0]
+
+
+def test_an_empty_workspace_says_to_import_a_register_first(workspace):
+    app = review.app(workspace)
+    text = " ".join(child.value for child in app.screen.children if hasattr(child, "value"))
+    assert "Läs först in ett ärenderegister" in text
