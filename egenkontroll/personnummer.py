@@ -109,8 +109,9 @@ def parse_many(values: Sequence[object] | pd.Series, reference_years: Sequence[i
     Parsed
         Normalised numbers, problems, kön and birth years.
     """
-    text = pd.Series(values, dtype=object).astype("str").str.replace(r"\s+", "", regex=True)
-    present = pd.Series(values, dtype=object).notna().to_numpy() & (text != "").to_numpy()
+    source = pd.Series(np.asarray(values, dtype=object), dtype=object)
+    text = source.astype("str").str.replace(r"\s+", "", regex=True)
+    present = source.notna().to_numpy() & (text != "").to_numpy()
     parts = text.str.extract(_PATTERN)
     matched = parts[6].notna().to_numpy() & present
     twelve_digit_year = _birth_year(parts, np.asarray(reference_years, dtype=np.int64), matched)

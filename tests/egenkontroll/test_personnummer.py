@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import hmac
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -112,3 +113,9 @@ def test_same_person_in_every_form_gets_the_same_pseudonym():
     forms = ["811218-9876", "8112189876", "19811218-9876", "198112189876"]
     parsed = personnummer.parse_many(forms, [2026] * 4)
     assert len(set(personnummer.pseudonymise(parsed.twelve, b"k"))) == 1
+
+
+def test_series_with_a_gappy_index_is_parsed_by_position():
+    values = pd.Series(["811218-9876", None, "811218-9868"], index=[4, 7, 9])
+    parsed = personnummer.parse_many(values, [2026] * 3)
+    assert list(parsed.kon) == ["M", None, "K"]
