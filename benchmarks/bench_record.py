@@ -88,7 +88,8 @@ def _bare_insert(connection: sqlite3.Connection) -> Callable[[], None]:
     return insert
 
 
-def _alternating(first: Callable[[], None], second: Callable[[], None], calls: int) -> tuple[list[float], list[float]]:
+def _alternating(first: Callable[[], None], second: Callable[[], None],
+                 calls: int) -> tuple[list[float], list[float]]:
     """Latencies of *calls* calls of each, in alternating blocks of BLOCK calls."""
     times: tuple[list[float], list[float]] = ([], [])
     for start in range(0, calls, BLOCK):
@@ -100,7 +101,8 @@ def _alternating(first: Callable[[], None], second: Callable[[], None], calls: i
     return times
 
 
-def _figure(name: str, times: list[float], base_times: list[float], q: int, target: float | None) -> dict[str, Any]:
+def _figure(name: str, times: list[float], base_times: list[float], q: int,
+            target: float | None) -> dict[str, Any]:
     figure, baseline = float(np.percentile(times, q)), float(np.percentile(base_times, q))
     return {
         "name": name,

@@ -73,23 +73,30 @@ class _Revisioned:
     reuses their compiled form instead of building and hashing a new statement per call.
     """
 
+    table: sa.Table
+    key: tuple[str, ...]  # the primary key; the last column names the answer's item or corrected field
     action: str
-    name_column: str
     columns: dict[str, str]  # value, comment, reviewer, recorded_at -> the table's column
     insert: sa.Insert
     read: sa.Select
     update: sa.Update
 
+    @property
+    def name_column(self) -> str:
+        return self.key[-1]
 
-def _revisioned(table: sa.Table, action: str, key: tuple[str, ...], columns: dict[str, str]) -> _Revisioned:
+
+def _revisioned(table: sa.Table, key: tuple[str, ...], action: str, columns: dict[str, str]) -> _Revisioned:
     where = sa.and_(*(table.c[column] == sa.bindparam(f"key_{column}") for column in key))
     read = sa.select(*(table.c[column].label(field) for field, column in columns.items()), table.c.revision)
-    return _Revisioned(action, key[-1], columns, table.insert(), read.where(where), table.update().where(where))
+    return _Revisioned(table, key, action, columns, table.insert(), read.where(where),
+                       table.update().where(where))
 
 
-_ANSWERS = _revisioned(_db.answers, ANSWERED, ("session_id", "arende_id", "item_id"),
-                       {"value": "value", "comment": "comment", "reviewer": "reviewer", "recorded_at": "recorded_at"})
-_CORRECTIONS = _revisioned(_db.corrections, CORRECTED, ("arende_id", "field"),
+_ANSWERS = _revisioned(_db.answers, ("session_id", "arende_id", "item_id"), ANSWERED,
+                       {"value": "value", "comment": "comment", "reviewer": "reviewer",
+                        "recorded_at": "recorded_at"})
+_CORRECTIONS = _revisioned(_db.corrections, ("arende_id", "field"), CORRECTED,
                            {"value": "corrected", "comment": "reason", "reviewer": "reviewer",
                             "recorded_at": "corrected_at"})
 _AUDIT = _db.audit_log.insert()
@@ -236,10 +243,11 @@ def open_session(workspace: Workspace, session_id: str) -> Session:
     SessionError
         When the workspace has no session with that id.
     """
+    stored = _db.sessions.c
     with _db.read(workspace.engine) as connection:
-        row = connection.execute(sa.select(_db.sessions).where(_db.sessions.c.id == session_id)).mappings().first()
+        row = connection.execute(sa.select(_db.sessions).where(stored.id == session_id)).mappings().first()
         if row is None:
-            known = connection.execute(sa.select(_db.sessions.c.id).order_by(_db.sessions.c.created_at)).scalars()
+            known = connection.execute(sa.select(stored.id).order_by(stored.created_at)).scalars()
             raise SessionError(f"Granskningen {session_id!r} finns inte i arbetsytan {workspace.path}. "
                                f"Befintliga granskningar: {', '.join(known) or 'inga'}.")
         design = pd.read_sql(
@@ -247,16 +255,16 @@ def open_session(workspace: Workspace, session_id: str) -> Session:
                       _db.session_cases.c.inclusion_probability, _db.session_cases.c.weight)
             .where(_db.session_cases.c.session_id == session_id).order_by(_db.session_cases.c.position),
             connection)
-        seen = _revisions(connection, _db.answers, session_id)
-        seen_corrections = _revisions(connection, _db.corrections, session_id)
+        seen = _revisions(connection, _ANSWERS, session_id)
+        seen_corrections = _revisions(connection, _CORRECTIONS, session_id)
     return Session(workspace, dict(row), design, seen, seen_corrections)
 
 
 def list_sessions(workspace: Workspace) -> list[Session]:
     """Every granskningstillfälle in *workspace*, oldest first."""
+    stored = _db.sessions.c
     with _db.read(workspace.engine) as connection:
-        ids = connection.execute(
-            sa.select(_db.sessions.c.id).order_by(_db.sessions.c.created_at, _db.sessions.c.id)).scalars().all()
+        ids = connection.execute(sa.select(stored.id).order_by(stored.created_at, stored.id)).scalars().all()
     return [open_session(workspace, session_id) for session_id in ids]
 
 
@@ -290,9 +298,11 @@ def _sampling_frame(cases: pd.DataFrame, cl: Checklist, bounds: _Period) -> pd.D
 def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: _Period) -> None:
     where = f"checklistan {cl.id!r}" + (f" under perioden {bounds[0]} – {bounds[1]}" if bounds else "")
     if available == 0:
-        raise SessionError(f"Det finns inga ärenden för {where}. Läs in registret eller välj en annan period.")
+        raise SessionError(f"Det finns inga ärenden för {where}. "
+                           "Läs in registret eller välj en annan period.")
     if n is None or n < 1:
-        raise SessionError(f"Ange hur många ärenden som ska granskas (n); {available} ärenden finns för {where}.")
+        raise SessionError(f"Ange hur många ärenden som ska granskas (n); "
+                           f"{available} ärenden finns för {where}.")
     if n > available:
         raise SessionError(f"Urvalet (n={n}) är större än antalet ärenden för {where} ({available}).")
 
@@ -321,16 +331,18 @@ def _design_rows(session_id: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _revisions(connection: sa.Connection, table: sa.Table, session_id: str) -> dict[tuple[str, str], int]:
-    """The stored revision per (case, key) for the cases of *session_id* (answers or corrections)."""
-    key = table.c.item_id if table is _db.answers else table.c.field
-    query = sa.select(table.c.arende_id, key, table.c.revision)
-    if table is _db.answers:
+def _revisions(connection: sa.Connection, kind: _Revisioned, session_id: str) -> dict[tuple[str, str], int]:
+    """The stored revision per (case, item or field) of the answers or corrections of *session_id*."""
+    table = kind.table
+    query = sa.select(table.c.arende_id, table.c[kind.name_column], table.c.revision).where(
+        table.c.arende_id.in_(_sampled_ids(session_id)))
+    if "session_id" in kind.key:
         query = query.where(table.c.session_id == session_id)
-    else:
-        query = query.where(table.c.arende_id.in_(
-            sa.select(_db.session_cases.c.arende_id).where(_db.session_cases.c.session_id == session_id)))
     return {(arende_id, name): revision for arende_id, name, revision in connection.execute(query)}
+
+
+def _sampled_ids(session_id: str) -> sa.Select:
+    return sa.select(_db.session_cases.c.arende_id).where(_db.session_cases.c.session_id == session_id)
 
 
 # --- the session --------------------------------------------------------------------------------
@@ -376,7 +388,8 @@ class Session:
         self._seen_corrections = seen_corrections
 
     def __repr__(self) -> str:
-        return f"Session({self.id!r}, {self.checklist.id!r} version {self.checklist.version}, n={len(self.case_ids)})"
+        checklist = f"{self.checklist.id!r} version {self.checklist.version}"
+        return f"Session({self.id!r}, {checklist}, n={len(self.case_ids)})"
 
     # --- answers --------------------------------------------------------------------------------
 
@@ -404,8 +417,8 @@ class Session:
         self._require_case(case_id)
         text = _answer_text(self._answerable_item(item_id), value)
         change = {"value": text, "comment": comment, "reviewer": reviewer or current_user()}
-        return self._save(_ANSWERS, self._seen, {"session_id": self.id, "arende_id": case_id, "item_id": item_id},
-                          change, expected_revision, f"svaret på {item_id!r}")
+        key = {"session_id": self.id, "arende_id": case_id, "item_id": item_id}
+        return self._save(_ANSWERS, self._seen, key, change, expected_revision, f"svaret på {item_id!r}")
 
     def answers(self) -> pd.DataFrame:
         """The latest answer per case and item (cleared answers left out), in sample order.
@@ -446,7 +459,8 @@ class Session:
         """
         self._require_case(case_id)
         if field not in DATE_FIELDS:
-            raise SessionError(f"{field!r} är inget datumfält i registret; rätta något av: {', '.join(DATE_FIELDS)}.")
+            raise SessionError(f"{field!r} är inget datumfält i registret; "
+                               f"rätta något av: {', '.join(DATE_FIELDS)}.")
         corrected = _as_date(value, field).isoformat()
         if not (reason or "").strip():
             raise SessionError("Ange varför datumet rättas (orsak); en rättelse utan orsak sparas inte.")
@@ -456,15 +470,16 @@ class Session:
             original = sa.select(_db.cases.c[field]).where(_db.cases.c.arende_id == case_id)
             return {"session_id": self.id, "original": connection.execute(original).scalar()}
 
-        return self._save(_CORRECTIONS, self._seen_corrections, {"arende_id": case_id, "field": field}, change,
-                          expected_revision, f"rättelsen av {field!r}", stored_beside)
+        key = {"arende_id": case_id, "field": field}
+        return self._save(_CORRECTIONS, self._seen_corrections, key, change, expected_revision,
+                          f"rättelsen av {field!r}", stored_beside)
 
     def corrections(self) -> pd.DataFrame:
         """The register corrections of the sampled cases: arende_id, field, original, corrected, reason,
         reviewer, corrected_at, revision."""
         fixes = _db.corrections.c
         query = (sa.select(*(fixes[name] for name in CORRECTION_COLUMNS))
-                 .where(fixes.arende_id.in_(self._sampled_ids())).order_by(fixes.arende_id, fixes.field))
+                 .where(fixes.arende_id.in_(_sampled_ids(self.id))).order_by(fixes.arende_id, fixes.field))
         with _db.read(self.workspace.engine) as connection:
             return pd.read_sql(query, connection)
 
@@ -516,12 +531,13 @@ class Session:
         (the register field for corrections), old_value, new_value, old_comment, new_comment (the reason
         for corrections), revision."""
         log = _db.audit_log.c
-        query = sa.select(*(log[name] for name in AUDIT_COLUMNS)).where(log.session_id == self.id).order_by(log.id)
+        query = sa.select(*(log[name] for name in AUDIT_COLUMNS)).where(log.session_id == self.id)
+        query = query.order_by(log.id)
         with _db.read(self.workspace.engine) as connection:
             return pd.read_sql(query, connection).astype({"revision": "Int64"})
 
     def sampling_frame(self) -> pd.DataFrame:
-        """The frame the sample was drawn from, rebuilt from today's register (for :func:`sampling.verify`)."""
+        """The frame the sample was drawn from, rebuilt from today's register (see :meth:`verify`)."""
         return _sampling_frame(self.workspace.cases(), self.checklist, self.period)
 
     def verify(self) -> bool:
@@ -539,8 +555,8 @@ class Session:
     def _answerable_item(self, item_id: str) -> Item:
         item = self._items.get(item_id)
         if item is None:
-            raise SessionError(f"Checklistan {self.checklist.id!r} (version {self.checklist.version}) har ingen "
-                               f"fråga {item_id!r}. Frågor: {', '.join(self._items)}.")
+            checklist = f"Checklistan {self.checklist.id!r} (version {self.checklist.version})"
+            raise SessionError(f"{checklist} har ingen fråga {item_id!r}. Frågor: {', '.join(self._items)}.")
         if item.computed:
             raise SessionError(f"Frågan {item_id!r} beräknas från registrets datum och besvaras inte; "
                                "rätta datumet i stället om det är fel.")
@@ -581,14 +597,12 @@ class Session:
         seen[remembered] = revision
         return revision
 
-    def _sampled_ids(self) -> sa.Select:
-        return sa.select(_db.session_cases.c.arende_id).where(_db.session_cases.c.session_id == self.id)
-
     def _cases(self, case_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
         """Sampled cases by arende_id, corrections applied (all of them when *case_ids* is None)."""
-        ids = self._sampled_ids() if case_ids is None else list(case_ids)
+        ids = _sampled_ids(self.id) if case_ids is None else list(case_ids)
         with _db.read(self.workspace.engine) as connection:
-            rows = connection.execute(sa.select(_db.cases).where(_db.cases.c.arende_id.in_(ids))).mappings().all()
+            rows = connection.execute(
+                sa.select(_db.cases).where(_db.cases.c.arende_id.in_(ids))).mappings().all()
             fixes = connection.execute(sa.select(_db.corrections.c.arende_id, _db.corrections.c.field,
                                                  _db.corrections.c.corrected)
                                        .where(_db.corrections.c.arende_id.in_(ids))).all()
@@ -618,7 +632,8 @@ def _snapshot(row: Mapping[str, Any]) -> Checklist:
     try:
         return checklists.loads(row["checklist_source"], source=f"granskning {row['id']}")
     except ChecklistError as error:
-        raise SessionError(f"Granskningen {row['id']}: den sparade checklistan kan inte läsas ({error}).") from error
+        message = f"Granskningen {row['id']}: den sparade checklistan kan inte läsas ({error})."
+        raise SessionError(message) from error
 
 
 def _case_fields(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from drills.synthetic import FIRST_DAY, case_id, row, write_register
 
 import sampling
 from egenkontroll import ConflictError, SessionError, _db
-from egenkontroll.store import ANSWER_COLUMNS, parse_period, period_label
+from egenkontroll.store import ANSWER_COLUMNS, corrected_cases, parse_period, period_label
 
 CASES = 120
 
@@ -99,8 +99,9 @@ def test_design_holds_stratum_probability_and_weight_per_case(ws):
     assert (design["stratum"] == design["enhet"]).all()
     drawn = design["stratum"].value_counts()
     for stratum, group in design.groupby("stratum"):
-        assert group["weight"].tolist() == pytest.approx([sizes[stratum] / drawn[stratum]] * len(group))
-        assert group["inclusion_probability"].tolist() == pytest.approx([drawn[stratum] / sizes[stratum]] * len(group))
+        share = drawn[stratum] / sizes[stratum]
+        assert group["weight"].tolist() == pytest.approx([1 / share] * len(group))
+        assert group["inclusion_probability"].tolist() == pytest.approx([share] * len(group))
     assert {entry["stratum"]: entry["N"] for entry in session.manifest["strata"]} == sizes.to_dict()
 
 
@@ -294,22 +295,23 @@ def late(ws):
 
 def test_a_correction_changes_the_verdict_but_not_the_register(ws, late):
     session, case = late
-    index = int(case[2:])
-    inkom = date.fromisoformat(row(index)["inkom_datum"])
+    inkom = date.fromisoformat(row(int(case[2:]))["inkom_datum"])
+    registered, fixed = inkom + timedelta(days=20), inkom + timedelta(days=10)
+    reason = "Journalen: beslut dag 10"
     assert session.verdicts(case, as_of="2027-06-30")["forhandsbedomning_14_dagar"].compliant is False
-    assert session.correct(case, "forhandsbedomning_datum", inkom + timedelta(days=10), "Journalen: beslut dag 10",
-                           reviewer="anna") == 1
-    assert session.case(case)["forhandsbedomning_datum"] == inkom + timedelta(days=10)
+    assert session.correct(case, "forhandsbedomning_datum", fixed, reason, reviewer="anna") == 1
+    assert session.case(case)["forhandsbedomning_datum"] == fixed
     assert session.verdicts(case, as_of="2027-06-30")["forhandsbedomning_14_dagar"].compliant is True
-    register = ws.cases().set_index("arende_id")
-    assert register.loc[case, "forhandsbedomning_datum"] == pd.Timestamp(inkom + timedelta(days=20))
-    corrections = session.corrections()
-    assert corrections[["arende_id", "field", "original", "corrected", "reason", "reviewer", "revision"]] \
-        .values.tolist() == [[case, "forhandsbedomning_datum", str(inkom + timedelta(days=20)),
-                              str(inkom + timedelta(days=10)), "Journalen: beslut dag 10", "anna", 1]]
-    entry = session.audit().iloc[-1]
-    assert (entry["action"], entry["item_id"], entry["new_value"], entry["new_comment"]) == (
-        "korrigering", "forhandsbedomning_datum", str(inkom + timedelta(days=10)), "Journalen: beslut dag 10")
+    register = ws.cases().set_index("arende_id")["forhandsbedomning_datum"]
+    assert register[case] == pd.Timestamp(registered)
+    corrected = corrected_cases(ws).set_index("arende_id")["forhandsbedomning_datum"]
+    assert corrected[case] == pd.Timestamp(fixed)
+    assert (corrected.drop(case) == register.drop(case)).all()
+    corrections = session.corrections().drop(columns="corrected_at")
+    field = "forhandsbedomning_datum"
+    assert _plain(corrections) == [[case, field, str(registered), str(fixed), reason, "anna", 1]]
+    entry = session.audit().iloc[-1][["action", "item_id", "old_value", "new_value", "new_comment"]]
+    assert _plain(entry.to_frame().T) == [["korrigering", field, None, str(fixed), reason]]
 
 
 def test_a_reimport_keeps_the_correction(ws, late, tmp_path):

@@ -43,7 +43,7 @@ def main() -> int:
         if options.wait:
             print("redo", flush=True)
             sys.stdin.readline()
-        for (case_id, item_id), value in itertools.islice(zip(pairs, values), options.count):
+        for (case_id, item_id), value in itertools.islice(zip(pairs, values, strict=False), options.count):
             try:
                 revision = session.record(case_id, item_id, value, reviewer=options.reviewer)
             except ConflictError:
