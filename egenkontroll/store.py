@@ -562,15 +562,6 @@ class Session:
                                "rätta datumet i stället om det är fel.")
         return item
 
-    def _next_revision(self, seen: dict[tuple[str, str], int], key: tuple[str, str], current: Any,
-                       expected: int | None, what: str) -> int:
-        found = current.revision if current is not None else 0
-        expected = seen.get(key, 0) if expected is None else expected
-        if found != expected:
-            seen[key] = found
-            raise ConflictError(_conflict_message(what, key[0], current, expected))
-        return found + 1
-
     def _save(self, kind: _Revisioned, seen: dict[tuple[str, str], int], key: dict[str, str],
               change: dict[str, Any], expected: int | None, what: str,
               extra: Callable[[sa.Connection], dict[str, Any]] | None = None) -> int:
@@ -581,7 +572,7 @@ class Session:
         change = {**change, "recorded_at": _db.utc_now()}
         with _db.write(self.workspace.engine) as connection:
             current = connection.execute(kind.read, params).first()
-            revision = self._next_revision(seen, remembered, current, expected, what)
+            revision = _next_revision(seen, remembered, current, expected, what)
             row = {kind.columns[field]: value for field, value in change.items()}
             row.update(revision=revision, **(extra(connection) if extra else {}))
             if current is None:
@@ -623,8 +614,7 @@ class Session:
 
     def _done(self) -> dict[str, bool]:
         cases, answered = self._cases(), self._answers_by_case()
-        return {case_id: bool(self.checklist.is_complete(cases.get(case_id, {"arende_id": case_id}),
-                                                         answered[case_id]))
+        return {case_id: bool(self.checklist.is_complete(cases[case_id], answered[case_id]))
                 for case_id in self.case_ids}
 
 
@@ -655,6 +645,17 @@ def _answer_text(item: Item, value: object) -> str | None:
     if problem is not None:
         raise SessionError(f"Svaret {value!r} på frågan {item.id!r} sparades inte: {problem}.")
     return text
+
+
+def _next_revision(seen: dict[tuple[str, str], int], key: tuple[str, str], current: Any,
+                   expected: int | None, what: str) -> int:
+    """The revision after *current*; ConflictError (remembering the stored one) unless it is *expected*."""
+    found = current.revision if current is not None else 0
+    expected = seen.get(key, 0) if expected is None else expected
+    if found != expected:
+        seen[key] = found
+        raise ConflictError(_conflict_message(what, key[0], current, expected))
+    return found + 1
 
 
 def _conflict_message(what: str, case_id: str, current: Any, expected: int) -> str:
