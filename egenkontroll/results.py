@@ -171,7 +171,9 @@ class _Material:
 
 def _gather(ws: Workspace, sessions: Sequence[Session], as_of: dt.date | None) -> _Material:
     register = _indexed_register(ws)
-    parts = [_session_material(session, register, as_of) for session in sessions]
+    sampled_ids = pd.concat([session.design["arende_id"] for session in sessions]) if sessions else []
+    cases = _case_records(register, sampled_ids)
+    parts = [_session_material(session, cases, as_of) for session in sessions]
     observations = _concat([p[0] for p in parts], _OBSERVATION_COLUMNS)
     strata = _concat([p[1] for p in parts], ["stratum", "N", _ANSWERED, _COMPUTED]).set_index("stratum")
     cases = _concat([p[2] for p in parts], ["session", "checklist", "stratum", "arende_id", "reviewed"])
@@ -193,13 +195,12 @@ def _indexed_register(ws: Workspace) -> pd.DataFrame:
 
 
 def _session_material(
-    session: Session, register: pd.DataFrame, as_of: dt.date | None
+    session: Session, cases: Mapping[str, dict[str, Any]], as_of: dt.date | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     checklist = session.checklist
     design = session.design
     stratum_key = session.id + " / " + design["stratum"].astype(str)
     given = _answers_by_case(session.answers())
-    cases = _case_records(register, design["arende_id"])
     rows = []
     for arende_id, stratum in zip(design["arende_id"], stratum_key, strict=True):
         answers = given.get(arende_id, {})
@@ -222,9 +223,9 @@ def _answers_by_case(answers: pd.DataFrame) -> dict[str, dict[str, str]]:
     return by_case
 
 
-def _case_records(register: pd.DataFrame, case_ids: pd.Series) -> dict[str, dict[str, Any]]:
+def _case_records(register: pd.DataFrame, case_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The sampled cases as mappings a checklist understands (unknown values None)."""
-    rows = register.loc[register.index.intersection(case_ids)]
+    rows = register.loc[register.index.intersection(pd.Index(case_ids).unique())]
     plain = rows.astype(object).where(rows.notna(), None)
     return {record["arende_id"]: record for record in plain.to_dict("records")}
 
@@ -243,11 +244,14 @@ def _countable(
 
 
 def _stratum_table(session: Session, sampled: pd.DataFrame) -> pd.DataFrame:
+    keys = dict(zip(sampled["stratum"], session.design["stratum"].astype(str), strict=True))
     population = {entry["stratum"]: int(entry["N"]) for entry in session.manifest["strata"]}
-    table = sampled.groupby("stratum").agg(
-        **{_COMPUTED: ("arende_id", "size"), _ANSWERED: ("reviewed", "sum")})
-    table["N"] = [population[key.split(" / ", 1)[1]] for key in table.index]
-    return table.reset_index()[["stratum", "N", _ANSWERED, _COMPUTED]]
+    return pd.DataFrame({
+        "stratum": list(keys),
+        "N": [population[label] for label in keys.values()],
+        _ANSWERED: [int(sampled.loc[sampled["stratum"] == key, "reviewed"].sum()) for key in keys],
+        _COMPUTED: [int((sampled["stratum"] == key).sum()) for key in keys],
+    })
 
 
 def _group_columns(register: pd.DataFrame) -> pd.DataFrame:
@@ -301,20 +305,21 @@ def _item_table(sessions: Sequence[Session]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- estimation
 
 
-def _estimate(parts: pd.DataFrame, confidence: float) -> tuple[float, float, float, str | None]:
+def _estimate(
+    N: np.ndarray, n: np.ndarray, n_d: np.ndarray, k_d: np.ndarray, confidence: float
+) -> tuple[float, float, float, str | None]:
     """(estimate, lower, upper, method) from per-stratum N, n (responding), n_d and k_d."""
-    parts = parts[parts["n_d"] > 0]
-    if parts.empty:
+    keep = n_d > 0
+    N, n, n_d, k_d = N[keep], n[keep], n_d[keep], k_d[keep]
+    if not keep.any():
         return math.nan, math.nan, math.nan, None
-    domain_sizes = np.maximum(parts["n_d"], np.rint(parts["N"] * parts["n_d"] / parts["n"])).astype(int)
-    if len(parts) == 1:
-        row = parts.iloc[0]
-        population = int(domain_sizes.iloc[0]) if row["n"] / row["N"] > HYPERGEOMETRIC_FRACTION else None
-        interval = sampling.evaluate(int(row["k_d"]), int(row["n_d"]), confidence=confidence,
-                                     population=population)
+    domain_sizes = np.maximum(n_d, np.rint(N * n_d / n)).astype(int)
+    if len(n_d) == 1:
+        population = int(domain_sizes[0]) if n[0] / N[0] > HYPERGEOMETRIC_FRACTION else None
+        interval = sampling.evaluate(int(k_d[0]), int(n_d[0]), confidence=confidence, population=population)
         return interval.estimate, interval.lower, interval.upper, interval.method
-    result = sampling.evaluate_stratified(domain_sizes.tolist(), parts["n_d"].astype(int).tolist(),
-                                          parts["k_d"].astype(int).tolist(), confidence=confidence)
+    result = sampling.evaluate_stratified(domain_sizes.tolist(), n_d.astype(int).tolist(),
+                                          k_d.astype(int).tolist(), confidence=confidence)
     return result.estimate, result.lower, result.upper, result.method
 
 
@@ -346,22 +351,22 @@ def _figures(
               .agg(n_d="size", k_d="sum").reset_index())
     counts["N"] = counts["stratum"].map(material.strata["N"])
     counts["n"] = [material.strata.at[s, b] for s, b in zip(counts["stratum"], counts["base"], strict=True)]
+    per_item: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+    for (checklist, item, group), parts in counts.groupby(["checklist", "item", dimension], sort=True):
+        per_item.setdefault((checklist, item), {})[group] = parts[["N", "n", "n_d", "k_d"]].to_numpy(float)
+    empty = {_ALL: np.zeros((0, 4))} if dimension == "alla" else {}
     rows = []
     for item in material.items.itertuples(index=False):
-        mine = counts[(counts["checklist"] == item.checklist) & (counts["item"] == item.item)]
-        groups = sorted(mine[dimension].unique()) or ([_ALL] if dimension == "alla" else [])
-        for group in groups:
-            parts = mine[mine[dimension] == group]
-            estimate, lower, upper, method = _estimate(parts, confidence)
+        for group, parts in per_item.get((item.checklist, item.item), empty).items():
+            estimate, lower, upper, method = _estimate(*parts.T, confidence)
             goal = _goal(goals, item)
-            n = int(parts["n_d"].sum())
+            k, n = int(parts[:, 3].sum()), int(parts[:, 2].sum())
             status = traffic_light(lower, upper, goal) if n > 0 and not math.isnan(goal) else None
             rows.append({
                 "checklist": item.checklist, "item": item.item, "item_text": item.item_text,
                 "critical": bool(item.critical), "dimension": dimension, "group": group,
-                "k": int(parts["k_d"].sum()), "n": n, "estimate": estimate, "lower": lower, "upper": upper,
-                "method": method, "goal": goal, "status": status,
-                "suppressed": n < SUPPRESSION_LIMIT,
+                "k": k, "n": n, "estimate": estimate, "lower": lower, "upper": upper,
+                "method": method, "goal": goal, "status": status, "suppressed": n < SUPPRESSION_LIMIT,
             })
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
