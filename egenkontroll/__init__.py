@@ -11,6 +11,7 @@ from egenkontroll.errors import (
     WorkspaceError,
 )
 
+from egenkontroll import checklists, rules
 from egenkontroll.workspace import ImportReport, Workspace
 
 __version__ = "0.1.0"
@@ -27,4 +28,6 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "checklists",
+    "rules",
 ]
