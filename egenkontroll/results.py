@@ -775,8 +775,11 @@ def register_indicators(ws: Workspace, *, as_of: dt.date | str | None = None) ->
         ``"ej_verkstallda_lista"``: the decisions waiting past 3 months on *as_of*: arende_id,
         person_id (pseudonym), enhet, arendetyp, beslut_datum, deadline, days_waiting.
     """
-    day = pd.Timestamp(_day(as_of) or dt.date.today())
-    frame = store.corrected_cases(ws)
+    return _register_indicators(store.corrected_cases(ws), pd.Timestamp(_day(as_of) or dt.date.today()))
+
+
+def _register_indicators(frame: pd.DataFrame, day: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """:func:`register_indicators` on a register frame (canonical, typed columns)."""
     status = rules.register_status(frame, day.date())
     deadline = frame["beslut_datum"] + pd.DateOffset(months=3)
     return {
