@@ -197,14 +197,14 @@ def _bars(axes, rows: pd.DataFrame, offsets: np.ndarray, height: float, colour: 
     for bar, shown, share, n in zip(bars, ~hidden, rows["estimate"], rows["n"], strict=True):
         text = f"{percent_text(share)}  (n={int(n)})" if shown else f"{SUPPRESSED_TEXT} (färre än 5)"
         axes.annotate(text, (1.0, bar.get_y() + bar.get_height() / 2), xycoords=("axes fraction", "data"),
-                      xytext=(8, 0), textcoords="offset points", va="center", annotation_clip=False)
+                      xytext=(16, 0), textcoords="offset points", va="center", annotation_clip=False)
 
 
 def _goal_marks(axes, goals: pd.Series) -> None:
     for position, goal in enumerate(goals.to_numpy(dtype=float)):
         if not np.isnan(goal):
             axes.plot([100 * goal] * 2, [position - 0.48, position + 0.48], color=_GOAL_COLOUR, linewidth=3,
-                      gid=GOAL_GID, label="Mål" if position == 0 else None)
+                      gid=GOAL_GID, label="Mål" if position == 0 else None, clip_on=False)
 
 
 # --------------------------------------------------------------------------- trend per tertial
