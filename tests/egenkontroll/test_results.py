@@ -150,6 +150,10 @@ def test_simple_random_session_uses_wilson_from_the_formula(workspace, srs):
     assert vald["upper"] == pytest.approx(upper, abs=1e-12)
     assert list(figures.columns) == results.RESULT_COLUMNS
     pd.testing.assert_frame_equal(workspace.results(), figures)
+    by_kon = results.item_results(workspace, by="kon")
+    by_kon = by_kon[by_kon["item"] == "vald_fragat"]
+    assert set(by_kon["group"]) <= {"K", "M", "okänt"} and set(by_kon["dimension"]) == {"kon"}
+    assert by_kon["n"].sum() == 10 and by_kon["k"].sum() == 8
 
 
 def test_not_applicable_unanswered_and_hidden_answers_are_not_counted(workspace, srs):
