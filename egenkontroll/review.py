@@ -55,6 +55,9 @@ _STYLE = """<style>
 .ek-status-konflikt { color: #8a4b00; font-weight: bold; }
 .ek-fel { color: #b3261e; background: #fdecea; border: 1px solid #b3261e; padding: 0.5em; }
 .ek-fraga { border-top: 1px solid #ddd; padding-top: 0.4em; }
+.ek-fraga .widget-toggle-button.mod-active { background: #1f5fa8; color: #fff; }
+.ek-kort { border: 1px solid #ddd; background: #fafafa; padding: 0 0.6em 0.4em 0.6em; }
+.ek-bedomning { margin-top: 0.4em; }
 </style>"""
 _UNEXPECTED = ("Något gick fel, och det du nyss gjorde kanske inte sparades. Ladda om sidan och försök igen; "
                "om felet kommer tillbaka, kontakta den som ansvarar för verktyget och nämn {log}.")
