@@ -41,6 +41,7 @@ __all__ = [
     "parse_period",
     "period_label",
     "corrected_cases",
+    "sampling_frame",
     "ANSWER_COLUMNS",
     "AUDIT_COLUMNS",
     "CORRECTION_COLUMNS",
@@ -266,6 +267,15 @@ def list_sessions(workspace: Workspace) -> list[Session]:
     with _db.read(workspace.engine) as connection:
         ids = connection.execute(sa.select(stored.id).order_by(stored.created_at, stored.id)).scalars().all()
     return [open_session(workspace, session_id) for session_id in ids]
+
+
+def sampling_frame(
+    workspace: Workspace,
+    checklist: Checklist | str | os.PathLike[str],
+    period: str | int | Sequence[date | str] | None = None,
+) -> pd.DataFrame:
+    """The cases *checklist* applies to with inkom_datum in *period*: what a sample is drawn from."""
+    return _sampling_frame(workspace.cases(), _resolve_checklist(checklist), parse_period(period))
 
 
 def corrected_cases(workspace: Workspace) -> pd.DataFrame:

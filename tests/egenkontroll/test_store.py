@@ -434,3 +434,17 @@ def _write_checklist(folder, version: int = 1):
 
 
 assert FIRST_DAY == date(2026, 1, 1)  # the periods above assume the synthetic register's year
+
+
+def test_public_sampling_frame_is_what_a_session_draws_from(tmp_path, small_export):
+    from egenkontroll import Workspace, store
+
+    with Workspace.open(tmp_path / "ws") as ws:
+        ws.import_register(small_export)
+        frame = store.sampling_frame(ws, "utredningstid", "2025")
+        assert len(frame) > 0
+        assert set(frame["arendetyp"]) == {"barn_och_unga"}
+        assert frame["inkom_datum"].between("2025-01-01", "2025-12-31").all()
+        session = ws.create_session("utredningstid", n=10, seed=3, period="2025")
+        assert set(session.case_ids) <= set(frame["arende_id"])
+        assert session.manifest["N"] == len(frame)
