@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -51,7 +52,8 @@ def test_every_case_is_reviewed_with_valid_visible_answers(simulated):
         assert session.progress() == (PER_SESSION, PER_SESSION)
         for case_id, answers in _answers(session).groupby("arende_id"):
             given = dict(zip(answers["item_id"], answers["value"], strict=True))
-            visible = {item.id: item for item in session.checklist.visible_items(session.case(case_id), given)}
+            case = session.case(case_id)
+            visible = {item.id: item for item in session.checklist.visible_items(case, given)}
             assert set(given) <= set(visible), (session.id, case_id)  # nothing answered while hidden
             assert all(visible[item].check_answer(value) is None for item, value in given.items())
     reviewers = set(pd.concat([_answers(s)["reviewer"] for s in sessions]))
@@ -90,6 +92,4 @@ def test_same_seed_gives_the_same_samples_and_answers(simulated, tmp_path, regis
 
 def test_default_periods_run_from_2025_t1_to_the_tertial_of_as_of():
     assert simulate.default_periods() == ["2025-T1", "2025-T2", "2025-T3", "2026-T1", "2026-T2", "2026-T3"]
-    from datetime import date
-
     assert simulate.default_periods(date(2025, 5, 1)) == ["2025-T1", "2025-T2"]
