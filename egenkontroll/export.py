@@ -1,0 +1,305 @@
+"""The Excel export for the ledningsgrupp and the kvalitetsberättelse (``egenkontroll export FILE.xlsx``).
+
+Sheets: Sammanfattning, Per fråga, Per enhet, Trend, Registerindikatorer, Underlag (one row per case
+and item, pseudonymised: arende_id and person_id only, no names), Metod. Figures from fewer than five
+cases are "–" in every sheet. Text is always written as text: a value starting with ``= + - @``, tab or
+carriage return gets Excel's quote prefix and is stored as a string, never as a formula. The file is
+written to a temporary file beside the target and moved into place, so it is never half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from egenkontroll import charts, results, store
+from egenkontroll.errors import UserError
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from egenkontroll.workspace import Workspace
+
+__all__ = ["SHEETS", "FORMULA_PREFIXES", "export_xlsx", "safe_text"]
+
+SHEETS = ("Sammanfattning", "Per fråga", "Per enhet", "Trend", "Registerindikatorer", "Underlag", "Metod")
+#: a text starting with one of these could be taken for a formula by a spreadsheet
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+_PERCENT = "0%"
+_HEADER_FILL = PatternFill("solid", fgColor="0072B2")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_TITLE_FONT = Font(bold=True, size=14)
+_STATUS_FILLS = {status: PatternFill("solid", fgColor=colour.lstrip("#"))
+                 for status, colour in charts.TRAFFIC_LIGHT_COLOURS.items()}
+_MAX_WIDTH = 70
+_SUPPRESSED = charts.SUPPRESSED_TEXT
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One exported column: source name, Swedish heading, and whether it is a share."""
+
+    source: str
+    heading: str
+    percent: bool = False
+
+
+_ITEM_COLUMNS = (
+    _Column("checklist", "Checklista"), _Column("item_text", "Fråga"), _Column("critical", "Kritisk"),
+    _Column("k", "Ja"), _Column("n", "Besvarade"), _Column("estimate", "Andel ja", True),
+    _Column("lower", "Nedre gräns", True), _Column("upper", "Övre gräns", True), _Column("goal", "Mål", True),
+    _Column("status", "Status"), _Column("method", "Metod"),
+)
+_FIGURES = ("k", "n", "estimate", "lower", "upper", "status")
+
+
+# --------------------------------------------------------------------------- public
+
+
+def export_xlsx(ws: Workspace, path: str | os.PathLike[str], *, period: str | None = None,
+                as_of: dt.date | None = None) -> Path:
+    """Write the Excel report of *ws* to *path* atomically and return the path.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    path
+        The .xlsx file to write (replaced if it exists).
+    period
+        Only cases whose inkom_datum falls in the period ("2026", "2026-T1"); the Trend sheet always
+        covers every tertial.
+    as_of
+        The evaluation date of the time limits (default today).
+
+    Raises
+    ------
+    UserError
+        When the folder cannot be written or *period* is not understood.
+    """
+    target = Path(path)
+    as_of = as_of or dt.date.today()
+    workbook = _workbook(ws, period, as_of)
+    return _save_atomically(workbook, target)
+
+
+def safe_text(cell: Any) -> None:
+    """Make a text cell a string for certain, with Excel's quote prefix when it looks like a formula."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if cell.value.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True
+
+
+# --------------------------------------------------------------------------- the workbook
+
+
+def _workbook(ws: Workspace, period: str | None, as_of: dt.date) -> Workbook:
+    sessions = ws.sessions()
+    options = {"period": period, "as_of": as_of}
+    per_item = results.item_results(ws, **options)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _summary(workbook.create_sheet(SHEETS[0]), per_item, period, as_of)
+    _table(workbook.create_sheet(SHEETS[1]), _suppressed(per_item), _ITEM_COLUMNS)
+    by_enhet = _suppressed(results.item_results(ws, by="enhet", **options))
+    _table(workbook.create_sheet(SHEETS[2]), by_enhet, (_Column("group", "Enhet"), *_ITEM_COLUMNS))
+    trend = _suppressed(results.item_results(ws, by="tertial", as_of=as_of))
+    _table(workbook.create_sheet(SHEETS[3]), trend, (_Column("group", "Tertial"), *_ITEM_COLUMNS))
+    _register(workbook.create_sheet(SHEETS[4]), results.register_indicators(ws, as_of=as_of))
+    _table(workbook.create_sheet(SHEETS[5]), _underlag(ws, sessions, period), _UNDERLAG_COLUMNS)
+    _table(workbook.create_sheet(SHEETS[6]), _method(sessions, as_of), _METHOD_COLUMNS)
+    return workbook
+
+
+def _suppressed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The figures of rows resting on fewer than five cases replaced by "–"."""
+    shown = frame.astype({name: object for name in _FIGURES})
+    shown.loc[frame["suppressed"].astype(bool), list(_FIGURES)] = _SUPPRESSED
+    shown["critical"] = frame["critical"].map({True: "ja", False: "nej"})
+    shown["method"] = frame["method"].map(results.METHOD_NAMES).fillna(frame["method"])
+    return shown
+
+
+def _summary(sheet: Worksheet, per_item: pd.DataFrame, period: str | None, as_of: dt.date) -> None:
+    lines: list[Sequence[Any]] = [
+        ("Egenkontroll – journalgranskning",),
+        ("Period (inkomstdatum)", period or "alla"),
+        ("Tidsfrister beräknade per", as_of.isoformat()),
+        ("Exporterad", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+        (),
+        ("Trafikljus", results.TRAFFIC_LIGHT_RULE),
+        (),
+        ("Kritiska frågor", "Andel ja", "Nedre gräns", "Övre gräns", "Besvarade", "Status"),
+    ]
+    critical = _suppressed(per_item[per_item["critical"].astype(bool)])
+    lines.extend((f"{row.checklist}: {row.item_text}", row.estimate, row.lower, row.upper, row.n, row.status)
+                 for row in critical.itertuples(index=False))
+    for line in lines:
+        sheet.append(list(line))
+    sheet["A1"].font = _TITLE_FONT
+    header_row = 8
+    for cell in sheet[header_row]:
+        _header(cell)
+    for row in sheet.iter_rows(min_row=header_row + 1):
+        for cell in row[1:4]:
+            cell.number_format = _PERCENT
+        _status_fill(row[5])
+    _finish(sheet, freeze=None)
+
+
+def _register(sheet: Worksheet, indicators: Mapping[str, pd.DataFrame]) -> None:
+    """The register-wide indicators, one block per indicator, suppressed shares as "–"."""
+    blocks = (
+        ("Förhandsbedömning inom 14 dagar, per tertial (inkomstdatum)", "forhandsbedomning_14_dagar",
+         (_Column("period", "Tertial"), _Column("k", "Inom fristen"), _Column("n", "Bedömda"),
+          _Column("share", "Andel", True))),
+        ("Utredning inom 4 månader, per tertial (utredning inledd)", "utredning_4_manader",
+         (_Column("period", "Tertial"), _Column("k", "Inom fristen"), _Column("n", "Bedömda"),
+          _Column("share", "Andel", True))),
+        ("Utredningstid i dagar, avslutade utredningar per tertial", "utredningstid",
+         (_Column("period", "Tertial"), _Column("n", "Utredningar"), _Column("median", "Median"),
+          _Column("q1", "Nedre kvartil"), _Column("q3", "Övre kvartil"))),
+        ("Beslut ej verkställda inom 3 månader, per kvartal", "ej_verkstallda",
+         (_Column("quarter", "Kvartal"), _Column("count", "Väntar vid kvartalets slut"),
+          _Column("carried_out_late", "Verkställda för sent under kvartalet"))),
+    )
+    for title, key, columns in blocks:
+        frame = indicators[key]
+        if "suppressed" in frame:
+            figures = [c.source for c in columns[1:]]
+            frame = frame.astype({name: object for name in figures})
+            frame.loc[indicators[key]["suppressed"].astype(bool), figures] = _SUPPRESSED
+        sheet.append([title])
+        sheet.cell(sheet.max_row, 1).font = _TITLE_FONT
+        _rows(sheet, frame, columns, start=sheet.max_row + 1)
+        sheet.append([])
+    _finish(sheet, freeze=None)
+
+
+_UNDERLAG_COLUMNS = (
+    _Column("session", "Granskning"), _Column("checklist", "Checklista"), _Column("arende_id", "Ärende"),
+    _Column("person_id", "Person (pseudonym)"), _Column("enhet", "Enhet"), _Column("arendetyp", "Ärendetyp"),
+    _Column("inkom_datum", "Inkom"), _Column("item_id", "Fråga (id)"), _Column("item_text", "Fråga"),
+    _Column("value", "Svar"), _Column("comment", "Kommentar"), _Column("recorded_at", "Sparat"),
+)
+
+
+def _underlag(ws: Workspace, sessions: Sequence[Any], period: str | None) -> pd.DataFrame:
+    """One row per case and answered item; pseudonymised (no reviewer, no handläggare)."""
+    cases = ws.cases().set_index("arende_id")[["person_id", "enhet", "arendetyp", "inkom_datum"]]
+    frames = []
+    for session in sessions:
+        texts = {item.id: item.text for item in session.checklist.items}
+        answers = session.answers()
+        frames.append(answers.assign(session=session.id, checklist=session.checklist.id,
+                                     item_text=answers["item_id"].map(texts)))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=[*store.ANSWER_COLUMNS, "session", "checklist", "item_text"])
+    frame = frame.join(cases, on="arende_id")
+    bounds = store.parse_period(period)
+    if bounds is not None:
+        frame = frame[frame["inkom_datum"].between(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))]
+    frame["inkom_datum"] = frame["inkom_datum"].dt.strftime("%Y-%m-%d")
+    return frame
+
+
+_METHOD_COLUMNS = (
+    _Column("id", "Granskning"), _Column("checklist", "Checklista"), _Column("version", "Version"),
+    _Column("period", "Period"), _Column("design", "Urvalsdesign"), _Column("n", "Urval"),
+    _Column("N", "Population"), _Column("seed", "Seed"), _Column("fingerprint", "Fingeravtryck (manifest)"),
+    _Column("interval", "Intervallmetod"), _Column("created_at", "Skapad"), _Column("exported", "Exporterad"),
+)
+
+
+def _method(sessions: Sequence[Any], as_of: dt.date) -> pd.DataFrame:
+    interval = ("95 % konfidensintervall: " + "; ".join(results.METHOD_NAMES.values())
+                + f". Figurer som bygger på färre än {results.SUPPRESSION_LIMIT} ärenden visas som –.")
+    rows = []
+    for session in sessions:
+        manifest = session.manifest
+        strata = manifest.get("design", {}).get("strata") or []
+        design = ("stratifierat efter " + ", ".join(strata)) if strata else "obundet slumpmässigt urval"
+        rows.append({
+            "id": session.id, "checklist": session.checklist.id, "version": str(session.checklist.version),
+            "period": store.period_label(session.period), "design": design, "n": manifest.get("n"),
+            "N": manifest.get("N"), "seed": str(manifest.get("seed")),
+            "fingerprint": manifest.get("fingerprint"),
+            "interval": interval, "created_at": session.created_at,
+            "exported": f"{dt.date.today()} (frister per {as_of})",
+        })
+    return pd.DataFrame(rows, columns=[column.source for column in _METHOD_COLUMNS])
+
+
+# --------------------------------------------------------------------------- writing cells
+
+
+def _table(sheet: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column]) -> None:
+    _rows(sheet, frame, columns, start=1)
+    _finish(sheet, freeze="A2")
+
+
+def _rows(sheet: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column], start: int) -> None:
+    for number, column in enumerate(columns, start=1):
+        _header(sheet.cell(start, number, column.heading))
+    for offset, record in enumerate(frame[[c.source for c in columns]].itertuples(index=False), start=1):
+        for number, (column, value) in enumerate(zip(columns, record, strict=True), start=1):
+            cell = sheet.cell(start + offset, number, _plain(value))
+            safe_text(cell)
+            if column.percent:
+                cell.number_format = _PERCENT
+            if column.source == "status":
+                _status_fill(cell)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _header(cell: Any) -> None:
+    cell.fill = _HEADER_FILL
+    cell.font = _HEADER_FONT
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _status_fill(cell: Any) -> None:
+    if cell.value in _STATUS_FILLS:
+        cell.fill = _STATUS_FILLS[cell.value]
+
+
+def _finish(sheet: Worksheet, freeze: str | None) -> None:
+    """Column widths from the longest text (capped), and the header row frozen."""
+    for number, column in enumerate(sheet.iter_cols(), start=1):
+        longest = max((len(str(cell.value)) for cell in column if cell.value is not None), default=8)
+        sheet.column_dimensions[get_column_letter(number)].width = min(_MAX_WIDTH, max(10, longest + 2))
+    sheet.freeze_panes = freeze
+
+
+def _save_atomically(workbook: Workbook, target: Path) -> Path:
+    try:
+        descriptor, temporary = tempfile.mkstemp(suffix=".xlsx.tmp", dir=target.parent)
+    except OSError as error:
+        raise UserError(f"{target}: filen kan inte skrivas ({error.strerror}).") from error
+    os.close(descriptor)
+    try:
+        workbook.save(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

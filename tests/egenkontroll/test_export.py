@@ -1,0 +1,176 @@
+"""The Excel export, reopened with openpyxl and checked cell by cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from egenkontroll import Workspace, demo, export, results
+
+AS_OF = dt.date(2026, 10, 31)
+INJECTIONS = ("=HYPERLINK(\"http://example.invalid\")", "+SUM(1,2)", "-1+2", "@SUM(A1)", "\t=1")
+
+
+def build_small_workspace(folder: Path) -> Path:
+    """A demo register of 800 cases and one valdsfraga session with hostile comments; the enhet of the
+    first sampled case gets only 3 answers (suppressed)."""
+    with Workspace.open(folder) as workspace:
+        export_file = folder / "register.xlsx"
+        demo.write_export_xlsx(demo.generate_register(seed=7, n_cases=800), export_file)
+        workspace.import_register(export_file)
+        session = workspace.create_session("valdsfraga", n=40, seed=11, period="2025")
+        small = session.case(session.case_ids[0])["enhet"]
+        in_small = [case_id for case_id in session.case_ids if session.case(case_id)["enhet"] == small]
+        for number, case_id in enumerate(c for c in session.case_ids if c not in in_small[3:]):
+            answer = "nej" if number % 4 == 0 else "ja"
+            comment = INJECTIONS[number // 4 % len(INJECTIONS)] if answer == "nej" else None
+            if number == 1:
+                comment = "<img src=x onerror=alert(1)>"
+            session.record(case_id, "vald_fragat", answer, reviewer="Granskare A", comment=comment)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def small_workspace(tmp_path_factory) -> Path:
+    return build_small_workspace(tmp_path_factory.mktemp("export") / "arbetsyta")
+
+
+@pytest.fixture(scope="module")
+def workbook(small_workspace, tmp_path_factory):
+    target = tmp_path_factory.mktemp("ut") / "rapport.xlsx"
+    with Workspace.open(small_workspace) as workspace:
+        written = export.export_xlsx(workspace, target, as_of=AS_OF)
+        expected = results.item_results(workspace, as_of=AS_OF)
+        by_enhet = results.item_results(workspace, by="enhet", as_of=AS_OF)
+    assert written == target
+    return openpyxl.load_workbook(target), expected, by_enhet
+
+
+def rows(sheet) -> list[dict]:
+    header = [cell.value for cell in sheet[1]]
+    return [dict(zip(header, (cell.value for cell in row), strict=True))
+            for row in sheet.iter_rows(min_row=2)]
+
+
+def test_the_sheets_are_exactly_these(workbook):
+    assert workbook[0].sheetnames == ["Sammanfattning", "Per fråga", "Per enhet", "Trend",
+                                      "Registerindikatorer", "Underlag", "Metod"]
+
+
+def test_per_fraga_holds_the_figures_of_results(workbook):
+    book, expected, _ = workbook
+    shown = {row["Fråga"]: row for row in rows(book["Per fråga"])}
+    asked = expected[expected["item"] == "vald_fragat"].iloc[0]
+    row = shown[asked["item_text"]]
+    assert (row["Ja"], row["Besvarade"]) == (asked["k"], asked["n"])
+    assert asked["n"] == len(rows(book["Underlag"]))
+    assert row["Andel ja"] == pytest.approx(asked["estimate"])
+    assert row["Nedre gräns"] == pytest.approx(asked["lower"])
+    assert row["Övre gräns"] == pytest.approx(asked["upper"])
+    assert row["Status"] == asked["status"]
+    assert row["Kritisk"] == "ja"
+
+
+def test_shares_have_a_percent_format_and_status_its_colour(workbook):
+    sheet = workbook[0]["Per fråga"]
+    header = [cell.value for cell in sheet[1]]
+    share, status = header.index("Andel ja") + 1, header.index("Status") + 1
+    assert sheet.cell(2, share).number_format == "0%"
+    colour = sheet.cell(2, status).fill.fgColor.rgb
+    assert colour.endswith({"grön": "009E73", "gul": "F0E442", "röd": "D55E00"}[sheet.cell(2, status).value])
+
+
+def test_headers_are_styled_and_frozen(workbook):
+    for name in ("Per fråga", "Per enhet", "Trend", "Underlag", "Metod"):
+        sheet = workbook[0][name]
+        assert sheet.freeze_panes == "A2"
+        assert sheet["A1"].font.bold
+        assert sheet["A1"].fill.fgColor.rgb.endswith("0072B2")
+        assert sheet.column_dimensions["A"].width >= 10
+
+
+def test_suppressed_groups_show_a_dash_in_every_figure(workbook):
+    book, _, by_enhet = workbook
+    small = by_enhet[by_enhet["suppressed"] & (by_enhet["item"] == "vald_fragat")]
+    assert not small.empty, "the fixture must have an enhet with fewer than 5 cases"
+    shown = [row for row in rows(book["Per enhet"]) if row["Enhet"] in set(small["group"])
+             and row["Fråga"] == small["item_text"].iloc[0]]
+    assert shown
+    for row in shown:
+        figures = ("Ja", "Besvarade", "Andel ja", "Nedre gräns", "Övre gräns", "Status")
+        assert [row[name] for name in figures] == ["–"] * 6
+
+
+def test_no_cell_is_a_formula_and_formula_like_text_is_kept_as_text(workbook):
+    book = workbook[0]
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    comments = {cell.value: cell for cell in cells if cell.value in INJECTIONS}
+    assert set(comments) == set(INJECTIONS)
+    for cell in comments.values():
+        assert cell.data_type == "s"
+        assert cell.quotePrefix
+
+
+@pytest.mark.parametrize("text", [*INJECTIONS, "\r=1"])
+def test_safe_text_marks_formula_like_text(text):
+    cell = openpyxl.Workbook().active["A1"]
+    cell.value = text
+    export.safe_text(cell)
+    assert (cell.data_type, cell.quotePrefix) == ("s", True)
+
+
+def test_safe_text_leaves_ordinary_text_without_prefix():
+    cell = openpyxl.Workbook().active["A1"]
+    cell.value = "Barnets bästa är beaktat"
+    export.safe_text(cell)
+    assert (cell.data_type, cell.quotePrefix) == ("s", False)
+
+
+def test_underlag_is_one_row_per_case_and_item_and_pseudonymised(workbook):
+    book = workbook[0]
+    underlag = rows(book["Underlag"])
+    assert len({row["Ärende"] for row in underlag}) == len(underlag)
+    assert {row["Fråga (id)"] for row in underlag} == {"vald_fragat"}
+    assert all(len(row["Person (pseudonym)"]) >= 16 for row in underlag)
+    texts = {str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row}
+    assert not any("Granskare" in text for text in texts), "no reviewer names"
+    assert not any(text[:6].isdigit() and "-" in text and len(text) in (11, 13) for text in texts)
+
+
+def test_metod_names_seed_fingerprint_and_design(workbook, small_workspace):
+    (row,) = rows(workbook[0]["Metod"])
+    with Workspace.open(small_workspace) as workspace:
+        (session,) = workspace.sessions()
+    assert row["Seed"] == "11"
+    assert row["Fingeravtryck (manifest)"] == session.manifest["fingerprint"]
+    assert row["Urvalsdesign"] == "obundet slumpmässigt urval"
+    assert row["Period"] == "2025"
+    assert "Wilson" in row["Intervallmetod"]
+
+
+def test_registerindikatorer_has_the_register_shares(workbook, small_workspace):
+    sheet = workbook[0]["Registerindikatorer"]
+    with Workspace.open(small_workspace) as workspace:
+        expected = results.register_indicators(workspace, as_of=AS_OF)["forhandsbedomning_14_dagar"]
+    first = expected[~expected["suppressed"]].iloc[0]
+    found = [row for row in sheet.iter_rows(values_only=True) if row[0] == first["period"]]
+    assert found[0][1:4] == (first["k"], first["n"], pytest.approx(first["share"]))
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(small_workspace, tmp_path, monkeypatch):
+    target = tmp_path / "rapport.xlsx"
+    target.write_bytes(b"gammal")
+
+    def broken_save(self, filename):
+        Path(filename).write_bytes(b"halv")
+        raise OSError("disken är full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    with Workspace.open(small_workspace) as workspace, pytest.raises(OSError):
+        export.export_xlsx(workspace, target, as_of=AS_OF)
+    assert target.read_bytes() == b"gammal"
+    assert list(tmp_path.iterdir()) == [target]
