@@ -38,6 +38,7 @@ __all__ = [
     "DATE_LABELS",
     "CASE_TYPE_LABELS",
     "STRATA_CHOICES",
+    "ALL_CASES",
 ]
 
 #: register date field -> how the case card names it
@@ -63,8 +64,10 @@ CASE_TYPE_LABELS = {
     "vald_i_nara_relation": "Våld i nära relation",
     "ovrigt": "Övrigt",
 }
-#: (label, strata column) for a new session
-STRATA_CHOICES = [("Ingen stratifiering", None), ("Per enhet", "enhet"), ("Per handläggare", "handlaggare")]
+#: (label, strata column) for a new session; "" is none (a widget's None means "nothing chosen")
+STRATA_CHOICES = [("Ingen stratifiering", ""), ("Per enhet", "enhet"), ("Per handläggare", "handlaggare")]
+#: the period value meaning every case
+ALL_CASES = ""
 _TERTIAL_NAMES = {1: "januari–april", 2: "maj–augusti", 3: "september–december"}
 _UNKNOWN = "okänt"
 
@@ -178,23 +181,23 @@ class StartModel:
         """(title, id) of the built-in checklists."""
         return [(checklists.load(name).title, name) for name in checklists.available()]
 
-    def period_choices(self) -> list[tuple[str, str | None]]:
-        """(label, period) for every year and tertial of the register, newest first, then "all cases"."""
+    def period_choices(self) -> list[tuple[str, str]]:
+        """(label, period) for every year and tertial of the register, newest first, then all cases."""
         received = self.cases()["inkom_datum"].dropna()
         if received.empty:
-            return [("Alla ärenden", None)]
+            return [("Alla ärenden", ALL_CASES)]
         first, last = received.min(), received.max()
-        choices: list[tuple[str, str | None]] = []
+        choices: list[tuple[str, str]] = []
         for year in range(last.year, first.year - 1, -1):
             choices.append((f"{year} (hela året)", str(year)))
             choices.extend((f"{year}-T{t} ({_TERTIAL_NAMES[t]} {year})", f"{year}-T{t}")
                            for t in (3, 2, 1) if _tertial_overlaps(year, t, first, last))
-        return [*choices, ("Alla ärenden", None)]
+        return [*choices, ("Alla ärenden", ALL_CASES)]
 
     def population(self, checklist_id: str, period: str | None) -> int:
         """How many cases of the register *checklist_id* applies to in *period* (the sampling frame)."""
         checklist = checklists.load(checklist_id)
-        return len(store._sampling_frame(self.cases(), checklist, store.parse_period(period)))
+        return len(store._sampling_frame(self.cases(), checklist, store.parse_period(period or None)))
 
     def advise(self, checklist_id: str, period: str | None, *, tolerable: float | None = None,
                margin: float | None = None, confidence: float = 0.95) -> planning.SizeAdvice:
@@ -219,8 +222,9 @@ class StartModel:
     def create(self, checklist_id: str, *, period: str | None, n: int, seed: int, strata: str | None = None,
                title: str | None = None, created_by: str | None = None) -> Session:
         """Draw the sample and start the session."""
-        return self.workspace.create_session(checklist_id, n=n, seed=seed, strata=strata, period=period,
-                                             title=(title or "").strip() or None, created_by=created_by)
+        return self.workspace.create_session(checklist_id, n=n, seed=seed, strata=strata or None,
+                                             period=period or None, title=(title or "").strip() or None,
+                                             created_by=created_by)
 
     def cases(self) -> pd.DataFrame:
         """The register, read once."""

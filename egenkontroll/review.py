@@ -188,10 +188,9 @@ class StartScreen(widgets.VBox):
         self.reviewer = reviewer
         self.sessions = widgets.Dropdown(options=start.session_choices(), layout=_wide())
         self.sessions.add_class("ek-valj-granskning")
-        self.open_button = widgets.Button(description="Öppna granskningen", button_style="primary",
-                                          disabled=not self.sessions.options)
-        self.open_button.on_click(errors.guard(self._open))
-        self.children = [widgets.HTML("<h2>Granskning</h2><h3>Fortsätt en granskning</h3>"),
+        self.open_button = _button("Öppna granskningen", "folder-open", errors.guard(self._open))
+        self.open_button.button_style = "primary"
+        self.children = [widgets.HTML("<h3>Fortsätt en granskning</h3>"),
                          *self._existing(), widgets.HTML("<h3>Ny granskning</h3>"), *self._new_session()]
 
     # --- existing sessions ---
@@ -217,7 +216,7 @@ class StartScreen(widgets.VBox):
         self.population = widgets.HTML()
         self.n = widgets.BoundedIntText(value=30, min=1, max=1_000_000, description="Antal akter",
                                         style=_LABEL_STYLE)
-        self.strata = widgets.Dropdown(options=model.STRATA_CHOICES, value=None, description="Urval",
+        self.strata = widgets.Dropdown(options=model.STRATA_CHOICES, description="Urval",
                                        style=_LABEL_STYLE)
         self.seed = widgets.BoundedIntText(value=model.new_seed(), min=0, max=2**32 - 1, description="Frö",
                                            style=_LABEL_STYLE)
@@ -242,8 +241,7 @@ class StartScreen(widgets.VBox):
                                                   style=_LABEL_STYLE)
         self.confidence = widgets.Dropdown(options=[("90 %", 0.90), ("95 %", 0.95), ("99 %", 0.99)],
                                            value=0.95, description="Säkerhet", style=_LABEL_STYLE)
-        self.plan_button = widgets.Button(description="Planera åt mig", icon="calculator")
-        self.plan_button.on_click(self.errors.guard(self._plan))
+        self.plan_button = _button("Planera åt mig", "calculator", self.errors.guard(self._plan))
         self.plan_sentence = widgets.HTML()
         box = widgets.VBox([self.plan_method, self.plan_rate, self.confidence, self.plan_button,
                             self.plan_sentence])
@@ -557,6 +555,7 @@ def _wide() -> widgets.Layout:
 
 
 def _button(description: str, icon: str, callback: Callable[[widgets.Button], Any]) -> widgets.Button:
-    button = widgets.Button(description=description, icon=icon, layout=widgets.Layout(width="auto"))
+    button = widgets.Button(description=description, icon=icon,
+                            layout=widgets.Layout(width="auto", align_self="flex-start"))
     button.on_click(callback)
     return button

@@ -338,3 +338,16 @@ def test_an_empty_workspace_says_to_import_a_register_first(workspace):
     app = review.app(workspace)
     text = " ".join(child.value for child in app.screen.children if hasattr(child, "value"))
     assert "Läs först in ett ärenderegister" in text
+
+
+def test_the_defaults_draw_an_unstratified_sample_of_every_period(ws):
+    app = review.app(ws, reviewer="anna")
+    start = app.screen
+    assert start.strata.value == "" and start.strata.label == "Ingen stratifiering"
+    start.period.value = ""  # Alla ärenden
+    start.checklist.value = "barnperspektiv"
+    start.n.value = 2
+    start.create_button.click()
+    session = app.screen.review.session
+    assert session.period is None and set(session.design["stratum"]) == {"alla"}  # one stratum
+    assert sorted(session.case_ids) == ["VUX-2026-000", "VUX-2026-001"]
