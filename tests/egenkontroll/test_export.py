@@ -27,7 +27,7 @@ def build_small_workspace(folder: Path) -> Path:
         for number, case_id in enumerate(c for c in session.case_ids if c not in in_small[3:]):
             answer = "nej" if number % 4 == 0 else "ja"
             comment = INJECTIONS[number // 4 % len(INJECTIONS)] if answer == "nej" else None
-            if number == 1:
+            if number == 4:
                 comment = "<img src=x onerror=alert(1)>"
             session.record(case_id, "vald_fragat", answer, reviewer="Granskare A", comment=comment)
     return folder
