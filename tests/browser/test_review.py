@@ -15,6 +15,7 @@ from tests.conftest import EGENKONTROLL, REPO, cli_environment
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SECONDS = 1000  # Playwright counts milliseconds
 APP_START = 120 * SECONDS
+XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +96,15 @@ def test_answers_survive_a_reload_and_the_page_has_no_console_errors(demo, serve
     browser_page.locator(".ek-status").get_by_text(re.compile(r"Sparat \d\d:\d\d:\d\d")).wait_for()
     answer(browser_page, "framkom_vald", "Ja")
     browser_page.locator(".ek-fraga-riskbedomning").wait_for()  # shown once the second answer is saved
+    comment = browser_page.locator(".ek-fraga-vald_fragat textarea")
+    comment.fill(XSS)
+    comment.press("Tab")  # saved when the box loses focus
+    browser_page.get_by_role("button", name="Sammanfattning").click()
+    browser_page.locator(".ek-sammanfattning").get_by_text(XSS).wait_for()  # shown as text, not as markup
 
     browser_page.reload()
     open_session(browser_page, label)
+    assert browser_page.locator(".ek-fraga-vald_fragat textarea").input_value() == XSS
     for item_id in ("vald_fragat", "framkom_vald"):
         selected(browser_page, item_id, "Ja").wait_for()
         assert "mod-active" in selected(browser_page, item_id, "Ja").get_attribute("class")
@@ -110,5 +117,6 @@ def test_answers_survive_a_reload_and_the_page_has_no_console_errors(demo, serve
         answers = session.answers()
     assert answers[["arende_id", "item_id", "value"]].values.tolist() == [
         [session.case_ids[0], "framkom_vald", "ja"], [session.case_ids[0], "vald_fragat", "ja"]]
+    assert answers.set_index("item_id").loc["vald_fragat", "comment"] == XSS
     assert unexplained(page.console_errors, page.failed_requests, refused) == []
-    assert page.dialogs == []
+    assert page.dialogs == []  # the comment's onerror never ran
