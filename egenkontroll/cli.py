@@ -244,12 +244,17 @@ def _run_lab(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from egenkontroll import demo
+    from egenkontroll import demo, simulate
 
     with _workspace(args) as workspace:
-        export = workspace.export_dir / DEMO_EXPORT
-        demo.write_export_xlsx(demo.generate_register(), export)
-        print(workspace.import_register(export))
+        if workspace.status()["arenden"] == 0:
+            export = workspace.export_dir / DEMO_EXPORT
+            demo.write_export_xlsx(demo.generate_register(), export)
+            print(workspace.import_register(export))
+            sessions = simulate.simulate_reviews(workspace)
+            print(f"Skapade {len(sessions)} simulerade granskningar.")
+        else:
+            print(f"Demo-arbetsytan {workspace.path} finns redan; den används som den är.")
     if args.no_serve:
         return EXIT_OK
     return _run_dashboard(args)

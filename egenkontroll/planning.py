@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 import sampling
 
-__all__ = ["SizeAdvice", "advise", "percent"]
+__all__ = ["SizeAdvice", "advise", "percent", "strata_table"]
 
 
 def percent(rate: float) -> str:
@@ -63,3 +65,14 @@ def advise(
 
 def _population_note(population: int | None) -> str:
     return f" (av {population} ärenden)" if population is not None else ""
+
+
+def strata_table(manifest: dict) -> pd.DataFrame:
+    """The draw per stratum from a sampling manifest, with Swedish headings."""
+    strata = pd.DataFrame(manifest["strata"])
+    table = strata[["stratum", "N", "n", "inclusion_probability"]].rename(columns=_STRATA_HEADINGS)
+    return table.set_index("Stratum")
+
+
+_STRATA_HEADINGS = {"stratum": "Stratum", "N": "Ärenden (N)", "n": "Urval (n)",
+                    "inclusion_probability": "Urvalssannolikhet"}

@@ -50,3 +50,14 @@ def test_exactly_one_of_tolerable_or_margin():
         planning.advise()
     with pytest.raises(sampling.SamplingError, match="antingen"):
         planning.advise(tolerable=0.05, margin=0.05)
+
+
+def test_strata_table_shows_each_stratum_with_swedish_headings():
+    import pandas as pd
+
+    frame = pd.DataFrame({"arende_id": [f"A{i}" for i in range(30)], "enhet": ["Norr"] * 20 + ["Söder"] * 10})
+    drawn = sampling.select(frame, 6, seed=1, id_column="arende_id", strata="enhet")
+    table = planning.strata_table(drawn.manifest)
+    assert list(table.columns) == ["Ärenden (N)", "Urval (n)", "Urvalssannolikhet"]
+    assert table.loc["Norr", "Ärenden (N)"] == 20 and table.loc["Söder", "Urval (n)"] == 2
+    assert table["Urval (n)"].sum() == 6
