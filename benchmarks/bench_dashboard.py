@@ -1,0 +1,131 @@
+"""Time until the dashboard's charts are visible in chromium, against a trivial notebook on the same Voilà.
+
+Both notebooks are served with :func:`egenkontroll.server.voila_command`'s flags; the figure is the time
+from ``page.goto`` until six chart images have loaded, the baseline the time until the trivial
+notebook's output is shown. Full size: the demo register with simulated granskningar of about 50 000
+answers; tiny: a small register and one tertial.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from egenkontroll import Workspace, dashboard, demo, server, simulate
+
+CHROMIUM = "/usr/bin/chromium"
+CHARTS = 6
+TIMEOUT_MS = 600_000
+SIZES = {  # cases in the register, cases per session, tertials, repeats
+    "tiny": (1500, 6, ["2026-T1"], 1),
+    "full": (15_000, 700, None, 3),
+}
+_TRIVIAL = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "enkel", "metadata": {}, "outputs": [],
+               "source": ["print('klar')"]}],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def run(size: str) -> list[dict]:
+    """Serve both notebooks, load each ``repeats`` times, return the median times and their ratio."""
+    n_cases, per_session, periods, repeats = SIZES[size]
+    with tempfile.TemporaryDirectory() as folder:
+        workspace, answers = _workspace(Path(folder) / "arbetsyta", n_cases, per_session, periods)
+        trivial = Path(folder) / "enkel.ipynb"
+        trivial.write_text(json.dumps(_TRIVIAL), encoding="utf-8")
+        dashboard_seconds = _load_times(server.NOTEBOOKS / "dashboard.ipynb", workspace, _charts_visible,
+                                        repeats)
+        trivial_seconds = _load_times(trivial, workspace, _text_visible, repeats)
+    figure, baseline = statistics.median(dashboard_seconds), statistics.median(trivial_seconds)
+    return [{
+        "name": f"instrumentpanelens diagram synliga i chromium, {answers} svar",
+        "figure": figure,
+        "baseline": "en trivial notebook (print) i samma Voilà",
+        "baseline_figure": baseline,
+        "ratio": figure / baseline,
+        "target": 1.5,
+        "details": {"dashboard_seconds": dashboard_seconds, "trivial_seconds": trivial_seconds},
+    }]
+
+
+def _workspace(folder: Path, n_cases: int, per_session: int, periods: list[str] | None) -> tuple[Path, int]:
+    with Workspace.open(folder) as workspace:
+        export = workspace.export_dir / "register.xlsx"
+        demo.write_export_xlsx(demo.generate_register(n_cases=n_cases), export)
+        workspace.import_register(export)
+        sessions = simulate.simulate_reviews(workspace, per_session=per_session, periods=periods)
+        answers = sum(len(session.answers()) for session in sessions)
+    return folder, answers
+
+
+def _load_times(notebook: Path, workspace: Path, ready, repeats: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    command = server.voila_command(str(notebook), port=port, open_browser=False)  # absolute: used as is
+    environment = {**os.environ, "EGENKONTROLL_WORKSPACE": str(workspace),
+                   "JUPYTER_PATH": str(dashboard.TEMPLATE_ROOT)}
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for(url)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                 args=["--no-sandbox", "--disable-gpu"])
+            times = [_one_load(browser, url, ready) for _ in range(repeats)]
+            browser.close()
+        return times
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+
+
+def _one_load(browser, url: str, ready) -> float:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    started = time.perf_counter()
+    page.goto(url, timeout=TIMEOUT_MS)
+    ready(page)
+    elapsed = time.perf_counter() - started
+    page.close()
+    return elapsed
+
+
+def _charts_visible(page) -> None:
+    page.wait_for_function(
+        f"""() => Array.from(document.querySelectorAll('.widget-image'))
+                 .filter(img => img.complete && img.naturalWidth > 600).length >= {CHARTS}""",
+        timeout=TIMEOUT_MS)
+
+
+def _text_visible(page) -> None:
+    page.get_by_text("klar", exact=True).wait_for(timeout=TIMEOUT_MS)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "voila/static/", timeout=5):
+                return
+        except urllib.error.HTTPError:  # any answer means the server is up
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} svarade inte inom {seconds} s")
