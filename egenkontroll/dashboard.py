@@ -16,7 +16,7 @@ import datetime as dt
 import html
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,7 +129,6 @@ class Model:
         self.cases = store.corrected_cases(workspace)
         self.sessions = workspace.sessions()
         self.answers = _all_answers(self.sessions, self.cases)
-        self.waiting = results.register_indicators(workspace, as_of=self.as_of)["ej_verkstallda_lista"]
         self._views: dict[Filters, View] = {}
 
     # --- choices ------------------------------------------------------------------------------
@@ -184,7 +183,7 @@ class Model:
         return View(
             filters=filters, compliance=compliance, by_kon=by_kon, by_enhet=by_enhet, trend=trend,
             utredningstid=_utredningstid(cases), register=_register_figures(cases, self.as_of),
-            waiting=_count_in_enhet(self.waiting, filters.enhet),
+            waiting=_waiting(_in_scope(self.cases, replace(filters, period=None)), self.as_of),
             deviations=_deviations(answers, chosen), reviewed=int(answers["arende_id"].nunique()),
             notes=notes,
         )
@@ -211,8 +210,10 @@ def _in_scope(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return frame[keep]
 
 
-def _count_in_enhet(frame: pd.DataFrame, enhet: str | None) -> int:
-    return len(frame) if enhet is None else int((frame["enhet"] == enhet).sum())
+def _waiting(cases: pd.DataFrame, as_of: dt.date) -> int:
+    """Decisions not carried out and past their 3-month deadline on *as_of*."""
+    late = rules.register_status(cases, as_of=as_of)["verkstallighet_3_manader"] == False  # noqa: E712
+    return int((late.fillna(False) & cases["verkstallt_datum"].isna()).sum())
 
 
 def _utredningstid(cases: pd.DataFrame) -> pd.DataFrame:

@@ -55,6 +55,18 @@ def test_register_key_figures_count_every_case_in_scope(model):
     assert shown == charts.percent_text(in_time / len(barn))
 
 
+def test_waiting_decisions_agree_with_the_register_indicators(model):
+    later = dashboard.Model(model.workspace, as_of=dt.date(2027, 6, 30))  # the demo's open decisions are late
+    waiting = results.register_indicators(model.workspace, as_of=later.as_of)["ej_verkstallda_lista"]
+    assert len(waiting) > 0
+    assert later.view(dashboard.Filters("valdsfraga")).waiting == len(waiting)
+    enhet = waiting["enhet"].mode().iloc[0]
+    in_enhet = later.view(dashboard.Filters("valdsfraga", enhet=enhet)).waiting
+    assert in_enhet == (waiting["enhet"] == enhet).sum()
+    shown = dashboard.key_figures(later.view(dashboard.Filters("valdsfraga")))
+    assert shown["Beslut som väntat mer än 3 månader på verkställighet"] == str(len(waiting))
+
+
 def test_an_enhet_with_fewer_than_five_cases_shows_no_share(model):
     by_enhet = model.view(dashboard.Filters("valdsfraga")).by_enhet
     small = by_enhet[(by_enhet["item"] == "vald_fragat") & by_enhet["suppressed"]]["group"].iloc[0]
