@@ -78,6 +78,7 @@ _NAT: Final = np.iinfo(np.int64).min
 _SHOWN_VALUE_LENGTH: Final = 40
 _PERSONNUMMER_SHARE: Final = 0.5
 _PERSONNUMMER_SAMPLE: Final = 1000
+_TYPE_OF: Final = np.frompyfunc(type, 1, 1)
 
 _PROFILE_DIR: Final = "profiles"
 _PROFILE_KEYS: Final = {"namn", "beskrivning", "bas", "kolumner", "arendetyper"}
@@ -483,57 +484,68 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _table_from_rows(rows: list[list[object]], profile: Profile, ragged: bool = False) -> _Table:
-    """Find the header row and turn the remaining rows (Excel row numbers from 1) into a grid."""
-    numbered = [(i + 1, r) for i, r in enumerate(rows) if any(_filled(v) for v in r)]
-    if not numbered:
+    """Find the header row and turn the rows below it (Excel row numbers from 1) into a grid."""
+    grid, lengths = _padded_grid(rows)
+    filled = _filled_mask(grid)
+    nonempty = np.flatnonzero(filled.any(axis=1))
+    if not len(nonempty):
         return _failed("filen är tom")
-    header_number, header = _header_candidate(numbered, profile)
-    headings = [_heading_text(v) for v in header]
-    body = [(n, r) for n, r in numbered if n > header_number]
+    header = _header_candidate(grid, nonempty, profile)
+    width = int(lengths[header]) if ragged else grid.shape[1]
+    headings = [_heading_text(v) for v in grid[header, :width]]
+    body = nonempty[nonempty > header]
     problems: list[Problem] = []
     if ragged:
-        body = _even_rows(body, len(headings), problems)
-    if not body and not problems:
+        body = _even_rows(body, lengths, filled, width, problems)
+    if not len(body) and not problems:
         problems.append(Problem("filen innehåller inga ärenden"))
-    grid = np.empty((len(body), len(headings)), dtype=object)
-    if body:
-        grid[...] = [r for _, r in body]
-    numbers = np.array([n for n, _ in body], dtype=np.int64)
-    return _Table(headings, header_number, grid, numbers, problems)
+    return _Table(headings, int(header) + 1, grid[body, :width], body + 1, problems)
 
 
-def _filled(value: object) -> bool:
-    return value is not None and value != ""
+def _padded_grid(rows: list[list[object]]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows as a rectangular object grid (short rows padded with ""), and each row's length."""
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    width = int(lengths.max()) if len(rows) else 0
+    grid = np.full((len(rows), width), "", dtype=object)
+    if len(rows) and (lengths == width).all():
+        grid[...] = rows
+    else:
+        for index, row in enumerate(rows):
+            grid[index, : len(row)] = row
+    return grid, lengths
+
+
+def _filled_mask(grid: np.ndarray) -> np.ndarray:
+    """Which cells hold a value (neither None nor the empty string)."""
+    return (grid != "") & ~pd.isna(grid)
 
 
 def _heading_text(value: object) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
-def _header_candidate(numbered: list[tuple[int, list]], profile: Profile) -> tuple[int, list]:
+def _header_candidate(grid: np.ndarray, nonempty: np.ndarray, profile: Profile) -> int:
     """The first early row with two or more recognised headings, else the first non-empty row."""
-    for number, row in numbered[:_HEADER_SEARCH_ROWS]:
-        known = sum(1 for v in row if _filled(v) and profile.field_for(str(v)) is not None)
+    for index in nonempty[:_HEADER_SEARCH_ROWS]:
+        known = sum(1 for v in grid[index] if v not in ("", None) and profile.field_for(str(v)) is not None)
         if known >= 2:
-            return number, row
-    return numbered[0]
+            return int(index)
+    return int(nonempty[0])
 
 
-def _even_rows(body: list[tuple[int, list]], width: int, problems: list[Problem]) -> list[tuple[int, list]]:
-    """Rows padded to the header's width; rows with another field count become problems."""
-    kept = []
-    for number, row in body:
-        if len(row) > width and not any(_filled(v) for v in row[width:]):
-            row = row[:width]
-        if len(row) != width:
-            message = (
-                f"raden har {len(row)} fält men rubrikraden har {width}; "
-                "blandade avgränsare (; och ,) eller ett citattecken som saknas?"
-            )
-            problems.append(Problem(message, row=number))
-            continue
-        kept.append((number, row))
-    return kept
+def _even_rows(
+    body: np.ndarray, lengths: np.ndarray, filled: np.ndarray, width: int, problems: list[Problem]
+) -> np.ndarray:
+    """The rows with the header's number of fields (trailing empty ones aside); others are problems."""
+    last_filled = np.where(filled, np.arange(filled.shape[1]) + 1, 0).max(axis=1)
+    fits = (lengths[body] == width) | ((lengths[body] > width) & (last_filled[body] <= width))
+    for index in body[~fits]:
+        message = (
+            f"raden har {lengths[index]} fält men rubrikraden har {width}; "
+            "blandade avgränsare (; och ,) eller ett citattecken som saknas?"
+        )
+        problems.append(Problem(message, row=int(index) + 1))
+    return body[fits]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -579,7 +591,7 @@ def _map_columns(table: _Table, profile: Profile, problems: _Problems) -> tuple[
 
 def _add_extra(heading: str, index: int, table: _Table, extras: dict[str, int], problems: _Problems) -> None:
     """Keep an unrecognised column under its heading (an empty one only if it holds data)."""
-    column_has_data = table.grid.shape[0] and any(_filled(v) for v in table.grid[:, index])
+    column_has_data = _filled_mask(table.grid[:, index]).any()
     if not heading:
         if not column_has_data:
             return
@@ -620,23 +632,28 @@ def _converter_for(name: str, profile: Profile) -> Callable[[object], object]:
     return lambda value: _to_text(value, MAX_TEXT_LENGTH)
 
 
-def _convert_cells(cells: np.ndarray, converter: Callable[[object], object]) -> tuple[list, list[tuple[int, str]]]:
-    """Apply a scalar converter to every cell (cached per distinct typed value)."""
-    cache: dict[tuple[type, object], object] = {}
-    values: list[object] = []
+def _convert_cells(
+    cells: np.ndarray, converter: Callable[[object], object]
+) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """Apply a scalar converter once per distinct value of each Python type, then spread back.
+
+    Values are grouped by type first because ``True == 1 == 1.0`` would otherwise merge cells
+    that read differently.
+    """
+    values = np.full(len(cells), None, dtype=object)
     bad: list[tuple[int, str]] = []
-    for position, cell in enumerate(cells):
-        key = (cell.__class__, cell)
-        if key not in cache:
+    kinds = _TYPE_OF(cells) if len(cells) else np.empty(0, dtype=object)
+    for kind in pd.unique(kinds):
+        positions = np.flatnonzero(kinds == kind)
+        codes, distinct = pd.factorize(cells[positions], use_na_sentinel=False)
+        results = np.full(len(distinct), None, dtype=object)
+        for code, value in enumerate(distinct):
             try:
-                cache[key] = converter(cell)
+                results[code] = converter(value)
             except _CellProblem as problem:
-                cache[key] = problem
-        result = cache[key]
-        if isinstance(result, _CellProblem):
-            bad.append((position, str(result)))
-            result = None
-        values.append(result)
+                bad.extend((int(p), str(problem)) for p in positions[codes == code])
+        values[positions] = results[codes]
+    bad.sort()
     return values, bad
 
 
@@ -645,8 +662,7 @@ def _canonical_frame(
 ) -> pd.DataFrame:
     """Assemble the canonical columns, deriving person_id, kön and födelseår."""
     n = len(table.row_numbers)
-    days = {f: np.array([_NAT if v is None else v for v in converted[f]], dtype=np.int64)
-            if f in converted else np.full(n, _NAT, dtype=np.int64) for f in DATE_FIELDS}
+    days = {f: _day_numbers(converted.get(f), n) for f in DATE_FIELDS}
     reference_years = _reference_years(days["inkom_datum"])
     parsed = personnummer.parse_many(converted[_PERSONNUMMER], reference_years)
     heading = table.headings[mapped[_PERSONNUMMER]]
@@ -669,6 +685,15 @@ def _canonical_frame(
         else:
             columns[name] = pd.Series(converted.get(name, [None] * n), dtype=object)
     return pd.DataFrame(columns)
+
+
+def _day_numbers(values: np.ndarray | None, n: int) -> np.ndarray:
+    """Converted date cells as int64 day numbers with the NaT sentinel for missing."""
+    days = np.full(n, _NAT, dtype=np.int64)
+    if values is not None:
+        known = ~pd.isna(values)
+        days[known] = values[known].astype(np.int64)
+    return days
 
 
 def _reference_years(inkom_days: np.ndarray) -> np.ndarray:
