@@ -197,7 +197,7 @@ class StartModel:
     def population(self, checklist_id: str, period: str | None) -> int:
         """How many cases of the register *checklist_id* applies to in *period* (the sampling frame)."""
         checklist = checklists.load(checklist_id)
-        return len(store._sampling_frame(self.cases(), checklist, store.parse_period(period or None)))
+        return len(store.sampling_frame(self.workspace, checklist, period or None))
 
     def advise(self, checklist_id: str, period: str | None, *, tolerable: float | None = None,
                margin: float | None = None, confidence: float = 0.95) -> planning.SizeAdvice:
