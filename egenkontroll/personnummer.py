@@ -22,6 +22,8 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from egenkontroll.errors import UserError
 
@@ -42,7 +44,7 @@ BAD_FORMAT: Final = "personnumret har fel format (ÅÅMMDD-NNNK eller ÅÅÅÅMM
 BAD_DATE: Final = "personnumret innehåller inget giltigt födelsedatum"
 BAD_CHECK_DIGIT: Final = "ogiltig kontrollsiffra i personnumret"
 
-_PATTERN: Final = r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{3})(\d)$"
+_PATTERN: Final = r"^(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})(?P<sign>[-+]?)(?P<serial>\d{3})(?P<check>\d)$"
 _LUHN_WEIGHTS: Final = np.array([2, 1, 2, 1, 2, 1, 2, 1, 2], dtype=np.int64)
 _SAMORDNING_OFFSET: Final = 60
 _PSEUDONYM_HEX_CHARS: Final = 32
@@ -110,9 +112,9 @@ def parse_many(values: Sequence[object] | pd.Series, reference_years: Sequence[i
         Normalised numbers, problems, kön and birth years.
     """
     source = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    text = source.astype("str").str.replace(r"\s+", "", regex=True)
-    present = source.notna().to_numpy() & (text != "").to_numpy()
-    parts = text.str.extract(_PATTERN)
+    text = pc.replace_substring_regex(pa.array(source.astype("str")), r"\s+", "")
+    present = source.notna().to_numpy() & pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+    parts = _extract_parts(text)
     matched = parts[6].notna().to_numpy() & present
     twelve_digit_year = _birth_year(parts, np.asarray(reference_years, dtype=np.int64), matched)
     birth_date_ok = _valid_birth_dates(parts, twelve_digit_year, matched)
@@ -152,6 +154,15 @@ def pseudonymise(twelve_digit: Sequence[str | None], key: bytes) -> list[str | N
         else hmac.new(key, number.encode("ascii"), hashlib.sha256).hexdigest()[:_PSEUDONYM_HEX_CHARS]
         for number in twelve_digit
     ]
+
+
+def _extract_parts(text: pa.Array) -> pd.DataFrame:
+    """The pattern's seven groups as columns 0-6 (str; NA where the value does not match)."""
+    matches = pc.extract_regex(text, _PATTERN)
+    columns = {i: matches.field(i).to_pandas().astype("str") for i in range(matches.type.num_fields)}
+    parts = pd.DataFrame(columns)
+    parts[0] = parts[0].where(parts[0] != "")
+    return parts.where(pd.Series(matches.is_valid().to_numpy(zero_copy_only=False)), axis=0)
 
 
 def _birth_year(parts: pd.DataFrame, reference_years: np.ndarray, matched: np.ndarray) -> np.ndarray:

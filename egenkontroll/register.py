@@ -440,7 +440,9 @@ def _contains_formula(archive: zipfile.ZipFile, member: str) -> bool:
     tail = b""
     with archive.open(member) as handle:
         while chunk := handle.read(1 << 22):
-            if _FORMULA_TAG.search(tail + chunk):
+            window = tail + chunk
+            maybe = b"<f" in window or b":f" in window  # cheap byte search before the regex
+            if maybe and _FORMULA_TAG.search(window):
                 return True
             tail = chunk[-16:]
     return False
