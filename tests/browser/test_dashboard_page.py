@@ -48,8 +48,9 @@ def expected(demo_workspace):
         shown = dashboard.key_figures(view)
         figures = results.item_results(workspace, checklist=first, as_of=model.as_of)
         xss = model.answers[model.answers["comment"].fillna("").str.contains("onerror")]
+    tertial = results.tertial_label(xss["inkom_datum"]).iloc[0]
     return {"key_figures": shown, "results": figures, "xss_checklist": xss["checklist"].iloc[0],
-            "checklists": model.checklists()}
+            "xss_period": tertial, "xss_enhet": xss["enhet"].iloc[0], "checklists": model.checklists()}
 
 
 def open_dashboard(page, url: str) -> None:
@@ -95,6 +96,8 @@ def test_dashboard_shows_comment_markup_as_text_and_runs_none_of_it(serve, page,
     open_dashboard(page.page, served.url)
     title = expected["checklists"][expected["xss_checklist"]]
     page.page.get_by_role("combobox", name="Checklista").select_option(label=title)
+    page.page.get_by_role("combobox", name="Period").select_option(label=expected["xss_period"])
+    page.page.get_by_role("combobox", name="Enhet").select_option(label=expected["xss_enhet"])
     table = page.page.locator("table.ek-avvikelser")
     table.get_by_text("<img src=x onerror=alert(1)>", exact=False).wait_for(timeout=LOAD_MS)
     wait_for_charts(page.page)
