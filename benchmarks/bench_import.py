@@ -35,15 +35,17 @@ def run(size: str) -> list[dict[str, Any]]:
         imports.append(_timed_import(path))
         parses.append(_timed(lambda: register.read_register(path, key=b"b" * 32)))
     figure, baseline = statistics.median(imports), statistics.median(reads)
-    return [{
-        "name": f"ärenderegister in i arbetsytan, xlsx med {ROWS[size]:_} rader".replace("_", " "),
-        "figure": figure,
-        "baseline": 'pandas.read_excel(engine="openpyxl"), bara läsning',
-        "baseline_figure": baseline,
-        "ratio": figure / baseline,
-        "target": TARGET_RATIO,
-        "details": {"read_register utan databas (s)": round(statistics.median(parses), 3)},
-    }]
+    return [
+        {
+            "name": f"ärenderegister in i arbetsytan, xlsx med {ROWS[size]:_} rader".replace("_", " "),
+            "figure": figure,
+            "baseline": 'pandas.read_excel(engine="openpyxl"), bara läsning',
+            "baseline_figure": baseline,
+            "ratio": figure / baseline,
+            "target": TARGET_RATIO,
+            "details": {"read_register utan databas (s)": round(statistics.median(parses), 3)},
+        }
+    ]
 
 
 def _export(rows: int) -> Path:

@@ -110,7 +110,7 @@ def generate_register(seed: int = 2026, n_cases: int = 15_000) -> pd.DataFrame:
     rng = np.random.Generator(np.random.PCG64(seed))
     case_type = rng.choice(list(_CASE_MIX), size=n_cases, p=list(_CASE_MIX.values()))
     inkom = _inkom_dates(rng, n_cases)
-    progress = (inkom - np.datetime64(PERIOD_START)).astype(float) / (np.datetime64(EXPORT_DATE) - np.datetime64(PERIOD_START)).astype(float)
+    progress = _progress(inkom)
     enhet, handlaggare = _staff(rng, case_type)
     children = case_type == "barn_och_unga"
     pagaende = children & (rng.random(n_cases) < _PAGAENDE_SHARE)
@@ -161,6 +161,12 @@ def _inkom_dates(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.sort(np.datetime64(PERIOD_START) + rng.integers(0, span + 1, size=n).astype("timedelta64[D]"))
 
 
+def _progress(inkom: np.ndarray) -> np.ndarray:
+    """How far through the period each case came in: 0 at the start, 1 at the export date."""
+    elapsed = (inkom - np.datetime64(PERIOD_START)).astype(float)
+    return elapsed / (EXPORT_DATE - PERIOD_START).days
+
+
 def _staff(rng: np.random.Generator, case_type: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """An enhet of the case's type and a handläggare of that enhet (unevenly loaded)."""
     enhet = np.empty(len(case_type), dtype=object)
@@ -178,14 +184,22 @@ def _staff(rng: np.random.Generator, case_type: np.ndarray) -> tuple[np.ndarray,
     return enhet, handlaggare
 
 
-def _forhandsbedomning(rng: np.random.Generator, inkom: np.ndarray, progress: np.ndarray, applies: np.ndarray) -> np.ndarray:
+def _forhandsbedomning(
+    rng: np.random.Generator, inkom: np.ndarray, progress: np.ndarray, applies: np.ndarray
+) -> np.ndarray:
     """Förhandsbedömning dates: mostly within 14 days, a bit more often as the years pass."""
     within = rng.random(len(inkom)) < _WITHIN_14_START + _WITHIN_14_GAIN * progress
     delay = np.where(within, rng.integers(0, 15, len(inkom)), 15 + rng.geometric(1 / 12, len(inkom)))
     return np.where(applies, inkom + delay.astype("timedelta64[D]"), _NAT)
 
 
-def _course(rng: np.random.Generator, case_type: np.ndarray, inkom: np.ndarray, forhandsbedomning: np.ndarray, progress: np.ndarray) -> dict[str, np.ndarray]:
+def _course(
+    rng: np.random.Generator,
+    case_type: np.ndarray,
+    inkom: np.ndarray,
+    forhandsbedomning: np.ndarray,
+    progress: np.ndarray,
+) -> dict[str, np.ndarray]:
     """Investigation, förlängning, decision and verkställighet dates for every case."""
     n = len(case_type)
     params = np.array([_COURSE[k] for k in case_type])
@@ -199,7 +213,9 @@ def _course(rng: np.random.Generator, case_type: np.ndarray, inkom: np.ndarray, 
     elapsed = (np.minimum(avslutad, np.datetime64(EXPORT_DATE)) - inledd).astype(int)
     extended = (elapsed > _FOUR_MONTHS_DAYS) & (rng.random(n) < _FORLANGNING_SHARE)
     closed = investigated & (avslutad <= np.datetime64(EXPORT_DATE))
-    beslut = np.where(closed & (rng.random(n) < favourable), avslutad + rng.integers(0, 6, n).astype("timedelta64[D]"), _NAT)
+    beslut = np.where(
+        closed & (rng.random(n) < favourable), avslutad + rng.integers(0, 6, n).astype("timedelta64[D]"), _NAT
+    )
     slow = rng.random(n) < _LATE_VERKSTALLT_START - _LATE_VERKSTALLT_GAIN * progress
     wait = np.where(slow, 92 + rng.exponential(60, n), rng.lognormal(np.log(to_verkstallt), 0.6))
     verkstallt = beslut + np.rint(wait).astype(int).astype("timedelta64[D]")
@@ -242,14 +258,19 @@ def _case_ids(inkom: np.ndarray) -> np.ndarray:
 def _personnummer(rng: np.random.Generator, children: np.ndarray) -> np.ndarray:
     """Synthetic personnummer YYYYMMDD-NNNC: persons drawn from pools, so some recur."""
     result = np.empty(len(children), dtype=object)
-    for is_child, births, samordning in ((True, _CHILD_BIRTHS, 0.0), (False, _ADULT_BIRTHS, _SAMORDNING_SHARE)):
+    for is_child, births, samordning in (
+        (True, _CHILD_BIRTHS, 0.0),
+        (False, _ADULT_BIRTHS, _SAMORDNING_SHARE),
+    ):
         rows = np.flatnonzero(children == is_child)
         pool = _person_pool(rng, max(1, int(len(rows) * _PERSONS_PER_CASE)), births, samordning)
         result[rows] = pool[rng.integers(0, len(pool), size=len(rows))]
     return result
 
 
-def _person_pool(rng: np.random.Generator, size: int, births: tuple[dt.date, dt.date], samordning: float) -> np.ndarray:
+def _person_pool(
+    rng: np.random.Generator, size: int, births: tuple[dt.date, dt.date], samordning: float
+) -> np.ndarray:
     """Distinct synthetic numbers born in the given range (födelsenummer 980-999)."""
     first, last = births
     slots = rng.choice(((last - first).days + 1) * _SERIALS, size=size, replace=False)
@@ -257,10 +278,25 @@ def _person_pool(rng: np.random.Generator, size: int, births: tuple[dt.date, dt.
     serial = 980 + slots % _SERIALS
     ymd = pd.Series(born).dt
     day = ymd.day.to_numpy() + np.where(rng.random(size) < samordning, 60, 0)
-    digits = np.column_stack([ymd.year.to_numpy() % 100 // 10, ymd.year.to_numpy() % 10, ymd.month.to_numpy() // 10, ymd.month.to_numpy() % 10, day // 10, day % 10, serial // 100, serial // 10 % 10, serial % 10])
+    digits = np.column_stack(
+        [
+            ymd.year.to_numpy() % 100 // 10,
+            ymd.year.to_numpy() % 10,
+            ymd.month.to_numpy() // 10,
+            ymd.month.to_numpy() % 10,
+            day // 10,
+            day % 10,
+            serial // 100,
+            serial // 10 % 10,
+            serial % 10,
+        ]
+    )
     check = personnummer.check_digits(digits)
     return np.array(
-        [f"{y}{m:02d}{d:02d}-{s}{c}" for y, m, d, s, c in zip(ymd.year, ymd.month, day, serial, check, strict=True)],
+        [
+            f"{y}{m:02d}{d:02d}-{s}{c}"
+            for y, m, d, s, c in zip(ymd.year, ymd.month, day, serial, check, strict=True)
+        ],
         dtype=object,
     )
 

@@ -44,7 +44,10 @@ BAD_FORMAT: Final = "personnumret har fel format (ÅÅMMDD-NNNK eller ÅÅÅÅMM
 BAD_DATE: Final = "personnumret innehåller inget giltigt födelsedatum"
 BAD_CHECK_DIGIT: Final = "ogiltig kontrollsiffra i personnumret"
 
-_PATTERN: Final = r"^(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})(?P<sign>[-+]?)(?P<serial>\d{3})(?P<check>\d)$"
+_PATTERN: Final = (
+    r"^(?P<century>\d{2})?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})"
+    r"(?P<sign>[-+]?)(?P<serial>\d{3})(?P<check>\d)$"
+)
 _LUHN_WEIGHTS: Final = np.array([2, 1, 2, 1, 2, 1, 2, 1, 2], dtype=np.int64)
 _SAMORDNING_OFFSET: Final = 60
 _PSEUDONYM_HEX_CHARS: Final = 32
@@ -113,7 +116,9 @@ def parse_many(values: Sequence[object] | pd.Series, reference_years: Sequence[i
     """
     source = pd.Series(np.asarray(values, dtype=object), dtype=object)
     text = pc.replace_substring_regex(pa.array(source.astype("str")), r"\s+", "")
-    present = source.notna().to_numpy() & pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+    present = source.notna().to_numpy() & pc.fill_null(pc.not_equal(text, ""), False).to_numpy(
+        zero_copy_only=False
+    )
     parts = _extract_parts(text)
     matched = parts[6].notna().to_numpy() & present
     twelve_digit_year = _birth_year(parts, np.asarray(reference_years, dtype=np.int64), matched)

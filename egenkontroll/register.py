@@ -87,9 +87,17 @@ _MONTHS: Final = {
     name: number
     for number, names in enumerate(
         [
-            ("januari", "jan"), ("februari", "feb"), ("mars", "mar"), ("april", "apr"),
-            ("maj",), ("juni", "jun"), ("juli", "jul"), ("augusti", "aug"),
-            ("september", "sep", "sept"), ("oktober", "okt"), ("november", "nov"),
+            ("januari", "jan"),
+            ("februari", "feb"),
+            ("mars", "mar"),
+            ("april", "apr"),
+            ("maj",),
+            ("juni", "jun"),
+            ("juli", "jul"),
+            ("augusti", "aug"),
+            ("september", "sep", "sept"),
+            ("oktober", "okt"),
+            ("november", "nov"),
             ("december", "dec"),
         ],
         start=1,
@@ -109,9 +117,18 @@ _FORMULA_CELL: Final = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*
 _TRUE_WORDS: Final = {"ja", "j", "sant", "true", "1", "x"}
 _FALSE_WORDS: Final = {"nej", "n", "falskt", "false", "0"}
 _KON_WORDS: Final = {
-    "k": "K", "kvinna": "K", "flicka": "K", "f": "K",
-    "m": "M", "man": "M", "pojke": "M", "p": "M",
-    "okänt": "okänt", "okand": "okänt", "okant": "okänt", "okänd": "okänt",
+    "k": "K",
+    "kvinna": "K",
+    "flicka": "K",
+    "f": "K",
+    "m": "M",
+    "man": "M",
+    "pojke": "M",
+    "p": "M",
+    "okänt": "okänt",
+    "okand": "okänt",
+    "okant": "okänt",
+    "okänd": "okänt",
 }
 _DATE_ORDER: Final = (
     ("forhandsbedomning_datum", "inkom_datum", "förhandsbedömningen är daterad före inkomstdatum"),
@@ -570,7 +587,9 @@ def _interpret(table: _Table, profile: Profile, key: bytes, problems: _Problems)
     return pd.concat([canonical, extra_frame], axis=1)
 
 
-def _map_columns(table: _Table, profile: Profile, problems: _Problems) -> tuple[dict[str, int], dict[str, int]]:
+def _map_columns(
+    table: _Table, profile: Profile, problems: _Problems
+) -> tuple[dict[str, int], dict[str, int]]:
     """Canonical field -> column index, and extra heading -> column index."""
     mapped: dict[str, int] = {}
     extras: dict[str, int] = {}
@@ -581,7 +600,9 @@ def _map_columns(table: _Table, profile: Profile, problems: _Problems) -> tuple[
             _add_extra(heading, index, table, extras, problems)
         elif target in mapped:
             other = table.headings[mapped[target]]
-            problems.add(f"både '{other}' och '{heading}' betyder fältet {target}; ta bort en av dem", row, heading)
+            problems.add(
+                f"både '{other}' och '{heading}' betyder fältet {target}; ta bort en av dem", row, heading
+            )
         else:
             mapped[target] = index
     for required in REQUIRED:
@@ -599,7 +620,9 @@ def _add_extra(heading: str, index: int, table: _Table, extras: dict[str, int], 
             return
         heading = f"Kolumn {_column_letter(index)}"
     if heading in extras or heading in FIELDS:
-        problems.add(f"rubriken '{heading}' förekommer flera gånger eller är reserverad", table.header_row, heading)
+        problems.add(
+            f"rubriken '{heading}' förekommer flera gånger eller är reserverad", table.header_row, heading
+        )
         return
     extras[heading] = index
 
@@ -729,7 +752,9 @@ def _check_duplicates(ids: pd.Series, table: _Table, index: int, problems: _Prob
             first_row[value] = row
 
 
-def _check_date_order(frame: pd.DataFrame, mapped: dict[str, int], table: _Table, problems: _Problems) -> None:
+def _check_date_order(
+    frame: pd.DataFrame, mapped: dict[str, int], table: _Table, problems: _Problems
+) -> None:
     """Dates that cannot be in this order (e.g. an investigation ending before it began)."""
     for later, earlier, message in _DATE_ORDER:
         if later not in mapped or earlier not in mapped:
@@ -737,7 +762,9 @@ def _check_date_order(frame: pd.DataFrame, mapped: dict[str, int], table: _Table
         wrong = (frame[later] < frame[earlier]).fillna(False).to_numpy()
         heading = table.headings[mapped[later]]
         for position in np.flatnonzero(wrong):
-            problems.add(f"{message} ({table.headings[mapped[earlier]]})", int(table.row_numbers[position]), heading)
+            problems.add(
+                f"{message} ({table.headings[mapped[earlier]]})", int(table.row_numbers[position]), heading
+            )
 
 
 def _extra_frame(extras: dict[str, int], table: _Table, problems: _Problems) -> pd.DataFrame:
@@ -814,7 +841,9 @@ def _to_day_number(value: object) -> int | None:
 
 def _day_number(day: dt.date) -> int:
     if not _YEAR_RANGE[0] <= day.year <= _YEAR_RANGE[1]:
-        raise _CellProblem(f"orimligt datum {day.isoformat()} (årtal utanför {_YEAR_RANGE[0]}–{_YEAR_RANGE[1]})")
+        raise _CellProblem(
+            f"orimligt datum {day.isoformat()} (årtal utanför {_YEAR_RANGE[0]}–{_YEAR_RANGE[1]})"
+        )
     return day.toordinal() - _UNIX_EPOCH_ORDINAL
 
 
@@ -822,7 +851,9 @@ def _serial_day_number(serial: float) -> int:
     """An Excel serial date (days since 1899-12-30); the time of day is ignored."""
     low, high = _SERIAL_RANGE
     if not low <= serial < high + 1:
-        raise _CellProblem(f"talet {serial:g} är inget rimligt Excel-datum (tillåtet {low}–{high}, år 1950–2099)")
+        raise _CellProblem(
+            f"talet {serial:g} är inget rimligt Excel-datum (tillåtet {low}–{high}, år 1950–2099)"
+        )
     return dt.date.fromordinal(_EXCEL_EPOCH_ORDINAL + int(serial)).toordinal() - _UNIX_EPOCH_ORDINAL
 
 
@@ -831,7 +862,12 @@ def _parse_date_text(text: str) -> int:
     cleaned = _TIME_SUFFIX.sub("", text.strip().casefold()).strip()
     if _NUMBER.fullmatch(cleaned) and not _COMPACT_DATE.fullmatch(cleaned):
         return _serial_day_number(float(cleaned.replace(",", ".")))
-    for pattern, order in ((_ISO_DATE, "ymd"), (_COMPACT_DATE, "ymd"), (_SLASH_DATE, "dmy"), (_WORD_DATE, "dmy")):
+    for pattern, order in (
+        (_ISO_DATE, "ymd"),
+        (_COMPACT_DATE, "ymd"),
+        (_SLASH_DATE, "dmy"),
+        (_WORD_DATE, "dmy"),
+    ):
         match = pattern.fullmatch(cleaned)
         if match:
             return _day_number(_date_from_parts(match.groups(), order, text))

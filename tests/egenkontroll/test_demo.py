@@ -34,8 +34,12 @@ def test_shape_of_a_mid_size_municipality(export, canonical):
     assert canonical["enhet"].nunique() == 6
     assert 35 <= canonical["handlaggare"].nunique() <= 45
     assert (canonical.groupby("handlaggare")["enhet"].nunique() == 1).all()
-    assert set(canonical["arendetyp"]) == {"barn_och_unga", "vuxen_missbruk", "ekonomiskt_bistand",
-                                           "vald_i_nara_relation"}
+    assert set(canonical["arendetyp"]) == {
+        "barn_och_unga",
+        "vuxen_missbruk",
+        "ekonomiskt_bistand",
+        "vald_i_nara_relation",
+    }
     dates = canonical[["inkom_datum", "utredning_avslutad", "verkstallt_datum"]].stack()
     assert dates.min() >= pd.Timestamp(demo.PERIOD_START) and dates.max() <= pd.Timestamp(demo.EXPORT_DATE)
     assert canonical["inkom_datum"].dt.year.value_counts().sort_index().index.tolist() == [2024, 2025, 2026]
@@ -58,7 +62,9 @@ def test_time_limits_look_like_the_issue_says(canonical):
 def test_timeliness_improves_over_the_years(canonical):
     children = canonical[canonical["arendetyp"] == "barn_och_unga"]
     within = (children["forhandsbedomning_datum"] - children["inkom_datum"]).dt.days <= 14
-    by_year = within[children["forhandsbedomning_datum"].notna()].groupby(children["inkom_datum"].dt.year).mean()
+    by_year = (
+        within[children["forhandsbedomning_datum"].notna()].groupby(children["inkom_datum"].dt.year).mean()
+    )
     assert by_year[2024] < by_year[2025] < by_year[2026]
 
 

@@ -23,8 +23,19 @@ from egenkontroll.personnummer import check_digit
 KEY = b"t" * 32
 DATA = Path(__file__).parent / "data" / "register"
 HEADINGS = [
-    "Ärende-ID", "Personnummer", "Enhet", "Handläggare", "Ärendetyp", "Inkom", "Förhandsbedömning",
-    "Utredning inledd", "Utredning avslutad", "Beslut", "Verkställt", "Barn i hushållet", "Anteckning",
+    "Ärende-ID",
+    "Personnummer",
+    "Enhet",
+    "Handläggare",
+    "Ärendetyp",
+    "Inkom",
+    "Förhandsbedömning",
+    "Utredning inledd",
+    "Utredning avslutad",
+    "Beslut",
+    "Verkställt",
+    "Barn i hushållet",
+    "Anteckning",
 ]
 
 
@@ -38,18 +49,32 @@ def synthetic_pnr(index: int) -> str:
 def case(index: int, **changes: object) -> dict[str, object]:
     """One valid source row (headings as in HEADINGS) with some values changed."""
     row: dict[str, object] = {
-        "Ärende-ID": f"A-{index:03d}", "Personnummer": synthetic_pnr(index), "Enhet": "Söder",
-        "Handläggare": "HL01", "Ärendetyp": "Barn och unga", "Inkom": "2024-03-01",
-        "Förhandsbedömning": "2024-03-10", "Utredning inledd": "2024-03-10",
-        "Utredning avslutad": "2024-06-01", "Beslut": "2024-06-05", "Verkställt": "2024-06-20",
-        "Barn i hushållet": "", "Anteckning": "fri text",
+        "Ärende-ID": f"A-{index:03d}",
+        "Personnummer": synthetic_pnr(index),
+        "Enhet": "Söder",
+        "Handläggare": "HL01",
+        "Ärendetyp": "Barn och unga",
+        "Inkom": "2024-03-01",
+        "Förhandsbedömning": "2024-03-10",
+        "Utredning inledd": "2024-03-10",
+        "Utredning avslutad": "2024-06-01",
+        "Beslut": "2024-06-05",
+        "Verkställt": "2024-06-20",
+        "Barn i hushållet": "",
+        "Anteckning": "fri text",
     }
     row.update(changes)
     return row
 
 
-def write_csv(path: Path, rows: list[dict], *, delimiter: str = ";", encoding: str = "utf-8",
-              headings: list[str] = HEADINGS) -> Path:
+def write_csv(
+    path: Path,
+    rows: list[dict],
+    *,
+    delimiter: str = ";",
+    encoding: str = "utf-8",
+    headings: list[str] = HEADINGS,
+) -> Path:
     """A csv export written by hand (no quoting needed for these values)."""
     lines = [delimiter.join(headings)]
     lines += [delimiter.join(str(r.get(h, "")) for h in headings) for r in rows]
@@ -57,8 +82,13 @@ def write_csv(path: Path, rows: list[dict], *, delimiter: str = ";", encoding: s
     return path
 
 
-def write_xlsx(path: Path, rows: list[dict], *, headings: list[str] = HEADINGS,
-               prepare: Callable[[openpyxl.worksheet.worksheet.Worksheet], None] | None = None) -> Path:
+def write_xlsx(
+    path: Path,
+    rows: list[dict],
+    *,
+    headings: list[str] = HEADINGS,
+    prepare: Callable[[openpyxl.worksheet.worksheet.Worksheet], None] | None = None,
+) -> Path:
     """An xlsx export written with openpyxl (values as given: str, numbers, dates, formulas)."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -80,6 +110,7 @@ def problems_of(path: Path, **options) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------
 # the bad-input catalogue: name -> (builder, expected text of one problem)
+
 
 def _empty(tmp: Path) -> Path:
     (tmp / "tom.csv").write_bytes(b"")
@@ -105,7 +136,9 @@ def _mixed_delimiters(tmp: Path) -> Path:
     semicolons = write_csv(tmp / "a.csv", [case(1), case(3)]).read_text(encoding="utf-8").splitlines()
     commas = write_csv(tmp / "b.csv", [case(2)], delimiter=",").read_text(encoding="utf-8").splitlines()
     path = tmp / "avgransare.csv"
-    path.write_text("\n".join([semicolons[0], semicolons[1], commas[1], semicolons[2]]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join([semicolons[0], semicolons[1], commas[1], semicolons[2]]) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -160,8 +193,10 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
         lambda t: write_csv(t / "extra.csv", [case(i, Anteckning=synthetic_pnr(i + 50)) for i in range(3)]),
         "rad 2, kolumn Anteckning: kolumnen verkar innehålla personnummer",
     ),
-    "gammal xls": (lambda t: _write_bytes(t / "gammal.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100),
-                   "gamla Excel-filer (.xls) stöds inte"),
+    "gammal xls": (
+        lambda t: _write_bytes(t / "gammal.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100),
+        "gamla Excel-filer (.xls) stöds inte",
+    ),
 }
 
 
@@ -183,8 +218,13 @@ def test_missing_file_is_a_register_error(tmp_path):
 
 
 def test_every_problem_is_collected_not_just_the_first(tmp_path):
-    rows = [case(1, Inkom="2026-02-30"), case(2, Personnummer="811218-9877"), case(3, Ärendetyp="X"),
-            case(4, **{"Ärende-ID": "A-001"}), case(5, Enhet="")]
+    rows = [
+        case(1, Inkom="2026-02-30"),
+        case(2, Personnummer="811218-9877"),
+        case(3, Ärendetyp="X"),
+        case(4, **{"Ärende-ID": "A-001"}),
+        case(5, Enhet=""),
+    ]
     found = problems_of(write_csv(tmp_path / "många.csv", rows))
     assert found == [
         "rad 2, kolumn Inkom: ogiltigt datum '2026-02-30'",
@@ -210,12 +250,14 @@ def test_raw_personnummer_never_appears_in_result_or_messages(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # what is accepted
 
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
 @pytest.mark.parametrize("delimiter", [";", ","])
 def test_csv_encodings_and_delimiters_give_the_same_register(tmp_path, encoding, delimiter):
     rows = [case(1), case(2, Enhet="Västra Ålandsgatan", Ärendetyp="Våld i nära relation")]
-    frame = register.read_register(write_csv(tmp_path / "x.csv", rows, delimiter=delimiter,
-                                             encoding=encoding), key=KEY)
+    frame = register.read_register(
+        write_csv(tmp_path / "x.csv", rows, delimiter=delimiter, encoding=encoding), key=KEY
+    )
     assert frame["enhet"].tolist() == ["Söder", "Västra Ålandsgatan"]
     assert frame["arendetyp"].tolist() == ["barn_och_unga", "vald_i_nara_relation"]
 
@@ -236,8 +278,10 @@ def test_canonical_columns_types_and_extras(tmp_path):
 
 def test_kon_and_birth_year_from_personnummer_unless_given(tmp_path):
     headings = HEADINGS + ["Kön", "Födelseår"]
-    rows = [case(1, Personnummer="811218-9876"), case(2, Personnummer="811218-9868", Kön="okänt",
-                                                       Födelseår="1982")]
+    rows = [
+        case(1, Personnummer="811218-9876"),
+        case(2, Personnummer="811218-9868", Kön="okänt", Födelseår="1982"),
+    ]
     frame = register.read_register(write_csv(tmp_path / "k.csv", rows, headings=headings), key=KEY)
     assert frame["kon"].tolist() == ["M", "okänt"]
     assert frame["fodelsear"].tolist() == [1981, 1982]
@@ -245,19 +289,39 @@ def test_kon_and_birth_year_from_personnummer_unless_given(tmp_path):
 
 @pytest.mark.parametrize(
     "written",
-    ["2020-04-01", "2020-04-01 00:00", "2020-04-01T13:45:00", "1/4 2020", "1/4-2020", "20200401",
-     "1 april 2020", "01 apr. 2020", "43922", "43922,5"],
+    [
+        "2020-04-01",
+        "2020-04-01 00:00",
+        "2020-04-01T13:45:00",
+        "1/4 2020",
+        "1/4-2020",
+        "20200401",
+        "1 april 2020",
+        "01 apr. 2020",
+        "43922",
+        "43922,5",
+    ],
 )
 def test_date_forms_in_csv(tmp_path, written):
-    rows = [case(1, Inkom=written, Förhandsbedömning="", **{"Utredning inledd": "", "Utredning avslutad": ""})]
+    rows = [
+        case(1, Inkom=written, Förhandsbedömning="", **{"Utredning inledd": "", "Utredning avslutad": ""})
+    ]
     frame = register.read_register(write_csv(tmp_path / "d.csv", rows), key=KEY)
     assert frame["inkom_datum"].iloc[0] == pd.Timestamp("2020-04-01")
 
 
-@pytest.mark.parametrize("cell", [43922, 43922.75, dt.date(2020, 4, 1), dt.datetime(2020, 4, 1, 8, 30), "1/4 2020"])
+@pytest.mark.parametrize(
+    "cell", [43922, 43922.75, dt.date(2020, 4, 1), dt.datetime(2020, 4, 1, 8, 30), "1/4 2020"]
+)
 def test_date_cells_in_xlsx(tmp_path, cell):
-    rows = [case(1, Inkom=cell, Förhandsbedömning="2020-04-02", **{"Utredning inledd": None,
-                                                                    "Utredning avslutad": None})]
+    rows = [
+        case(
+            1,
+            Inkom=cell,
+            Förhandsbedömning="2020-04-02",
+            **{"Utredning inledd": None, "Utredning avslutad": None},
+        )
+    ]
     frame = register.read_register(write_xlsx(tmp_path / "d.xlsx", rows), key=KEY)
     assert frame["inkom_datum"].iloc[0] == pd.Timestamp("2020-04-01")
 
@@ -265,26 +329,52 @@ def test_date_cells_in_xlsx(tmp_path, cell):
 def test_excel_serial_epoch_matches_openpyxl(tmp_path):
     serials = [18264, 25569, 43922, 73050]
     expected = [openpyxl.utils.datetime.from_excel(s) for s in serials]
-    rows = [case(i, Inkom=float(s), Förhandsbedömning="", **{"Utredning inledd": None, "Utredning avslutad": None})
-            for i, s in enumerate(serials)]
+    rows = [
+        case(
+            i, Inkom=float(s), Förhandsbedömning="", **{"Utredning inledd": None, "Utredning avslutad": None}
+        )
+        for i, s in enumerate(serials)
+    ]
     frame = register.read_register(write_xlsx(tmp_path / "s.xlsx", rows), key=KEY)
     assert frame["inkom_datum"].tolist() == [pd.Timestamp(e) for e in expected]
 
 
-@pytest.mark.parametrize(("written", "value"), [("ja", True), ("Nej", False), ("SANT", True), ("falskt", False),
-                                                 ("true", True), ("1", True), ("0", False), ("x", True), ("", None)])
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("ja", True),
+        ("Nej", False),
+        ("SANT", True),
+        ("falskt", False),
+        ("true", True),
+        ("1", True),
+        ("0", False),
+        ("x", True),
+        ("", None),
+    ],
+)
 def test_booleans(tmp_path, written, value):
-    frame = register.read_register(write_csv(tmp_path / "b.csv", [case(1, **{"Barn i hushållet": written})]), key=KEY)
+    frame = register.read_register(
+        write_csv(tmp_path / "b.csv", [case(1, **{"Barn i hushållet": written})]), key=KEY
+    )
     got = frame["barn_i_hushallet"].iloc[0]
-    assert (pd.isna(got) if value is None else bool(got) is value)
+    assert pd.isna(got) if value is None else bool(got) is value
 
 
 @pytest.mark.parametrize(
     ("heading", "field"),
-    [("ärende id", "arende_id"), ("ÄRENDENUMMER", "arende_id"), ("Dnr", "arende_id"), ("Personnr", "personnummer"),
-     ("Anmälan inkom", "inkom_datum"), ("Ansökan inkom:", "inkom_datum"), ("Verksamhet", "arendetyp"),
-     ("Beslut om att inleda utredning", "forhandsbedomning_datum"), ("arende_id", "arende_id"),
-     ("Okänd rubrik", None)],
+    [
+        ("ärende id", "arende_id"),
+        ("ÄRENDENUMMER", "arende_id"),
+        ("Dnr", "arende_id"),
+        ("Personnr", "personnummer"),
+        ("Anmälan inkom", "inkom_datum"),
+        ("Ansökan inkom:", "inkom_datum"),
+        ("Verksamhet", "arendetyp"),
+        ("Beslut om att inleda utredning", "forhandsbedomning_datum"),
+        ("arende_id", "arende_id"),
+        ("Okänd rubrik", None),
+    ],
 )
 def test_generic_profile_headings(heading, field):
     assert register.load_profile().field_for(heading) == field
@@ -292,10 +382,17 @@ def test_generic_profile_headings(heading, field):
 
 @pytest.mark.parametrize(
     ("wording", "case_type"),
-    [("Barn och unga", "barn_och_unga"), ("barn och ungdom", "barn_och_unga"), ("BoU", "barn_och_unga"),
-     ("Missbruk vuxna", "vuxen_missbruk"), ("Försörjningsstöd", "ekonomiskt_bistand"),
-     ("Ekonomiskt bistånd", "ekonomiskt_bistand"), ("Våld i nära relation", "vald_i_nara_relation"),
-     ("ovrigt", None), ("Socialpsykiatri", None)],
+    [
+        ("Barn och unga", "barn_och_unga"),
+        ("barn och ungdom", "barn_och_unga"),
+        ("BoU", "barn_och_unga"),
+        ("Missbruk vuxna", "vuxen_missbruk"),
+        ("Försörjningsstöd", "ekonomiskt_bistand"),
+        ("Ekonomiskt bistånd", "ekonomiskt_bistand"),
+        ("Våld i nära relation", "vald_i_nara_relation"),
+        ("ovrigt", None),
+        ("Socialpsykiatri", None),
+    ],
 )
 def test_generic_profile_case_types(wording, case_type):
     assert register.load_profile().case_type_for(wording) == case_type
@@ -305,18 +402,22 @@ def test_own_profile_extends_the_generic_one(tmp_path):
     profile = DATA / "egen_profil.yaml"
     headings = ["Akt", *HEADINGS[1:]]
     rows = [case(1, Akt="K-1", Ärendetyp="Socialpsykiatri"), case(2, Akt="K-2")]
-    frame = register.read_register(write_csv(tmp_path / "p.csv", rows, headings=headings), key=KEY, profile=profile)
+    frame = register.read_register(
+        write_csv(tmp_path / "p.csv", rows, headings=headings), key=KEY, profile=profile
+    )
     assert frame["arende_id"].tolist() == ["K-1", "K-2"]
     assert frame["arendetyp"].tolist() == ["ovrigt", "barn_och_unga"]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("kolumner: [1, 2]", "avsnittet 'kolumner' ska vara en mappning"),
-     ("kolumner:\n  diarie: [Dnr]", "okänt fält 'diarie' i profilen"),
-     ("arendetyper:\n  annat: [X]", "okänd ärendetyp 'annat' i profilen"),
-     ("namn: x\nfärg: blå", "okänd nyckel 'färg' i profilen"),
-     ("kolumner: [", "profilen är inte giltig YAML")],
+    [
+        ("kolumner: [1, 2]", "avsnittet 'kolumner' ska vara en mappning"),
+        ("kolumner:\n  diarie: [Dnr]", "okänt fält 'diarie' i profilen"),
+        ("arendetyper:\n  annat: [X]", "okänd ärendetyp 'annat' i profilen"),
+        ("namn: x\nfärg: blå", "okänd nyckel 'färg' i profilen"),
+        ("kolumner: [", "profilen är inte giltig YAML"),
+    ],
 )
 def test_bad_profiles_are_register_errors(tmp_path, text, expected):
     path = tmp_path / "profil.yaml"
@@ -333,7 +434,9 @@ def test_unknown_builtin_profile_names_the_known_ones():
 
 
 def test_long_cell_in_extra_column_is_kept(tmp_path):
-    frame = register.read_register(write_xlsx(tmp_path / "l.xlsx", [case(1, Anteckning="ä" * 10_000)]), key=KEY)
+    frame = register.read_register(
+        write_xlsx(tmp_path / "l.xlsx", [case(1, Anteckning="ä" * 10_000)]), key=KEY
+    )
     assert frame["Anteckning"].iloc[0] == "ä" * 10_000
 
 
@@ -348,7 +451,9 @@ def test_title_rows_above_the_header_are_skipped_and_rows_keep_excel_numbers(tmp
         sheet["A1"] = "Export från verksamhetssystemet 2026-10-31"
 
     path = write_xlsx(tmp_path / "titel.xlsx", [case(1), case(2, Inkom="igår")], prepare=title)
-    assert problems_of(path) == ["rad 5, kolumn Inkom: kan inte tolka 'igår' som datum (skriv t.ex. 2026-03-01)"]
+    assert problems_of(path) == [
+        "rad 5, kolumn Inkom: kan inte tolka 'igår' som datum (skriv t.ex. 2026-03-01)"
+    ]
 
 
 def test_quoted_fields_with_delimiters_and_newlines(tmp_path):

@@ -20,13 +20,15 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 text_cells = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", "ja", "2024-02-30", "1/4 2020", "43922", "811218-9877", "Barn och unga", ";", '"', "\n"]),
+    st.sampled_from(
+        ["", "ja", "2024-02-30", "1/4 2020", "43922", "811218-9877", "Barn och unga", ";", '"', "\n"]
+    ),
 )
 cells = st.one_of(
     text_cells,
     st.none(),
     st.booleans(),
-    st.integers(-10**6, 10**6),
+    st.integers(-(10**6), 10**6),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2200, 1, 1)),
 )
@@ -34,8 +36,11 @@ cells = st.one_of(
 
 def _rows(cell_strategy):
     """Rows that are either valid cases with some cells replaced, or wholly random."""
-    mutated = st.builds(lambda i, changes: case(i, **changes), st.integers(0, 50),
-                        st.dictionaries(st.sampled_from(HEADINGS), cell_strategy, max_size=4))
+    mutated = st.builds(
+        lambda i, changes: case(i, **changes),
+        st.integers(0, 50),
+        st.dictionaries(st.sampled_from(HEADINGS), cell_strategy, max_size=4),
+    )
     random = st.fixed_dictionaries({h: cell_strategy for h in HEADINGS})
     return st.lists(st.one_of(mutated, random), max_size=6)
 
@@ -50,8 +55,11 @@ def _assert_frame_or_register_error(path: Path, rows: list) -> None:
 
 
 @SETTINGS
-@given(rows=_rows(text_cells), delimiter=st.sampled_from([";", ","]),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+@given(
+    rows=_rows(text_cells),
+    delimiter=st.sampled_from([";", ","]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+)
 def test_random_csv_rows(rows, delimiter, encoding):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "slump.csv"

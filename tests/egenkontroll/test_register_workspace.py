@@ -39,8 +39,13 @@ def test_bad_input_leaves_the_workspace_unchanged(tmp_path, imported, name):
 def test_cli_import_of_bad_input_exits_2_with_the_problem(tmp_path, name):
     build, expected = BAD_INPUTS[name]
     workspace = tmp_path / "arbetsyta"
-    result = subprocess.run([*EGENKONTROLL, "--workspace", str(workspace), "import", str(build(tmp_path))],
-                            capture_output=True, text=True, env=cli_environment(), timeout=120)
+    result = subprocess.run(
+        [*EGENKONTROLL, "--workspace", str(workspace), "import", str(build(tmp_path))],
+        capture_output=True,
+        text=True,
+        env=cli_environment(),
+        timeout=120,
+    )
     assert result.returncode == 2
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
@@ -51,12 +56,25 @@ def test_cli_import_of_bad_input_exits_2_with_the_problem(tmp_path, name):
 def test_cli_import_with_own_profile(tmp_path):
     from tests.egenkontroll.test_register import DATA, HEADINGS
 
-    path = write_csv(tmp_path / "p.csv", [case(1, Akt="K-1", Ärendetyp="Socialpsykiatri")],
-                     headings=["Akt", *HEADINGS[1:]])
+    path = write_csv(
+        tmp_path / "p.csv", [case(1, Akt="K-1", Ärendetyp="Socialpsykiatri")], headings=["Akt", *HEADINGS[1:]]
+    )
     workspace = tmp_path / "arbetsyta"
     result = subprocess.run(
-        [*EGENKONTROLL, "--workspace", str(workspace), "import", str(path), "--profile", str(DATA / "egen_profil.yaml")],
-        capture_output=True, text=True, env=cli_environment(), timeout=120)
+        [
+            *EGENKONTROLL,
+            "--workspace",
+            str(workspace),
+            "import",
+            str(path),
+            "--profile",
+            str(DATA / "egen_profil.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        env=cli_environment(),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     with Workspace.open(workspace) as opened:
         assert opened.cases()[["arende_id", "arendetyp"]].values.tolist() == [["K-1", "ovrigt"]]
