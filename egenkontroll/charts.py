@@ -54,6 +54,7 @@ _WIDTH_INCHES = 12.0
 _FONT = {"font.size": 15, "axes.titlesize": 19, "axes.labelsize": 15, "xtick.labelsize": 14,
          "ytick.labelsize": 14, "legend.fontsize": 14}
 _LABEL_WIDTH = 34  # characters per line of an item's text
+_GROUP_LABEL_WIDTH = 12  # characters per line of a heat-map column's group name
 _GROUP_HEIGHT = 0.8  # share of a row's height the bars of one item fill
 _HISTOGRAM_BIN_DAYS = 14
 _HISTOGRAM_MAX_DAYS = 364
@@ -242,7 +243,7 @@ def trend_figure(trend: pd.DataFrame, *, goal: float | None = None,
         axes.set_ylabel("Andel ja")
         axes.set_xlabel("Tertial (T1 jan–apr, T2 maj–aug, T3 sep–dec)")
         axes.set_title(title, loc="left")
-        axes.legend(loc="lower left", frameon=False)
+        figure.legend(loc="outside lower center", ncols=2, frameon=False)
     return _styled(figure)
 
 
@@ -258,17 +259,18 @@ def _trend_line(axes, rows: pd.DataFrame, number: int, count: int) -> None:
 
 
 def heatmap_figure(results: pd.DataFrame, *, title: str = "Andel ja per enhet och fråga") -> Figure:
-    """Groups (e.g. enheter) by items, coloured and labelled with the share "ja"; suppressed cells blank.
+    """Items (rows) by groups such as enheter (columns), coloured and labelled with the share "ja";
+    suppressed cells blank.
 
     Parameters
     ----------
     results
         Rows of :func:`egenkontroll.results.item_results` with ``by="enhet"``.
     """
-    figure = _figure(2.5 + 0.7 * max(results["group"].nunique(), 1))
+    figure = _figure(2.5 + 0.9 * max(results["item"].nunique(), 1))
     if results.empty:
         return _empty(figure, title, _NO_DATA)
-    shares = heatmap_values(results)
+    shares = heatmap_values(results).T
     with _rc():
         axes = figure.add_subplot()
         image = axes.imshow(100 * shares.to_numpy(dtype=float), cmap="cividis", vmin=0, vmax=100,
@@ -277,9 +279,11 @@ def heatmap_figure(results: pd.DataFrame, *, title: str = "Andel ja per enhet oc
             if not np.isnan(value):
                 axes.text(column, row, percent_text(value), ha="center", va="center",
                           color="black" if value > 0.55 else "white")
-        texts = results.drop_duplicates("item").set_index("item")["item_text"].reindex(shares.columns)
-        axes.set_xticks(np.arange(shares.shape[1]), [_wrapped(text) for text in texts], fontsize=11)
-        axes.set_yticks(np.arange(shares.shape[0]), [str(group) for group in shares.index])
+        texts = results.drop_duplicates("item").set_index("item")["item_text"].reindex(shares.index)
+        axes.set_yticks(np.arange(shares.shape[0]), [_wrapped(text) for text in texts])
+        groups = ["\n".join(textwrap.wrap(str(group), _GROUP_LABEL_WIDTH)) for group in shares.columns]
+        axes.set_xticks(np.arange(shares.shape[1]), groups, fontsize=11)
+        axes.xaxis.tick_top()
         axes.tick_params(length=0)
         axes.set_title(title + " (tom ruta: färre än 5 ärenden)", loc="left")
         colorbar = figure.colorbar(image, ax=axes, fraction=0.04)

@@ -405,17 +405,21 @@ def _key_figures_html(figures: dict[str, str]) -> str:
         '<div class="ek-nyckeltal" style="border:2px solid #0072B2;border-radius:6px;padding:8px 14px;'
         'margin:4px;min-width:200px;max-width:280px">'
         f'<div style="font-size:15px">{html.escape(label)}</div>'
-        f'<div style="font-size:30px;font-weight:bold">{html.escape(value)}</div></div>'
+        f'<div style="font-size:26px;font-weight:bold;white-space:nowrap">{html.escape(value)}</div></div>'
         for label, value in figures.items()
     )
     return f'<h2>Nyckeltal</h2><div style="display:flex;flex-wrap:wrap">{tiles}</div>'
+
+
+_WRAPS = ("nowrap", "nowrap", "normal", "normal")
 
 
 def _deviations_html(deviations: pd.DataFrame) -> str:
     if deviations.empty:
         return "<p>Inga avvikelser med kommentar för valet.</p>"
     rows = "".join(
-        "<tr>" + "".join(f'<td style="padding:4px 10px">{html.escape(str(value))}</td>' for value in row)
+        "<tr>" + "".join(f'<td style="padding:4px 10px;vertical-align:top;white-space:{wrap}">'
+                         f"{html.escape(str(value))}</td>" for value, wrap in zip(row, _WRAPS, strict=True))
         + "</tr>"
         for row in deviations[["recorded_at", "enhet", "item_text", "comment"]].itertuples(index=False)
     )

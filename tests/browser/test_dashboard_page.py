@@ -88,6 +88,7 @@ def test_dashboard_renders_charts_offline_with_the_numbers_of_results(serve, pag
     assert "Traceback" not in body
     assert page.console_errors == []
     assert page.failed_requests == []
+    page.page.set_viewport_size({"width": 1400, "height": 7000})  # Voilà scrolls inside the page: show all
     screenshot(page.page, "dashboard")
 
 
