@@ -119,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, sampling.SamplingError) as error:
         print(f"egenkontroll: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or the output piped into e.g. `head`
+        sys.stderr.close()
         return EXIT_OK
     except Exception:  # noqa: BLE001 - the last line of defence: no traceback in front of a user
         log = _log_unexpected(args.workspace)

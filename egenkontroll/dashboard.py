@@ -17,7 +17,6 @@ import html
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 
 from egenkontroll import _db, charts, results, rules, store
 from egenkontroll.errors import EgenkontrollError
+from egenkontroll.server import TEMPLATE_ROOT
 from egenkontroll.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -43,9 +43,6 @@ __all__ = [
     "show",
 ]
 
-#: a Jupyter data directory holding the Voilà template "egenkontroll" (lab without CDN links); put it on
-#: JUPYTER_PATH for the notebook's ``metadata.voila.template`` to find it
-TEMPLATE_ROOT = Path(__file__).resolve().parent / "share"
 #: the dropdown choice meaning "no filter"
 ALL = "Alla"
 #: the "Så läser du diagrammen" text
