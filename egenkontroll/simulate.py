@@ -2,10 +2,11 @@
 
 :func:`simulate_reviews` draws a session per built-in checklist and tertial (some stratified by
 enhet) through :meth:`Workspace.create_session` and answers every visible item through
-:meth:`Session.record`, as two or three reviewers ("Granskare A", ...) would. Each ja/nej item
-is answered "ja" at a rate that improves linearly from the first period to the last (e.g. the
-question about violence asked in 70 % -> 90 % of the files), spread systematically over the
-session's cases; items that only record a fact (e.g. whether violence came up) keep a steady
+:meth:`Session.record_many` (one transaction per session), as two or three reviewers
+("Granskare A", ...) would. Each ja/nej item is answered "ja" at a rate that improves linearly
+from the first period to the last (e.g. the question about violence asked in 70 % -> 90 % of the
+files), spread systematically over the session's cases; items that only record a fact (e.g.
+whether violence came up) keep a steady
 rate. The computed items follow the register (the demo register's timeliness improves too).
 Some deviations carry a Swedish comment, and exactly one comment holds the markup
 ``<img src=x onerror=alert(1)>`` so that the browser tests can check it is shown as text.
@@ -222,14 +223,19 @@ class _Reviewer:
 
 
 def _review(session: Session, reviewer: _Reviewer, xss: _XssPlacement) -> None:
+    """Answer every case of *session*, saved in one transaction (:meth:`Session.record_many`)."""
     team = REVIEWERS[: 2 + int(reviewer.rng.integers(2))]
-    for case_id in session.case_ids:
-        _review_case(session, case_id, reviewer, reviewer.pick(team), xss)
+    batch: list[dict[str, Any]] = []
+    for case_id, case in session.cases().items():
+        batch.extend(_review_case(session, case_id, case, reviewer, reviewer.pick(team), xss))
+    session.record_many(batch)
 
 
-def _review_case(session: Session, case_id: str, reviewer: _Reviewer, name: str, xss: _XssPlacement) -> None:
+def _review_case(session: Session, case_id: str, case: Mapping[str, Any], reviewer: _Reviewer, name: str,
+                 xss: _XssPlacement) -> list[dict[str, Any]]:
+    """The answers to one case, as :meth:`Session.record_many` takes them."""
     checklist = session.checklist
-    case = session.case(case_id)
+    answers = []
     given: dict[str, str] = {}
     deviation = False
     for item in _unanswered(checklist, case, given):
@@ -246,9 +252,11 @@ def _review_case(session: Session, case_id: str, reviewer: _Reviewer, name: str,
         if item.critical and value == NO:
             deviation = True
             comment = _deviation_comment(item, reviewer, xss)
-        session.record(case_id, item.id, value, reviewer=name, comment=comment)
+        answers.append({"case_id": case_id, "item_id": item.id, "value": value, "reviewer": name,
+                        "comment": comment})
         given[item.id] = value
         xss.last = _Answer(session, case_id, item.id, value, name)
+    return answers
 
 
 def _unanswered(checklist: Checklist, case: Mapping[str, Any], given: dict[str, str]):

@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -424,11 +424,39 @@ class Session:
         SessionError
             The case is not in the sample, the item is unknown or computed, or the value does not fit.
         """
-        self._require_case(case_id)
-        text = _answer_text(self._answerable_item(item_id), value)
-        change = {"value": text, "comment": comment, "reviewer": reviewer or current_user()}
-        key = {"session_id": self.id, "arende_id": case_id, "item_id": item_id}
-        return self._save(_ANSWERS, self._seen, key, change, expected_revision, f"svaret på {item_id!r}")
+        change = self._answer_change(case_id, item_id, value, reviewer, comment, expected_revision)
+        return self._save(_ANSWERS, self._seen, *change)
+
+    def record_many(self, answers: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Save several answers in one transaction: all of them or, on any error, none.
+
+        For bulk entry (a paper checklist typed in afterwards, the demo's simulated granskningar);
+        the review app saves one answer per change with :meth:`record`.
+
+        Parameters
+        ----------
+        answers
+            Mappings with the keys of :meth:`record`: ``case_id``, ``item_id``, ``value`` and
+            optionally ``reviewer``, ``comment`` and ``expected_revision``. The same case and item
+            may come more than once; each is a new revision, as with repeated :meth:`record` calls.
+
+        Returns
+        -------
+        list of int
+            The new revision of each answer, in the order given.
+
+        Raises
+        ------
+        ConflictError, SessionError
+            As :meth:`record`; nothing of the batch is written.
+        """
+        rows = [self._answer_change(**answer) for answer in answers]
+        written: dict[tuple[str, str], int] = {}
+        with _db.write(self.workspace.engine) as connection:
+            revisions = [self._write(connection, _ANSWERS, self._seen, written, key, change, expected, what)
+                         for key, change, expected, what in rows]
+        self._seen.update(written)
+        return revisions
 
     def answers(self) -> pd.DataFrame:
         """The latest answer per case and item (cleared answers left out), in sample order.
@@ -503,6 +531,11 @@ class Session:
         self._require_case(case_id)
         return self._cases([case_id])[case_id]
 
+    def cases(self) -> dict[str, dict[str, Any]]:
+        """Every sampled case as :meth:`case` gives it, by arende_id in sample order (one query)."""
+        cases = self._cases()
+        return {case_id: cases[case_id] for case_id in self.case_ids}
+
     def verdicts(self, case_id: str, as_of: date | None = None) -> dict[str, Verdict]:
         """The checklist's computed verdicts for a case, on its corrected register dates."""
         return self.checklist.evaluate(self.case(case_id), as_of=as_of)
@@ -572,30 +605,54 @@ class Session:
                                "rätta datumet i stället om det är fel.")
         return item
 
+    def _answer_change(self, case_id: str, item_id: str, value: Any, reviewer: str | None = None,
+                       comment: str | None = None, expected_revision: int | None = None,
+                       ) -> tuple[dict[str, str], dict[str, Any], int | None, str]:
+        """The checked key, change, expected revision and wording of one answer (SessionError if unfit)."""
+        self._require_case(case_id)
+        text = _answer_text(self._answerable_item(item_id), value)
+        change = {"value": text, "comment": comment, "reviewer": reviewer or current_user()}
+        key = {"session_id": self.id, "arende_id": case_id, "item_id": item_id}
+        return key, change, expected_revision, f"svaret på {item_id!r}"
+
     def _save(self, kind: _Revisioned, seen: dict[tuple[str, str], int], key: dict[str, str],
               change: dict[str, Any], expected: int | None, what: str,
               extra: Callable[[sa.Connection], dict[str, Any]] | None = None) -> int:
         """Compare revisions, write *change* (value, comment, reviewer) and audit it, in one transaction."""
+        written: dict[tuple[str, str], int] = {}
+        with _db.write(self.workspace.engine) as connection:
+            revision = self._write(connection, kind, seen, written, key, change, expected, what, extra)
+        seen.update(written)
+        return revision
+
+    def _write(self, connection: sa.Connection, kind: _Revisioned, seen: dict[tuple[str, str], int],
+               written: dict[tuple[str, str], int], key: dict[str, str], change: dict[str, Any],
+               expected: int | None, what: str,
+               extra: Callable[[sa.Connection], dict[str, Any]] | None = None) -> int:
+        """Inside a write transaction: compare revisions, write *change* and audit it.
+
+        The new revision goes into *written* (the caller remembers it in *seen* once committed); a
+        conflict remembers the stored revision in *seen* at once, so that a retry succeeds.
+        """
         name = key[kind.name_column]
         remembered = (key["arende_id"], name)
         params = {f"key_{column}": value for column, value in key.items()}
         change = {**change, "recorded_at": _db.utc_now()}
-        with _db.write(self.workspace.engine) as connection:
-            current = connection.execute(kind.read, params).first()
-            revision = _next_revision(seen, remembered, current, expected, what)
-            row = {kind.columns[field]: value for field, value in change.items()}
-            row.update(revision=revision, **(extra(connection) if extra else {}))
-            if current is None:
-                connection.execute(kind.insert, {**key, **row})
-            else:
-                connection.execute(kind.update, {**params, **row})
-            connection.execute(_AUDIT, {
-                "at": change["recorded_at"], "actor": change["reviewer"], "action": kind.action,
-                "session_id": self.id, "arende_id": key["arende_id"], "item_id": name,
-                "old_value": current.value if current else None, "new_value": change["value"],
-                "old_comment": current.comment if current else None, "new_comment": change["comment"],
-                "revision": revision})
-        seen[remembered] = revision
+        current = connection.execute(kind.read, params).first()
+        revision = _next_revision(seen, written, remembered, current, expected, what)
+        row = {kind.columns[field]: value for field, value in change.items()}
+        row.update(revision=revision, **(extra(connection) if extra else {}))
+        if current is None:
+            connection.execute(kind.insert, {**key, **row})
+        else:
+            connection.execute(kind.update, {**params, **row})
+        connection.execute(_AUDIT, {
+            "at": change["recorded_at"], "actor": change["reviewer"], "action": kind.action,
+            "session_id": self.id, "arende_id": key["arende_id"], "item_id": name,
+            "old_value": current.value if current else None, "new_value": change["value"],
+            "old_comment": current.comment if current else None, "new_comment": change["comment"],
+            "revision": revision})
+        written[remembered] = revision
         return revision
 
     def _cases(self, case_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -657,11 +714,15 @@ def _answer_text(item: Item, value: object) -> str | None:
     return text
 
 
-def _next_revision(seen: dict[tuple[str, str], int], key: tuple[str, str], current: Any,
-                   expected: int | None, what: str) -> int:
-    """The revision after *current*; ConflictError (remembering the stored one) unless it is *expected*."""
+def _next_revision(seen: dict[tuple[str, str], int], written: dict[tuple[str, str], int],
+                   key: tuple[str, str], current: Any, expected: int | None, what: str) -> int:
+    """The revision after *current*; ConflictError (remembering the stored one) unless it is *expected*.
+
+    Without an explicit *expected*, the revision last written in this transaction or else last seen.
+    """
     found = current.revision if current is not None else 0
-    expected = seen.get(key, 0) if expected is None else expected
+    if expected is None:
+        expected = written.get(key, seen.get(key, 0))
     if found != expected:
         seen[key] = found
         raise ConflictError(_conflict_message(what, key[0], current, expected))

@@ -260,6 +260,45 @@ def test_explicit_expected_revision_is_checked(vald):
     assert vald.revision(case, "vald_fragat") == 3
 
 
+# --- several answers in one transaction ---------------------------------------------------------
+
+def test_record_many_saves_a_batch_with_revisions_and_audit_like_single_records(vald):
+    first, second = vald.case_ids[:2]
+    revisions = vald.record_many([
+        {"case_id": first, "item_id": "vald_fragat", "value": "ja", "reviewer": "anna"},
+        {"case_id": first, "item_id": "vald_fragat", "value": "nej", "reviewer": "anna", "comment": "c"},
+        {"case_id": second, "item_id": "vald_fragat", "value": "ja", "reviewer": "bo"},
+    ])
+    assert revisions == [1, 2, 1]
+    assert _plain(vald.answers()[["arende_id", "value", "comment", "revision"]]) == [
+        [first, "nej", "c", 2], [second, "ja", None, 1]]
+    assert _plain(vald.audit()[["action", "arende_id", "old_value", "new_value", "revision"]])[1:] == [
+        ["svar", first, None, "ja", 1], ["svar", first, "ja", "nej", 2], ["svar", second, None, "ja", 1]]
+    assert vald.record(first, "vald_fragat", "ja") == 3  # the batch's revisions are remembered
+
+
+def test_a_bad_answer_anywhere_in_a_batch_writes_none_of_it(ws, vald):
+    first, second = vald.case_ids[:2]
+    with pytest.raises(SessionError, match="kanske"):
+        vald.record_many([{"case_id": first, "item_id": "vald_fragat", "value": "ja"},
+                          {"case_id": second, "item_id": "vald_fragat", "value": "kanske"}])
+    assert vald.answers().empty and len(vald.audit()) == 1
+    assert vald.record(first, "vald_fragat", "ja") == 1
+
+
+def test_a_conflict_in_a_batch_rolls_back_the_batch_and_a_retry_succeeds(ws, vald):
+    other = ws.session(vald.id)
+    first, second = vald.case_ids[:2]
+    other.record(second, "vald_fragat", "nej", reviewer="bo")
+    batch = [{"case_id": first, "item_id": "vald_fragat", "value": "ja", "reviewer": "anna"},
+             {"case_id": second, "item_id": "vald_fragat", "value": "ja", "reviewer": "anna"}]
+    with pytest.raises(ConflictError, match="ändrades av bo"):
+        vald.record_many(batch)
+    assert vald.answers()[["arende_id", "value"]].values.tolist() == [[second, "nej"]]
+    assert len(vald.audit()) == 2
+    assert vald.record_many(batch) == [1, 2]
+
+
 # --- the audit log ------------------------------------------------------------------------------
 
 def test_every_change_is_in_the_audit_log_with_old_and_new_value(vald):
@@ -312,6 +351,16 @@ def test_a_correction_changes_the_verdict_but_not_the_register(ws, late):
     assert _plain(corrections) == [[case, field, str(registered), str(fixed), reason, "anna", 1]]
     entry = session.audit().iloc[-1][["action", "item_id", "old_value", "new_value", "new_comment"]]
     assert _plain(entry.to_frame().T) == [["korrigering", field, None, str(fixed), reason]]
+
+
+def test_cases_gives_every_sampled_case_in_sample_order_with_corrections(late):
+    session, case = late
+    fixed = date.fromisoformat(row(int(case[2:]))["inkom_datum"]) + timedelta(days=3)
+    session.correct(case, "forhandsbedomning_datum", fixed, "Journalen: beslut dag 3")
+    cases = session.cases()
+    assert list(cases) == session.case_ids
+    assert cases[case]["forhandsbedomning_datum"] == fixed
+    assert all(cases[c] == session.case(c) for c in session.case_ids[::7])
 
 
 def test_a_reimport_keeps_the_correction(ws, late, tmp_path):
