@@ -85,6 +85,7 @@ __all__ = [
     "TRAFFIC_LIGHT_RULE",
     "METHOD_NAMES",
     "item_results",
+    "ItemResults",
     "traffic_light",
     "for_display",
     "change_from_previous",
@@ -169,8 +170,8 @@ class _Material:
     titles: dict[str, str]
 
 
-def _gather(ws: Workspace, sessions: Sequence[Session], as_of: dt.date | None) -> _Material:
-    register = _indexed_register(ws)
+def _gather(register: pd.DataFrame, sessions: Sequence[Session], as_of: dt.date | None) -> _Material:
+    """*register*: the corrected register indexed by arende_id."""
     sampled_ids = pd.concat([session.design["arende_id"] for session in sessions]) if sessions else []
     cases = _case_records(register, sampled_ids)
     parts = [_session_material(session, cases, as_of) for session in sessions]
@@ -416,10 +417,47 @@ def item_results(
     UserError
         When ``by``, ``period``, ``goals``, ``as_of`` or a session id is not understood.
     """
-    dimension = _dimension(by)
-    goals = _checked_goals(goals)
-    material = _gather(ws, _sessions(ws, sessions, checklist), _day(as_of))
-    return _results(material, period, dimension, confidence, goals)
+    _dimension(by), _checked_goals(goals)  # refuse a bad choice before the costly gathering
+    gathered = ItemResults(ws, sessions=sessions, checklist=checklist, as_of=as_of)
+    return gathered.table(period=period, by=by, confidence=confidence, goals=goals)
+
+
+class ItemResults:
+    """The sessions' answers and verdicts gathered once, for :func:`item_results` tables by many breakdowns.
+
+    Gathering (reading the answers, evaluating every visible item of every sampled case) is the
+    costly part; a dashboard or an export that shows several breakdowns gathers once and calls
+    :meth:`table` per breakdown. The parameters are those of :func:`item_results`.
+
+    Parameters
+    ----------
+    register
+        The register with the reviewers' corrections (:func:`egenkontroll.store.corrected_cases`), when
+        the caller has already read it; default read here.
+    """
+
+    def __init__(
+        self,
+        ws: Workspace,
+        *,
+        sessions: Sequence[Session | str] | None = None,
+        checklist: Checklist | str | None = None,
+        as_of: dt.date | str | None = None,
+        register: pd.DataFrame | None = None,
+    ) -> None:
+        indexed = _indexed_register(ws) if register is None else register.set_index("arende_id", drop=False)
+        self._material = _gather(indexed, _sessions(ws, sessions, checklist), _day(as_of))
+
+    def table(
+        self,
+        *,
+        period: str | int | Sequence[dt.date | str] | None = None,
+        by: str | None = None,
+        confidence: float = 0.95,
+        goals: Mapping[str, float] | None = None,
+    ) -> pd.DataFrame:
+        """The :func:`item_results` table for one period and breakdown."""
+        return _results(self._material, period, _dimension(by), confidence, _checked_goals(goals))
 
 
 def _results(material: _Material, period: Any, dimension: str, confidence: float,
@@ -499,7 +537,7 @@ def change_from_previous(
         (either period rests on fewer than 5 cases).
     """
     previous = _previous_period(period) if previous is None else previous
-    material = _gather(ws, _sessions(ws, None, checklist), _day(as_of))
+    material = _gather(_indexed_register(ws), _sessions(ws, None, checklist), _day(as_of))
     now = _results(material, period, "alla", confidence, {})
     before = _results(material, previous, "alla", confidence, {})
     columns = ["checklist", "item", "k", "n", "estimate"]
@@ -654,7 +692,7 @@ def summary_text(
     Built from :func:`item_results` for *period*; suppressed figures are not given.
     """
     goals = _checked_goals(goals)
-    material = _gather(ws, _sessions(ws, None, checklist), _day(as_of))
+    material = _gather(_indexed_register(ws), _sessions(ws, None, checklist), _day(as_of))
     figures = _results(material, period, "alla", confidence, goals)
     cases = _restrict(material, period).cases
     when = _period_words(period)
@@ -711,7 +749,7 @@ def results_json(
     :func:`item_results` over all sessions), and ``per_session`` (session id -> its own rows).
     """
     sessions = ws.sessions()
-    material = _gather(ws, sessions, _day(as_of))
+    material = _gather(_indexed_register(ws), sessions, _day(as_of))
     per_session = {s.id: _records(_results(_only(material, s.id), None, "alla", confidence, {}))
                    for s in sessions}
     return {
