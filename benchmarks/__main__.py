@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--size", choices=["tiny", "full"], default="full")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
-    parser.add_argument("--only", nargs="*", default=None, help="modulnamn, t.ex. bench_import")
+    parser.add_argument("--only", nargs="*", default=None, choices=discover(), help="modulnamn, t.ex. bench_import")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE.parent))
     rows: list[tuple[str, dict[str, Any]]] = []

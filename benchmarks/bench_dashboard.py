@@ -26,7 +26,7 @@ CHARTS = 6
 TIMEOUT_MS = 600_000
 SIZES = {  # cases in the register, cases per session, tertials, repeats
     "tiny": (1500, 6, ["2026-T1"], 1),
-    "full": (15_000, 700, None, 3),
+    "full": (30_000, 1500, None, 3),
 }
 _TRIVIAL = {
     "cells": [{"cell_type": "code", "execution_count": None, "id": "enkel", "metadata": {}, "outputs": [],

@@ -8,9 +8,11 @@ and refuses a database written by a newer version of egenkontroll.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -35,7 +37,17 @@ __all__ = [
     "write",
     "read",
     "utc_now",
+    "workspace_folder",
+    "database_url",
+    "data_stamp",
+    "DEFAULT_WORKSPACE",
+    "DATABASE_FILE",
 ]
+
+#: the workspace folder when neither a path nor $EGENKONTROLL_WORKSPACE is given
+DEFAULT_WORKSPACE = Path("arbetsyta")
+#: the SQLite file inside the workspace folder
+DATABASE_FILE = "egenkontroll.sqlite"
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -163,6 +175,30 @@ sa.Index("ix_audit_session", audit_log.c.session_id, audit_log.c.arende_id)
 def utc_now() -> str:
     """The current time as ISO 8601 text in UTC, to the microsecond."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def workspace_folder(path: str | os.PathLike[str] | None = None) -> Path:
+    """*path*, else ``$EGENKONTROLL_WORKSPACE``, else ``./arbetsyta``."""
+    return Path(path or os.environ.get("EGENKONTROLL_WORKSPACE") or DEFAULT_WORKSPACE)
+
+
+def database_url(folder: Path, url: str | None = None) -> str:
+    """*url*, else ``$EGENKONTROLL_DATABASE_URL``, else the SQLite file in *folder*."""
+    url = url or os.environ.get("EGENKONTROLL_DATABASE_URL")
+    return url or f"sqlite:///{(folder / DATABASE_FILE).resolve()}"
+
+
+def data_stamp(engine: Engine) -> str:
+    """Text that changes whenever the data changes: a new schema, an import, or any audited change.
+
+    Every session, answer and correction appends to the audit log in its own transaction, and every
+    import adds a row to ``imports``; both are append-only, so their row counts and highest ids
+    move with every change (counts as well as ids: on a server, ids need not grow in commit order).
+    """
+    stamps = [sa.select(sa.func.max(schema_version.c.version))]
+    stamps += [sa.select(sa.func.count(), sa.func.max(table.c.id)) for table in (imports, audit_log)]
+    with read(engine) as connection:
+        return ":".join(str(value) for query in stamps for value in connection.execute(query).one())
 
 
 def create_engine(url: str) -> Engine:

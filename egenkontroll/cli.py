@@ -235,6 +235,11 @@ def _run_review(args: argparse.Namespace) -> int:
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
+    from egenkontroll import dashboard
+
+    with _workspace(args) as workspace:
+        print("Förbereder instrumentpanelens startvy ...", flush=True)
+        dashboard.warm(workspace)
     return _serve_notebook(args, "dashboard.ipynb")
 
 

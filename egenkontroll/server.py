@@ -49,7 +49,8 @@ def lab_command(*, port: int, open_browser: bool) -> list[str]:
 def serve(command: list[str], workspace: Path) -> int:
     """Run a server in the foreground with the workspace handed to its kernels; returns its exit code."""
     search_path = os.pathsep.join(filter(None, [str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")]))
-    environment = {**os.environ, "EGENKONTROLL_WORKSPACE": str(workspace.resolve()), "JUPYTER_PATH": search_path}
+    environment = {**os.environ, "EGENKONTROLL_WORKSPACE": str(workspace.resolve()),
+                   "JUPYTER_PATH": search_path}
     try:
         return subprocess.call(command, env=environment)
     except KeyboardInterrupt:

@@ -22,8 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Workspace", "ImportReport", "DEFAULT_WORKSPACE", "current_user"]
 
-DEFAULT_WORKSPACE = Path("arbetsyta")
-DATABASE_FILE = "egenkontroll.sqlite"
+DEFAULT_WORKSPACE = _db.DEFAULT_WORKSPACE
 KEY_FILE = "pseudonymnyckel"
 EXPORT_DIR = "export"
 _STORED = [name for name in FIELDS if name != "arende_id"]
@@ -78,16 +77,14 @@ class Workspace:
         cls, path: str | os.PathLike[str] | None = None, *, database_url: str | None = None
     ) -> Workspace:
         """Open the workspace at *path* (default ``$EGENKONTROLL_WORKSPACE`` or ``./arbetsyta``)."""
-        folder = Path(path or os.environ.get("EGENKONTROLL_WORKSPACE") or DEFAULT_WORKSPACE)
+        folder = _db.workspace_folder(path)
         if folder.exists() and not folder.is_dir():
             raise WorkspaceError(f"{folder}: arbetsytan måste vara en mapp, men här finns en fil.")
         try:
             (folder / EXPORT_DIR).mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise WorkspaceError(f"{folder}: arbetsytan kan inte skapas ({error.strerror}).") from error
-        url = database_url or os.environ.get("EGENKONTROLL_DATABASE_URL")
-        url = url or f"sqlite:///{(folder / DATABASE_FILE).resolve()}"
-        workspace = cls(folder, _db.create_engine(url))
+        workspace = cls(folder, _db.create_engine(_db.database_url(folder, database_url)))
         _db.migrate(workspace.engine)
         return workspace
 
@@ -132,8 +129,10 @@ class Workspace:
         with _db.write(self.engine) as connection:
             stored = dict(connection.execute(sa.select(_db.cases.c.arende_id, _db.cases.c.row_hash)).all())
             new = [row for row in rows if row["arende_id"] not in stored]
-            changed = [row for row in rows if stored.get(row["arende_id"], row["row_hash"]) != row["row_hash"]]
-            report = ImportReport(name, len(rows), len(new), len(changed), len(rows) - len(new) - len(changed))
+            changed = [row for row in rows
+                       if stored.get(row["arende_id"], row["row_hash"]) != row["row_hash"]]
+            unchanged = len(rows) - len(new) - len(changed)
+            report = ImportReport(name, len(rows), len(new), len(changed), unchanged)
             import_id = connection.execute(_db.imports.insert().values(
                 file=name, profile=profile or "generisk", rows=report.rows, new=report.new,
                 changed=report.changed, unchanged=report.unchanged,

@@ -69,6 +69,25 @@ def test_serving_verbs_take_port_and_no_browser(verb):
     assert (args.port, args.no_browser) == (9999, True)
 
 
+def test_dashboard_prepares_the_start_view_before_serving(tmp_path, monkeypatch, capsys):
+    from egenkontroll import dashboard
+    from tests.egenkontroll.test_export import build_small_workspace
+
+    folder = build_small_workspace(tmp_path / "ws")
+    served = []
+
+    def fake_serve(command, workspace):
+        served.append((command, dashboard.cached_start_view(workspace)))
+        return 0
+
+    monkeypatch.setattr(server, "serve", fake_serve)
+    assert cli.main(["--workspace", str(folder), "dashboard", "--no-browser", "--port", "8871"]) == 0
+    (command, start), = served
+    assert start is not None and start.checklists == [("Våldsfråga", "valdsfraga")]
+    assert str(server.NOTEBOOKS / "dashboard.ipynb") in command
+    assert "startvy" in capsys.readouterr().out
+
+
 def test_voila_is_bound_to_loopback_with_sources_stripped_and_tracebacks_hidden():
     command = server.voila_command("dashboard.ipynb", port=8870, open_browser=False)
     assert "--Voila.ip=127.0.0.1" in command

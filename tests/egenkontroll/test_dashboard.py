@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 from matplotlib import pyplot as plt
 
-from egenkontroll import Workspace, charts, dashboard, results
+from egenkontroll import Workspace, _panel, charts, dashboard, demo, results
 from tests.egenkontroll.test_export import build_small_workspace
 
 AS_OF = dt.date(2026, 10, 31)
@@ -91,7 +95,7 @@ def test_utredningstid_counts_calendar_months():
         "utredning_avslutad": pd.to_datetime(["2026-02-28", "2026-03-01", "2026-01-09", "2026-09-01"]),
         "kon": ["K", "M", "K", "K"],
     })
-    times = dashboard._utredningstid(cases)
+    times = _panel._utredningstid(cases)
     assert times["days"].tolist() == [120, 121]  # closed before the start, and the adult case: left out
     assert times["over_limit"].tolist() == [False, True]
     assert times["kon"].tolist() == ["Kvinnor", "Män"]
@@ -137,3 +141,83 @@ def test_a_failing_filter_shows_a_swedish_message_not_a_traceback(model, monkeyp
     assert "Något gick fel" in app.errors.value
     assert "internt fel" not in app.errors.value
     assert "Traceback" not in app.errors.value
+
+
+# --- the start view kept ready between data changes ---------------------------------------------
+
+
+@pytest.fixture
+def folder(model, tmp_path):
+    """A copy of the small workspace, free to change."""
+    copy = tmp_path / "arbetsyta"
+    shutil.copytree(model.workspace.path, copy, ignore=shutil.ignore_patterns(".cache"))
+    return copy
+
+
+def _shown(app) -> tuple:
+    return (app.key_figures.value, app.deviations.value, app.method.value,
+            tuple(image.value for image in app.images.values()))
+
+
+def test_show_stores_the_start_view_and_shows_it_again_without_computing(folder, monkeypatch):
+    first = dashboard.show(folder)
+    assert (folder / dashboard.START_VIEW_FILE).is_file()
+
+    def no_model(*_args, **_kwargs):
+        raise AssertionError("the model was built although the start view was ready")
+
+    monkeypatch.setattr(_panel, "Model", no_model)
+    again = dashboard.show(folder)
+    assert _shown(again) == _shown(first)
+    assert again.period.options == first.period.options and again.enhet.options == first.enhet.options
+    assert all(image.value[:4] == b"\x89PNG" for image in again.images.values())
+
+
+def test_a_new_answer_a_new_import_or_a_new_day_make_the_start_view_outdated(folder, tmp_path):
+    with Workspace.open(folder) as workspace:
+        dashboard.warm(workspace)
+        assert dashboard.cached_start_view(folder) is not None
+        assert dashboard.cached_start_view(folder, as_of=dt.date.today() + dt.timedelta(days=1)) is None
+        session = workspace.sessions()[0]
+        unanswered = next(c for c in session.case_ids if session.answers()["arende_id"].ne(c).all())
+        session.record(unanswered, "vald_fragat", "ja", reviewer="Granskare B")
+        assert dashboard.cached_start_view(folder) is None
+        reviewed = dashboard.show(folder).start.screen.key_figures
+        assert f">{len(session.answers())}<" in reviewed  # "Granskade akter" counts the new answer
+        assert dashboard.cached_start_view(folder) is not None
+        export_file = tmp_path / "igen.xlsx"
+        demo.write_export_xlsx(demo.generate_register(seed=7, n_cases=800), export_file)
+        workspace.import_register(export_file)  # nothing changed in the cases, but it is an import
+        assert dashboard.cached_start_view(folder) is None
+
+
+def test_an_unreadable_start_view_is_computed_anew(folder):
+    stored = folder / dashboard.START_VIEW_FILE
+    stored.parent.mkdir()
+    stored.write_text('{"stamp": "halv', encoding="utf-8")
+    assert dashboard.cached_start_view(folder) is None
+    app = dashboard.show(folder)
+    assert "Granskade akter" in app.key_figures.value
+    assert dashboard.cached_start_view(folder).stamp == app.start.stamp
+
+
+def test_the_stored_start_view_is_shown_without_pandas_scipy_or_matplotlib(folder):
+    dashboard.show(folder)
+    probe = ("import sys; from egenkontroll import dashboard; app = dashboard.show(sys.argv[1]); "
+             "heavy = [m for m in ('pandas', 'scipy', 'matplotlib') if m in sys.modules]; "
+             "print(heavy, app._model is None, len(app.images['per_fraga'].value))")
+    result = subprocess.run([sys.executable, "-c", probe, str(folder)], capture_output=True, text=True,
+                            check=True, env={**os.environ, "EGENKONTROLL_DATABASE_URL": ""})
+    heavy, unbuilt, size = result.stdout.strip().splitlines()[-1].rsplit(" ", 2)
+    assert heavy == "[]" and unbuilt == "True" and int(size) > 10_000
+
+
+def test_a_filter_change_after_a_stored_start_builds_the_model(folder):
+    dashboard.show(folder)
+    app = dashboard.show(folder)
+    assert app._model is None
+    before = app.key_figures.value
+    app.enhet.value = "Vuxenenheten"
+    assert app._model is not None and app.errors.value == ""
+    assert app.key_figures.value != before
+    assert "gäller alla enheter" in app.notes.value

@@ -1,0 +1,346 @@
+"""The dashboard's heavy half: the model (what to show for a filter choice), its figures and HTML.
+
+:class:`Model` reads a workspace once and answers :meth:`Model.view` per filter choice (period,
+enhet, checklista) with the numbers and frames to show; views are cached per choice.
+:func:`figures` turns a view into matplotlib figures (:mod:`egenkontroll.charts`), :func:`screen`
+into what the widgets show (HTML and PNG), and :func:`start_view` adds the filter choices for the
+dashboard's first screen. :mod:`egenkontroll.dashboard` imports this module only when it must compute.
+
+Privacy: figures from fewer than five cases are never shown as numbers; no handläggare, person_id
+or personnummer is shown; every free text (comments, item texts, enhet names) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import sqlalchemy as sa
+
+from egenkontroll import _db, charts, results, rules, store
+from egenkontroll.dashboard import ALL, HOW_TO_READ, Filters, Screen, StartView
+from egenkontroll.workspace import Workspace
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["View", "Model", "figures", "key_figures", "screen", "start_view"]
+
+_DEVIATIONS_SHOWN = 10
+_BARN = "barn_och_unga"
+_FOUR_MONTHS = pd.DateOffset(months=4)
+_FOUR_MONTHS_DAYS = 122
+_PERIOD_LABEL = "Period (inkomstdatum)"
+
+
+@dataclass
+class View:
+    """Everything the dashboard shows for one filter choice.
+
+    Attributes
+    ----------
+    compliance, by_kon, by_enhet, trend
+        :func:`egenkontroll.results.item_results` rows: for the chosen enhet (or all), by kön, by
+        enhet, and by tertial (``period`` column).
+    utredningstid
+        One row per closed child investigation in scope: days, over_limit, group ("Alla") and kon.
+    register
+        Register-wide (k, n) per rule of :func:`egenkontroll.rules.register_status` for the cases in
+        scope (inkom_datum in the period, the chosen enhet).
+    waiting
+        Favourable decisions still not carried out 3 months after the decision (chosen enhet).
+    deviations
+        The latest "nej" answers with a comment: recorded_at, enhet, item_text, comment.
+    reviewed
+        Number of case files with at least one answer in scope.
+    """
+
+    filters: Filters
+    compliance: pd.DataFrame
+    by_kon: pd.DataFrame
+    by_enhet: pd.DataFrame
+    trend: pd.DataFrame
+    utredningstid: pd.DataFrame
+    register: dict[str, tuple[int, int]]
+    waiting: int
+    deviations: pd.DataFrame
+    reviewed: int
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class Model:
+    """The dashboard's data for one workspace, cached per filter choice.
+
+    Parameters
+    ----------
+    workspace
+        An open :class:`~egenkontroll.workspace.Workspace`.
+    as_of
+        The evaluation date of the time limits (default today).
+    """
+
+    def __init__(self, workspace: Workspace, as_of: dt.date | None = None) -> None:
+        self.workspace = workspace
+        self.as_of = as_of or dt.date.today()
+        self.cases = store.corrected_cases(workspace)
+        self.sessions = workspace.sessions()
+        self.answers = _all_answers(self.sessions, self.cases)
+        self._views: dict[Filters, View] = {}
+        self._item_results: dict[str, results.ItemResults] = {}
+
+    # --- choices ------------------------------------------------------------------------------
+
+    def checklists(self) -> dict[str, str]:
+        """Checklist id -> title, for the checklists that have granskningar."""
+        return {session.checklist.id: session.checklist.title for session in self.sessions}
+
+    def periods(self) -> list[str]:
+        """Years and tertials with reviewed cases, newest first."""
+        inkom = self.answers.drop_duplicates("arende_id")["inkom_datum"].dropna()
+        tertials = results.tertial_label(inkom)
+        years = inkom.dt.year.astype(str)
+        return sorted(set(tertials) | set(years), key=lambda label: (label[:4], label), reverse=True)
+
+    def enheter(self) -> list[str]:
+        """Enheter in the register, alphabetically."""
+        return sorted(self.cases["enhet"].dropna().astype(str).unique())
+
+    def data_date(self) -> str:
+        """When the register was last imported and the last answer saved ("ÅÅÅÅ-MM-DD")."""
+        with _db.read(self.workspace.engine) as connection:
+            imported = connection.execute(sa.select(sa.func.max(_db.imports.c.imported_at))).scalar()
+            answered = connection.execute(sa.select(sa.func.max(_db.answers.c.recorded_at))).scalar()
+        return (f"Registret inläst {_day_text(imported)}, senaste granskningssvar {_day_text(answered)}, "
+                f"tidsfrister beräknade per {self.as_of:%Y-%m-%d}.")
+
+    # --- views --------------------------------------------------------------------------------
+
+    def view(self, filters: Filters) -> View:
+        """What to show for *filters* (cached)."""
+        if filters not in self._views:
+            self._views[filters] = self._compute(filters)
+        return self._views[filters]
+
+    def item_results(self, checklist: str) -> results.ItemResults:
+        """The checklist's answers and verdicts, gathered once (cached)."""
+        if checklist not in self._item_results:
+            chosen = [s for s in self.sessions if s.checklist.id == checklist]
+            self._item_results[checklist] = results.ItemResults(self.workspace, sessions=chosen,
+                                                                as_of=self.as_of, register=self.cases)
+        return self._item_results[checklist]
+
+    def _compute(self, filters: Filters) -> View:
+        chosen = [s for s in self.sessions if s.checklist.id == filters.checklist]
+        gathered = self.item_results(filters.checklist)
+        by_enhet = gathered.table(period=filters.period, by="enhet")
+        notes = []
+        if filters.enhet is None:
+            compliance = gathered.table(period=filters.period)
+        else:
+            compliance = by_enhet[by_enhet["group"] == filters.enhet]
+            notes.append("Uppdelningen på kön och utvecklingen per tertial gäller alla enheter.")
+        by_kon = gathered.table(period=filters.period, by="kon")
+        trend = gathered.table(by="tertial").rename(columns={"group": "period"})
+        trend = trend[trend["period"].str.match(r"\d{4}-T\d")]
+        cases = _in_scope(self.cases, filters)
+        answers = _in_scope(self.answers[self.answers["checklist"] == filters.checklist], filters)
+        return View(
+            filters=filters, compliance=compliance, by_kon=by_kon, by_enhet=by_enhet, trend=trend,
+            utredningstid=_utredningstid(cases), register=_register_figures(cases, self.as_of),
+            waiting=_waiting(_in_scope(self.cases, replace(filters, period=None)), self.as_of),
+            deviations=_deviations(answers, chosen), reviewed=int(answers["arende_id"].nunique()),
+            notes=notes,
+        )
+
+
+def _all_answers(sessions: list, cases: pd.DataFrame) -> pd.DataFrame:
+    """Every session's answers with checklist, enhet and inkom_datum of the case."""
+    frames = [session.answers().assign(checklist=session.checklist.id, session=session.id)
+              for session in sessions]
+    columns = [*store.ANSWER_COLUMNS, "checklist", "session"]
+    answers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    facts = cases.set_index("arende_id")[["enhet", "inkom_datum"]]
+    return answers.join(facts, on="arende_id")
+
+
+def _in_scope(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Rows whose inkom_datum is in the period and whose enhet is the chosen one."""
+    keep = pd.Series(True, index=frame.index)
+    bounds = store.parse_period(filters.period)
+    if bounds is not None:
+        keep &= frame["inkom_datum"].between(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))
+    if filters.enhet is not None:
+        keep &= frame["enhet"] == filters.enhet
+    return frame[keep]
+
+
+def _waiting(cases: pd.DataFrame, as_of: dt.date) -> int:
+    """Decisions not carried out and past their 3-month deadline on *as_of*."""
+    late = rules.register_status(cases, as_of=as_of)["verkstallighet_3_manader"] == False  # noqa: E712
+    return int((late.fillna(False) & cases["verkstallt_datum"].isna()).sum())
+
+
+def _utredningstid(cases: pd.DataFrame) -> pd.DataFrame:
+    """Closed child investigations: days from start to end, and whether past 4 calendar months."""
+    closed = cases[(cases["arendetyp"] == _BARN) & cases["utredning_avslutad"].notna()
+                   & cases["utredning_inledd"].notna()]
+    start, end = closed["utredning_inledd"], closed["utredning_avslutad"]
+    days = (end - start).dt.days
+    valid = days >= 0
+    return pd.DataFrame({
+        "days": days[valid], "over_limit": (end > start + _FOUR_MONTHS)[valid],
+        "group": ALL, "kon": closed["kon"][valid].map(_KON_NAMES).fillna("Okänt kön"),
+    }).reset_index(drop=True)
+
+
+_KON_NAMES = {"K": "Kvinnor", "M": "Män", "okänt": "Okänt kön"}
+
+
+def _register_figures(cases: pd.DataFrame, as_of: dt.date) -> dict[str, tuple[int, int]]:
+    """(k in time, n decided) of every register rule."""
+    status = rules.register_status(cases, as_of=as_of)
+    return {name: (int(column.sum()), int(column.notna().sum())) for name, column in status.items()}
+
+
+def _deviations(answers: pd.DataFrame, sessions: list) -> pd.DataFrame:
+    """The latest "nej" answers that carry a comment, newest first."""
+    texts = {(s.checklist.id, item.id): item.text for s in sessions for item in s.checklist.items}
+    chosen = answers[(answers["value"] == "nej") & answers["comment"].fillna("").str.strip().ne("")]
+    chosen = chosen.sort_values("recorded_at", ascending=False).head(_DEVIATIONS_SHOWN)
+    item_text = [texts.get(key, key[1]) for key in zip(chosen["checklist"], chosen["item_id"], strict=True)]
+    return pd.DataFrame({"recorded_at": chosen["recorded_at"].astype(str).str.slice(0, 10),
+                         "enhet": chosen["enhet"], "item_text": item_text, "comment": chosen["comment"]})
+
+
+def _day_text(stamp: object) -> str:
+    return str(stamp)[:10] if stamp else "–"
+
+
+# --------------------------------------------------------------------------- figures and key figures
+
+
+def key_figures(view: View) -> dict[str, str]:
+    """The key figures at the top: label -> text (Swedish)."""
+    figures = {"Granskade akter": str(view.reviewed)}
+    critical = view.compliance[view.compliance["critical"].astype(bool)]
+    for row in critical.itertuples(index=False):
+        hidden = row.suppressed or pd.isna(row.estimate)
+        text = charts.SUPPRESSED_TEXT if hidden else (
+            f"{charts.percent_text(row.estimate)} ({charts.percent_text(row.lower)}–"
+            f"{charts.percent_text(row.upper)})")
+        figures[f"Kritisk fråga: {row.item_text}"] = text
+    for name, label in (("forhandsbedomning_14_dagar", "Förhandsbedömning inom 14 dagar (hela registret)"),
+                        ("utredning_4_manader", "Utredning inom 4 månader (hela registret)")):
+        k, n = view.register[name]
+        figures[label] = charts.SUPPRESSED_TEXT if n < charts.MIN_CASES else charts.percent_text(k / n)
+    figures["Beslut som väntat mer än 3 månader på verkställighet"] = str(view.waiting)
+    return figures
+
+
+def figures(view: View) -> dict[str, Figure]:
+    """The dashboard's figures for *view*, keyed by section id."""
+    goal = _common_goal(view.compliance)
+    scope = f" – {view.filters.enhet}" if view.filters.enhet else ""
+    return {
+        "per_fraga": charts.compliance_figure(view.compliance, title=f"Andel ja per fråga{scope}"),
+        "trend": charts.trend_figure(_critical_trend(view.trend), goal=goal,
+                                     title="Kritiska frågor per tertial (alla enheter)"),
+        "per_enhet": charts.heatmap_figure(view.by_enhet),
+        "utredningstid": charts.utredningstid_figure(view.utredningstid, limit_days=_FOUR_MONTHS_DAYS,
+                                                     title=f"Utredningstid, barn och unga{scope}"),
+        "kon": charts.compliance_figure(view.by_kon, title="Andel ja per fråga och kön (alla enheter)"),
+        "utredningstid_kon": charts.utredningstid_figure(
+            view.utredningstid.assign(group=view.utredningstid["kon"]), limit_days=_FOUR_MONTHS_DAYS,
+            title=f"Utredningstid per kön{scope}"),
+    }
+
+
+def _critical_trend(trend: pd.DataFrame) -> pd.DataFrame:
+    critical = trend[trend["critical"].astype(bool)]
+    return critical if not critical.empty else trend
+
+
+def _common_goal(frame: pd.DataFrame) -> float | None:
+    goals = frame.loc[frame["critical"].astype(bool), "goal"].dropna().unique()
+    return float(goals[0]) if len(goals) == 1 else None
+
+
+
+# --------------------------------------------------------------------------- what the widgets show
+
+
+def screen(model: Model, filters: Filters) -> Screen:
+    """The widget contents for *filters*: HTML texts and PNG charts."""
+    view = model.view(filters)
+    return Screen(
+        key_figures=_key_figures_html(key_figures(view)),
+        notes="".join(f"<p><em>{html.escape(note)}</em></p>" for note in view.notes),
+        images={key: charts.to_png(figure) for key, figure in figures(view).items()},
+        deviations=_deviations_html(view.deviations),
+        method=_method_html(view.compliance),
+    )
+
+
+def start_view(model: Model, stamp: str = "") -> StartView:
+    """The choices and the first screen (the first checklist, every period and enhet); *stamp*: the data's."""
+    checklists = model.checklists()
+    first = Filters(next(iter(checklists))) if checklists else None
+    return StartView(
+        stamp=stamp, checklists=[(title, cid) for cid, title in checklists.items()], periods=model.periods(),
+        enheter=model.enheter(), header=_header_html(model.data_date()), how_to_read=_how_to_read_html(),
+        filters=first, screen=screen(model, first) if first else None,
+    )
+
+
+def _header_html(data_date: str) -> str:
+    return ('<h1 style="margin-bottom:0">Egenkontroll – journalgranskning</h1>'
+            f'<p style="font-size:17px">{html.escape(data_date)}</p>')
+
+
+def _how_to_read_html() -> str:
+    paragraph = '<p style="font-size:17px;max-width:1100px">'
+    return (f"<h2>Så läser du diagrammen</h2>{paragraph}{html.escape(HOW_TO_READ)}</p>"
+            f"{paragraph}<strong>Trafikljus.</strong> {html.escape(results.TRAFFIC_LIGHT_RULE)}</p>")
+
+
+def _key_figures_html(figures: dict[str, str]) -> str:
+    tiles = "".join(
+        '<div class="ek-nyckeltal" style="border:2px solid #0072B2;border-radius:6px;padding:8px 14px;'
+        'margin:4px;min-width:200px;max-width:280px">'
+        f'<div style="font-size:15px">{html.escape(label)}</div>'
+        f'<div style="font-size:26px;font-weight:bold;white-space:nowrap">{html.escape(value)}</div></div>'
+        for label, value in figures.items()
+    )
+    return f'<h2>Nyckeltal</h2><div style="display:flex;flex-wrap:wrap">{tiles}</div>'
+
+
+_WRAPS = ("nowrap", "nowrap", "normal", "normal")
+
+
+def _deviations_html(deviations: pd.DataFrame) -> str:
+    if deviations.empty:
+        return "<p>Inga avvikelser med kommentar för valet.</p>"
+    rows = "".join(
+        "<tr>" + "".join(f'<td style="padding:4px 10px;vertical-align:top;white-space:{wrap}">'
+                         f"{html.escape(str(value))}</td>" for value, wrap in zip(row, _WRAPS, strict=True))
+        + "</tr>"
+        for row in deviations[["recorded_at", "enhet", "item_text", "comment"]].itertuples(index=False)
+    )
+    head = "".join(f'<th style="text-align:left;padding:4px 10px">{name}</th>'
+                   for name in ("Datum", "Enhet", "Fråga", "Kommentar"))
+    return f'<table class="ek-avvikelser" style="font-size:16px"><tr>{head}</tr>{rows}</table>'
+
+
+def _method_html(compliance: pd.DataFrame) -> str:
+    methods = sorted({results.METHOD_NAMES.get(m, m) for m in compliance["method"].dropna()})
+    named = ", ".join(methods) or "–"
+    text = (f"Metod: slumpmässigt urval per granskningstillfälle; andelar och 95 % konfidensintervall "
+            f"med {named}. Resultat som bygger på färre än {results.SUPPRESSION_LIMIT} ärenden visas inte.")
+    return f'<h2>Metod</h2><p style="font-size:16px">{html.escape(text)}</p>'
+
