@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 bad input or usage (a Swedish message, never a tracebac
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import traceback
@@ -223,11 +224,12 @@ def _run_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _serve_notebook(args: argparse.Namespace, notebook: str) -> int:
+def _serve_notebook(args: argparse.Namespace, notebook: str,
+                    keep_ready: Callable[[], object] | None = None) -> int:
     workspace = args.workspace or DEFAULT_WORKSPACE
     Workspace.open(workspace).close()
     command = server.voila_command(notebook, port=args.port, open_browser=not args.no_browser)
-    return server.serve(command, workspace)
+    return server.serve(command, workspace, keep_ready=keep_ready)
 
 
 def _run_review(args: argparse.Namespace) -> int:
@@ -235,12 +237,12 @@ def _run_review(args: argparse.Namespace) -> int:
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
+    print("Förbereder instrumentpanelens startvy ...", flush=True)
     from egenkontroll import dashboard
 
-    with _workspace(args) as workspace:
-        print("Förbereder instrumentpanelens startvy ...", flush=True)
-        dashboard.warm(workspace)
-    return _serve_notebook(args, "dashboard.ipynb")
+    keep_ready = functools.partial(dashboard.refresh, args.workspace or DEFAULT_WORKSPACE)
+    keep_ready()
+    return _serve_notebook(args, "dashboard.ipynb", keep_ready)
 
 
 def _run_lab(args: argparse.Namespace) -> int:

@@ -8,7 +8,8 @@ of the data (schema version, imports, audit log; see :func:`egenkontroll._db.dat
 evaluation date and the program version. :func:`show`, which ``notebooks/dashboard.ipynb`` calls,
 shows a start view whose stamp still matches at once, without importing pandas, scipy or
 matplotlib, and computes only when a filter changes; a missing or outdated start view is computed
-and stored first. ``egenkontroll dashboard`` warms it before serving.
+and stored first. ``egenkontroll dashboard`` prepares it before serving and, while it serves,
+checks every minute whether the data have changed (:func:`refresh`).
 
 The widgets show the charts as PNG images (no JavaScript library, nothing from the internet).
 Privacy: figures from fewer than five cases are never shown as numbers; no handläggare, person_id
@@ -50,6 +51,7 @@ __all__ = [
     "figures",
     "key_figures",
     "warm",
+    "refresh",
     "cached_start_view",
     "show",
 ]
@@ -145,6 +147,20 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None) -> tuple[StartVi
     start = _panel.start_view(model, stamp)
     _store(workspace.path / START_VIEW_FILE, start)
     return start, model
+
+
+def refresh(folder: str | os.PathLike[str] | None = None) -> bool:
+    """Compute and store the start view unless the stored one still matches; True when computed.
+
+    ``egenkontroll dashboard`` calls this before serving and then every minute, so that the start view
+    is ready again soon after an answer, an import or midnight.
+    """
+    folder = _db.workspace_folder(folder)
+    if cached_start_view(folder) is not None:
+        return False
+    with _open(folder) as workspace:
+        warm(workspace)
+    return True
 
 
 def cached_start_view(folder: str | os.PathLike[str] | None = None,

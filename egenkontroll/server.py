@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["NOTEBOOKS", "voila_command", "lab_command", "serve"]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 IDLE_KERNEL_SECONDS = 1800
+#: how often a running dashboard server checks whether its start view must be computed anew
+KEEP_READY_SECONDS = 60
 #: Voilà loads MathJax from a CDN by default; nothing the app shows may come from the internet, and the
 #: notebooks have no formulas, so an inline stub with the calls JupyterLab's MathJax plugin makes stands in
 MATHJAX_STUB = ("data:text/javascript,window.MathJax={Hub:{Config:function(){},Configured:function(){},"
@@ -46,12 +49,32 @@ def lab_command(*, port: int, open_browser: bool) -> list[str]:
     return command
 
 
-def serve(command: list[str], workspace: Path) -> int:
-    """Run a server in the foreground with the workspace handed to its kernels; returns its exit code."""
+def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], object] | None = None,
+          interval: float = KEEP_READY_SECONDS) -> int:
+    """Run a server in the foreground with the workspace handed to its kernels; returns its exit code.
+
+    *keep_ready*, when given, is called every *interval* seconds while the server runs (the dashboard
+    re-computes its start view when the data have changed); a failure there is reported, not fatal.
+    """
     search_path = os.pathsep.join(filter(None, [str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")]))
     environment = {**os.environ, "EGENKONTROLL_WORKSPACE": str(workspace.resolve()),
                    "JUPYTER_PATH": search_path}
+    process = subprocess.Popen(command, env=environment)
     try:
-        return subprocess.call(command, env=environment)
+        while True:
+            try:
+                return process.wait(timeout=interval if keep_ready else None)
+            except subprocess.TimeoutExpired:
+                _call_safely(keep_ready)
     except KeyboardInterrupt:
+        process.terminate()
+        process.wait()
         return 0
+
+
+def _call_safely(action: Callable[[], object]) -> None:
+    try:
+        action()
+    except Exception as error:  # noqa: BLE001 - the server keeps running; the next round tries again
+        print(f"egenkontroll: startvyn kunde inte förberedas ({error}); den räknas fram när panelen öppnas.",
+              file=sys.stderr, flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 
@@ -76,16 +77,35 @@ def test_dashboard_prepares_the_start_view_before_serving(tmp_path, monkeypatch,
     folder = build_small_workspace(tmp_path / "ws")
     served = []
 
-    def fake_serve(command, workspace):
-        served.append((command, dashboard.cached_start_view(workspace)))
+    def fake_serve(command, workspace, keep_ready):
+        served.append((command, dashboard.cached_start_view(workspace), keep_ready))
         return 0
 
     monkeypatch.setattr(server, "serve", fake_serve)
     assert cli.main(["--workspace", str(folder), "dashboard", "--no-browser", "--port", "8871"]) == 0
-    (command, start), = served
+    (command, start, keep_ready), = served
     assert start is not None and start.checklists == [("Våldsfråga", "valdsfraga")]
     assert str(server.NOTEBOOKS / "dashboard.ipynb") in command
     assert "startvy" in capsys.readouterr().out
+    assert keep_ready() is False  # nothing changed: the stored view stands
+    with Workspace.open(folder) as workspace:
+        session = workspace.sessions()[0]
+        session.record(session.case_ids[-1], "vald_fragat", "nej", reviewer="Granskare B")
+    assert dashboard.cached_start_view(folder) is None
+    assert keep_ready() is True and dashboard.cached_start_view(folder) is not None
+
+
+def test_a_server_calls_keep_ready_while_it_runs_and_survives_its_failure(tmp_path, capsys):
+    calls = []
+
+    def keep_ready():
+        calls.append(1)
+        raise RuntimeError("disken full")
+
+    command = [sys.executable, "-c", "import time; time.sleep(1.2)"]
+    assert server.serve(command, tmp_path, keep_ready=keep_ready, interval=0.2) == 0
+    assert len(calls) >= 3
+    assert "startvyn kunde inte förberedas (disken full)" in capsys.readouterr().err
 
 
 def test_voila_is_bound_to_loopback_with_sources_stripped_and_tracebacks_hidden():
