@@ -25,7 +25,8 @@ def discover() -> list[str]:
 def machine() -> str:
     """Cores and memory of this machine, for the report."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} kärnor, {memory:.0f} GiB minne, {platform.platform()}, Python {platform.python_version()}"
+    system = f"{platform.platform()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} kärnor, {memory:.0f} GiB minne, {system}"
 
 
 def _seconds(value: float) -> str:
@@ -66,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--size", choices=["tiny", "full"], default="full")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
-    parser.add_argument("--only", nargs="*", default=None, choices=discover(), help="modulnamn, t.ex. bench_import")
+    parser.add_argument("--only", nargs="*", default=None, choices=discover(),
+                        help="modulnamn, t.ex. bench_import")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE.parent))
     rows: list[tuple[str, dict[str, Any]]] = []
@@ -75,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"benchmarks.{name}")
         for figure in module.run(args.size):
             rows.append((name, figure))
-            print(f"  {figure['name']}: {_seconds(figure['figure'])} mot {_seconds(figure['baseline_figure'])}"
-                  f" = {figure['ratio']:.2f}", flush=True)
+            print(f"  {figure['name']}: {_seconds(figure['figure'])} mot "
+                  f"{_seconds(figure['baseline_figure'])} = {figure['ratio']:.2f}", flush=True)
     args.output.write_text(render(args.size, rows), encoding="utf-8")
     print(f"skrev {args.output}")
     return 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from egenkontroll import demo
+from benchmarks._common import alternating, small_workspace
 from egenkontroll.store import Session
-from egenkontroll.workspace import Workspace
 
 CALLS = {"tiny": 200, "full": 2000}
 BLOCK = 50
@@ -34,24 +32,12 @@ TARGET_P99_RATIO = 2.0
 def run(size: str) -> list[dict[str, Any]]:
     """p50 and p99 of ``session.record`` over ``CALLS[size]`` calls, each against the bare baseline."""
     calls = CALLS[size]
-    with tempfile.TemporaryDirectory(prefix="bench_record_") as folder:
-        workspace = _workspace(Path(folder))
-        try:
-            record = _recorder(workspace.create_session("valdsfraga", n=CASES, seed=1))
-            with _bare_connection(Path(folder) / "baslinje.sqlite") as connection:
-                baseline = _bare_insert(connection)
-                times, base_times = _alternating(record, baseline, calls)
-        finally:
-            workspace.close()
+    with small_workspace("bench_record_") as (workspace, folder):
+        record = _recorder(workspace.create_session("valdsfraga", n=CASES, seed=1))
+        with _bare_connection(folder / "baslinje.sqlite") as connection:
+            times, base_times = alternating(record, _bare_insert(connection), calls, BLOCK)
     return [_figure(f"session.record, p{q}, {calls} anrop", times, base_times, q, target)
             for q, target in ((50, None), (99, TARGET_P99_RATIO))]
-
-
-def _workspace(folder: Path) -> Workspace:
-    workspace = Workspace.open(folder / "arbetsyta")
-    export = demo.write_export_xlsx(demo.generate_register(seed=1, n_cases=400), folder / "register.xlsx")
-    workspace.import_register(export)
-    return workspace
 
 
 def _recorder(session: Session) -> Callable[[], None]:
@@ -86,19 +72,6 @@ def _bare_insert(connection: sqlite3.Connection) -> Callable[[], None]:
         connection.execute("COMMIT")
 
     return insert
-
-
-def _alternating(first: Callable[[], None], second: Callable[[], None],
-                 calls: int) -> tuple[list[float], list[float]]:
-    """Latencies of *calls* calls of each, in alternating blocks of BLOCK calls."""
-    times: tuple[list[float], list[float]] = ([], [])
-    for start in range(0, calls, BLOCK):
-        for action, sink in ((first, times[0]), (second, times[1])):
-            for _ in range(min(BLOCK, calls - start)):
-                began = time.perf_counter()
-                action()
-                sink.append(time.perf_counter() - began)
-    return times
 
 
 def _figure(name: str, times: list[float], base_times: list[float], q: int,

@@ -10,15 +10,13 @@ the websocket round trip. The calls alternate in blocks so that disk noise hits 
 from __future__ import annotations
 
 import itertools
-import tempfile
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from egenkontroll import demo, review
+from benchmarks._common import alternating, small_workspace
+from egenkontroll import review
 from egenkontroll.store import Session
 from egenkontroll.workspace import Workspace
 
@@ -30,29 +28,18 @@ CASES = 30
 def run(size: str) -> list[dict[str, Any]]:
     """Median time per click against its store-only baseline."""
     clicks = CLICKS[size]
-    with tempfile.TemporaryDirectory(prefix="bench_review_") as folder:
-        workspace = _workspace(Path(folder))
-        try:
-            session = workspace.create_session("valdsfraga", n=CASES, seed=1)
-            screen = review.app(workspace, session_id=session.id, reviewer="bench").screen
-            answer_times, record_times = _alternating(_answer_click(screen), _bare_record(workspace, session),
-                                                      clicks)
-            next_times, read_times = _alternating(_next_click(screen), _bare_read(session), clicks)
-        finally:
-            workspace.close()
+    with small_workspace("bench_review_") as (workspace, _folder):
+        session = workspace.create_session("valdsfraga", n=CASES, seed=1)
+        screen = review.app(workspace, session_id=session.id, reviewer="bench").screen
+        answer_times, record_times = alternating(_answer_click(screen), _bare_record(workspace, session),
+                                                 clicks, BLOCK)
+        next_times, read_times = alternating(_next_click(screen), _bare_read(session), clicks, BLOCK)
     return [
         _figure(f"svar i appen (spara och rita om), {clicks} klick", answer_times,
                 "session.record av ett svar", record_times),
         _figure(f"Nästa ärende i appen, {clicks} klick", next_times,
                 "session.case + session.answers", read_times),
     ]
-
-
-def _workspace(folder: Path) -> Workspace:
-    workspace = Workspace.open(folder / "arbetsyta")
-    workspace.import_register(demo.write_export_xlsx(demo.generate_register(seed=1, n_cases=400),
-                                                     folder / "register.xlsx"))
-    return workspace
 
 
 def _answer_click(screen: review.ReviewScreen) -> Callable[[], None]:
@@ -92,19 +79,6 @@ def _bare_read(session: Session) -> Callable[[], None]:
         session.answers()
 
     return read
-
-
-def _alternating(measured: Callable[[], None], baseline: Callable[[], None],
-                 calls: int) -> tuple[list[float], list[float]]:
-    times: list[float] = []
-    base_times: list[float] = []
-    while len(times) < calls:
-        for call, into in ((measured, times), (baseline, base_times)):
-            for _ in range(min(BLOCK, calls - len(into))):
-                start = time.perf_counter()
-                call()
-                into.append(time.perf_counter() - start)
-    return times, base_times
 
 
 def _figure(name: str, times: list[float], baseline: str, base_times: list[float]) -> dict[str, Any]:

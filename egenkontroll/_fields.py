@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["FIELDS", "REQUIRED", "CASE_TYPES", "DATE_FIELDS", "BOOL_FIELDS", "KON_VALUES"]
+__all__ = ["FIELDS", "REQUIRED", "CASE_TYPES", "DATE_FIELDS", "BOOL_FIELDS", "KON_VALUES", "CASE_TYPE_LABELS",
+           "KON_LABELS"]
 
 #: canonical field -> kind ("text", "int", "date", "bool", "kon", "arendetyp")
 FIELDS: Final[dict[str, str]] = {
@@ -38,6 +39,17 @@ CASE_TYPES: Final[tuple[str, ...]] = (
 )
 
 KON_VALUES: Final[tuple[str, ...]] = ("K", "M", "okänt")
+
+#: arendetyp -> its Swedish label for people
+CASE_TYPE_LABELS: Final[dict[str, str]] = {
+    "barn_och_unga": "Barn och unga",
+    "vuxen_missbruk": "Vuxen, missbruk",
+    "ekonomiskt_bistand": "Ekonomiskt bistånd",
+    "vald_i_nara_relation": "Våld i nära relation",
+    "ovrigt": "Övrigt",
+}
+#: kon -> its Swedish label for people (a group, as in "per kön")
+KON_LABELS: Final[dict[str, str]] = {"K": "Kvinnor", "M": "Män", "okänt": "Okänt kön"}
 
 DATE_FIELDS: Final[tuple[str, ...]] = tuple(f for f, kind in FIELDS.items() if kind == "date")
 BOOL_FIELDS: Final[tuple[str, ...]] = tuple(f for f, kind in FIELDS.items() if kind == "bool")

@@ -21,6 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from egenkontroll import _db, charts, results, rules, store
+from egenkontroll._fields import KON_LABELS
 from egenkontroll.dashboard import ALL, HOW_TO_READ, Filters, Screen, StartView
 from egenkontroll.workspace import Workspace
 
@@ -195,11 +196,8 @@ def _utredningstid(cases: pd.DataFrame) -> pd.DataFrame:
     valid = days >= 0
     return pd.DataFrame({
         "days": days[valid], "over_limit": (end > start + _FOUR_MONTHS)[valid],
-        "group": ALL, "kon": closed["kon"][valid].map(_KON_NAMES).fillna("Okänt kön"),
+        "group": ALL, "kon": closed["kon"][valid].map(KON_LABELS).fillna(KON_LABELS["okänt"]),
     }).reset_index(drop=True)
-
-
-_KON_NAMES = {"K": "Kvinnor", "M": "Män", "okänt": "Okänt kön"}
 
 
 def _register_figures(cases: pd.DataFrame, as_of: dt.date) -> dict[str, tuple[int, int]]:

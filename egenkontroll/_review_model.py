@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from egenkontroll import checklists, planning, store
-from egenkontroll._fields import DATE_FIELDS
+from egenkontroll._fields import CASE_TYPE_LABELS, DATE_FIELDS
 from egenkontroll.checklists import Deviation, Item
 from egenkontroll.errors import ConflictError, SessionError
 from egenkontroll.store import Session
@@ -36,7 +36,6 @@ __all__ = [
     "CaseSummary",
     "new_seed",
     "DATE_LABELS",
-    "CASE_TYPE_LABELS",
     "STRATA_CHOICES",
     "ALL_CASES",
 ]
@@ -55,14 +54,6 @@ _FLAG_LABELS = {
     "pagaende_utredning": "Utredning pågick redan",
     "forlangning_beslutad": "Förlängning beslutad",
     "barn_i_hushallet": "Barn i hushållet",
-}
-#: arendetyp -> Swedish label
-CASE_TYPE_LABELS = {
-    "barn_och_unga": "Barn och unga",
-    "vuxen_missbruk": "Vuxen, missbruk",
-    "ekonomiskt_bistand": "Ekonomiskt bistånd",
-    "vald_i_nara_relation": "Våld i nära relation",
-    "ovrigt": "Övrigt",
 }
 #: (label, strata column) for a new session; "" is none (a widget's None means "nothing chosen")
 STRATA_CHOICES = [("Ingen stratifiering", ""), ("Per enhet", "enhet"), ("Per handläggare", "handlaggare")]

@@ -68,6 +68,7 @@ from scipy import stats
 
 import sampling
 from egenkontroll import rules, store
+from egenkontroll._fields import CASE_TYPE_LABELS, KON_LABELS
 from egenkontroll.checklists import NO, YES, Checklist, Item
 from egenkontroll.errors import UserError
 
@@ -123,14 +124,6 @@ METHOD_NAMES = {
 _GREEN, _YELLOW, _RED = "grön", "gul", "röd"
 _SUPPRESSED = "–"
 _ALL = "Alla"
-_KON_LABELS = {"K": "Kvinnor", "M": "Män", "okänt": "Okänt kön"}
-_CASE_TYPE_LABELS = {
-    "barn_och_unga": "Barn och unga",
-    "vuxen_missbruk": "Vuxen, missbruk",
-    "ekonomiskt_bistand": "Ekonomiskt bistånd",
-    "vald_i_nara_relation": "Våld i nära relation",
-    "ovrigt": "Övrigt",
-}
 _UNKNOWN_GROUP = "okänt"
 _ANSWERED, _COMPUTED = "svar", "beraknad"
 _OBSERVATION_COLUMNS = ["checklist", "item", "stratum", "base", "arende_id", "yes"]
@@ -656,7 +649,7 @@ def _as_text(column: pd.Series) -> list[str]:
 
 
 def _group_text(column: pd.Series) -> list[str]:
-    return [_KON_LABELS.get(value, _CASE_TYPE_LABELS.get(value, value)) for value in _as_text(column)]
+    return [KON_LABELS.get(value, CASE_TYPE_LABELS.get(value, value)) for value in _as_text(column)]
 
 
 _DISPLAY_TITLES = {"checklist": "Checklista", "item_text": "Fråga", "critical": "Kritisk",

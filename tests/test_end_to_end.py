@@ -65,7 +65,8 @@ def test_the_whole_workflow_agrees_across_cli_api_and_excel(tmp_path, small_expo
     assert excel.name in cli(workspace, "export", str(excel)).stdout
     sheet = openpyxl.load_workbook(excel)["Per fråga"]
     header = [cell.value for cell in sheet[1]]
-    rows = [dict(zip(header, (cell.value for cell in line), strict=True)) for line in sheet.iter_rows(min_row=2)]
+    rows = [dict(zip(header, (cell.value for cell in line), strict=True))
+            for line in sheet.iter_rows(min_row=2)]
     exported = next(r for r in rows if r["Fråga"] == row["item_text"])
     assert (exported["Ja"], exported["Besvarade"]) == (row["k"], row["n"])
     assert exported["Andel ja"] == pytest.approx(row["estimate"])

@@ -14,7 +14,8 @@ from drills.synthetic import synthetic_personnummer
 from scipy import stats
 
 from egenkontroll import SessionError
-from egenkontroll._review_model import CASE_TYPE_LABELS, ReviewModel, StartModel
+from egenkontroll._fields import CASE_TYPE_LABELS, CASE_TYPES, KON_LABELS, KON_VALUES
+from egenkontroll._review_model import ReviewModel, StartModel
 
 AS_OF = date(2026, 11, 1)
 CHILD_CASES = 12
@@ -110,9 +111,8 @@ def test_card_shows_case_dates_and_verdicts_with_reference_but_no_person(ws, tid
     assert source["personnummer"] not in shown and source["personnummer"].replace("-", "") not in shown
 
 
-def test_card_labels_every_case_type():
-    assert set(CASE_TYPE_LABELS) == {"barn_och_unga", "vuxen_missbruk", "ekonomiskt_bistand",
-                                     "vald_i_nara_relation", "ovrigt"}
+def test_every_case_type_and_kon_has_a_label():
+    assert set(CASE_TYPE_LABELS) == set(CASE_TYPES) and set(KON_LABELS) == set(KON_VALUES)
 
 
 # --- show-conditions --------------------------------------------------------------------------

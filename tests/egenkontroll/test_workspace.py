@@ -28,11 +28,11 @@ def _canonical(rows: list[dict]) -> pd.DataFrame:
 
 
 CASES = [
-    {"arende_id": "A-1", "person_id": "p1", "kon": "K", "fodelsear": 1990, "enhet": "Barn", "handlaggare": "H1",
-     "arendetyp": "barn_och_unga", "inkom_datum": "2026-03-02", "forhandsbedomning_datum": "2026-03-10",
-     "barn_i_hushallet": True, "Distrikt": "Norr"},
-    {"arende_id": "A-2", "person_id": "p2", "kon": "M", "fodelsear": 1985, "enhet": "Vuxen", "handlaggare": "H2",
-     "arendetyp": "vuxen_missbruk", "inkom_datum": "2026-04-01", "Distrikt": "Söder"},
+    {"arende_id": "A-1", "person_id": "p1", "kon": "K", "fodelsear": 1990, "enhet": "Barn",
+     "handlaggare": "H1", "arendetyp": "barn_och_unga", "inkom_datum": "2026-03-02",
+     "forhandsbedomning_datum": "2026-03-10", "barn_i_hushallet": True, "Distrikt": "Norr"},
+    {"arende_id": "A-2", "person_id": "p2", "kon": "M", "fodelsear": 1985, "enhet": "Vuxen",
+     "handlaggare": "H2", "arendetyp": "vuxen_missbruk", "inkom_datum": "2026-04-01", "Distrikt": "Söder"},
 ]
 
 
@@ -63,8 +63,9 @@ def test_key_is_created_once_with_mode_0600(workspace_path):
 def test_damaged_key_is_a_clear_error(workspace_path):
     Workspace.open(workspace_path).close()
     (workspace_path / "pseudonymnyckel").write_text("inte hex")
-    with Workspace.open(workspace_path) as ws, pytest.raises(WorkspaceError, match="pseudonymnyckeln är skadad"):
-        ws.key
+    damaged = pytest.raises(WorkspaceError, match="pseudonymnyckeln är skadad")
+    with Workspace.open(workspace_path) as ws, damaged:
+        _ = ws.key
 
 
 def test_sqlite_runs_in_wal_with_full_sync(workspace):
