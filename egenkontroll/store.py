@@ -188,6 +188,7 @@ def create_session(
     title: str | None = None,
     created_by: str | None = None,
     allocation: str = "proportional",
+    reuse: bool = False,
     **select_options: Any,
 ) -> Session:
     """Draw *n* cases that *checklist* applies to in *period* and start a granskningstillfälle.
@@ -195,6 +196,10 @@ def create_session(
     The sampling frame is the register (``workspace.cases()``) filtered by ``checklist.applies_mask``
     and by *period* on ``inkom_datum``; the draw is :func:`sampling.select` with ``id_column="arende_id"``.
     A *seed* of None draws a fresh random seed, which the manifest records.
+
+    With *reuse*, a session that holds the very same draw (same checklist text, period and manifest:
+    seed, design, frame fingerprint and cases) is returned instead of starting a second one, so that
+    re-running an audit notebook neither duplicates the granskning nor counts its cases twice.
 
     Raises
     ------
@@ -227,6 +232,9 @@ def create_session(
         "created_at": _db.utc_now(),
     }
     with _db.write(workspace.engine) as connection:
+        same = _same_draw(connection, row) if reuse else None
+        if same is not None:
+            return open_session(workspace, same)
         row["id"] = _unused_session_id(connection, label, cl.id)
         connection.execute(_db.sessions.insert().values(row))
         connection.execute(_db.session_cases.insert(), _design_rows(row["id"], drawn.frame))
@@ -315,6 +323,26 @@ def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: _Pe
                            f"{available} ärenden finns för {where}.")
     if n > available:
         raise SessionError(f"Urvalet (n={n}) är större än antalet ärenden för {where} ({available}).")
+
+
+def _same_draw(connection: sa.Connection, row: Mapping[str, Any]) -> str | None:
+    """The id of the oldest session with *row*'s checklist text, period and draw, if any."""
+    stored = _db.sessions.c
+    candidates = connection.execute(
+        sa.select(stored.id, stored.manifest)
+        .where(stored.checklist_source == row["checklist_source"],
+               stored.period_start.is_not_distinct_from(row["period_start"]),
+               stored.period_end.is_not_distinct_from(row["period_end"]))
+        .order_by(stored.created_at, stored.id))
+    drawn = _draw(row["manifest"])
+    return next((session_id for session_id, manifest in candidates if _draw(manifest) == drawn), None)
+
+
+def _draw(manifest: str) -> dict[str, Any]:
+    """A manifest without the moment it was made."""
+    content = json.loads(manifest)
+    content.pop("created_utc", None)
+    return content
 
 
 def _unused_session_id(connection: sa.Connection, label: str, checklist_id: str) -> str:

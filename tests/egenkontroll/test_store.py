@@ -115,6 +115,27 @@ def test_same_seed_draws_the_same_cases_and_no_seed_records_a_fresh_one(ws):
     assert redrawn.case_ids == unseeded.case_ids
 
 
+def test_reuse_returns_the_session_holding_the_same_draw_instead_of_a_second_one(ws):
+    first = ws.create_session("valdsfraga", n=10, seed=5, period="2026", strata="enhet", reuse=True)
+    again = ws.create_session("valdsfraga", n=10, seed=5, period="2026", strata="enhet", reuse=True,
+                              title="Annan titel")
+    assert again.id == first.id and len(ws.sessions()) == 1
+    assert len(again.audit()) == 1  # one "ny_granskning", no second creation
+    other_draws = [dict(n=10, seed=6, period="2026", strata="enhet"), dict(n=11, seed=5, period="2026",
+                   strata="enhet"), dict(n=10, seed=5, period="2026-T1", strata="enhet"),
+                   dict(n=10, seed=5, period="2026", strata=None)]
+    for options in other_draws:
+        assert ws.create_session("valdsfraga", reuse=True, **options).id != first.id
+    assert ws.create_session("valdsfraga", n=10, seed=5, period="2026", strata="enhet").id != first.id
+    assert len(ws.sessions()) == 2 + len(other_draws)
+
+
+def test_reuse_holds_for_every_case_and_not_across_checklists(ws):
+    first = ws.create_session("valdsfraga", n=8, seed=3, reuse=True)
+    assert ws.create_session("valdsfraga", n=8, seed=3, reuse=True).id == first.id
+    assert ws.create_session("utredningstid", n=8, seed=3, reuse=True).id != first.id
+
+
 def test_a_sample_larger_than_the_frame_or_an_empty_frame_is_refused(ws):
     available = len(_child_case_in("2026-01-01", "2026-04-30"))
     with pytest.raises(SessionError, match=f"större än antalet ärenden .*\\({available}\\)"):
