@@ -33,6 +33,11 @@ def _seconds(value: float) -> str:
     return f"{value:.4f} s" if value < 1 else f"{value:.2f} s"
 
 
+def _detail(value: Any) -> str:
+    """A detail for the report: floats to four significant digits."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def render(size: str, rows: list[tuple[str, dict[str, Any]]]) -> str:
     """RESULTS.md: one table row per figure, with its baseline, ratio and target."""
     lines = [
@@ -57,7 +62,7 @@ def render(size: str, rows: list[tuple[str, dict[str, Any]]]) -> str:
     if details:
         lines += ["", "## Detaljer", ""]
         for module, figure in details:
-            numbers = ", ".join(f"{key}: {value}" for key, value in figure["details"].items())
+            numbers = ", ".join(f"{key}: {_detail(value)}" for key, value in figure["details"].items())
             lines.append(f"- {figure['name']} ({module}): {numbers}")
     return "\n".join(lines) + "\n"
 
