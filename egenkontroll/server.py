@@ -57,7 +57,8 @@ def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], objec
     re-computes its start view when the data have changed); a failure there is reported, not fatal.
     """
     search_path = os.pathsep.join(filter(None, [str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")]))
-    environment = {**os.environ, "EGENKONTROLL_WORKSPACE": str(workspace.resolve()),
+    quiet = {"PYTHONWARNINGS": "ignore::DeprecationWarning"}  # Voilà's own warnings, not for the user's eyes
+    environment = {**quiet, **os.environ, "EGENKONTROLL_WORKSPACE": str(workspace.resolve()),
                    "JUPYTER_PATH": search_path}
     process = subprocess.Popen(command, env=environment)
     try:
