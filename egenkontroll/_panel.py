@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -57,6 +57,9 @@ class View:
         The latest "nej" answers with a comment: recorded_at, enhet, item_text, comment.
     reviewed
         Number of case files with at least one answer in scope.
+    change
+        :func:`egenkontroll.results.change_from_previous` rows for the chosen tertial or year against
+        the one before (all enheter); empty when no period or an enhet is chosen.
     """
 
     filters: Filters
@@ -69,6 +72,7 @@ class View:
     waiting: int
     deviations: pd.DataFrame
     reviewed: int
+    change: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
 
@@ -149,6 +153,7 @@ class Model:
         by_kon = gathered.table(period=filters.period, by="kon")
         trend = gathered.table(by="tertial").rename(columns={"group": "period"})
         trend = trend[trend["period"].str.match(r"\d{4}-T\d")]
+        change = gathered.change(period=filters.period) if filters.period and not filters.enhet else None
         cases = _in_scope(self.cases, filters)
         answers = _in_scope(self.answers[self.answers["checklist"] == filters.checklist], filters)
         return View(
@@ -156,7 +161,7 @@ class Model:
             utredningstid=_utredningstid(cases), register=_register_figures(cases, self.as_of),
             waiting=_waiting(_in_scope(self.cases, replace(filters, period=None)), self.as_of),
             deviations=_deviations(answers, chosen), reviewed=int(answers["arende_id"].nunique()),
-            notes=notes,
+            change=pd.DataFrame() if change is None else change, notes=notes,
         )
 
 
@@ -280,6 +285,7 @@ def screen(model: Model, filters: Filters) -> Screen:
         key_figures=_key_figures_html(key_figures(view)),
         notes="".join(f"<p><em>{html.escape(note)}</em></p>" for note in view.notes),
         images={key: charts.to_png(figure) for key, figure in figures(view).items()},
+        change=_change_html(view.change),
         deviations=_deviations_html(view.deviations),
         method=_method_html(view.compliance),
     )
@@ -319,6 +325,38 @@ def _key_figures_html(figures: dict[str, str]) -> str:
 
 
 _WRAPS = ("nowrap", "nowrap", "normal", "normal")
+
+
+def _change_html(change: pd.DataFrame) -> str:
+    """The table of change against the previous period (empty text when there is none to show)."""
+    if change.empty:
+        return ""
+    first = change.iloc[0]
+    names = ("Fråga", str(first["previous"]), str(first["period"]), "Förändring", "p-värde")
+    head = "".join(f'<th style="text-align:left;padding:4px 10px">{html.escape(name)}</th>' for name in names)
+    rows = "".join(f"<tr>{''.join(_cell(value) for value in _change_row(row))}</tr>"
+                   for row in change.itertuples(index=False) if row.n > 0 or row.n_previous > 0)
+    explanation = ("Förändringen är i procentenheter. p-värdet kommer från Fishers exakta test på antalen "
+                   "ja och nej i de två perioderna: under 0,05 tyder på en verklig förändring, inte slumpen. "
+                   f"Perioder med färre än {results.SUPPRESSION_LIMIT} ärenden redovisas inte.")
+    return (f"<h2>Förändring mot föregående period</h2>"
+            f'<table class="ek-forandring" style="font-size:16px"><tr>{head}</tr>{rows}</table>'
+            f'<p style="font-size:15px;max-width:1100px">{html.escape(explanation)}</p>')
+
+
+def _change_row(row: Any) -> tuple[str, str, str, str, str]:
+    if row.suppressed:
+        hidden = charts.SUPPRESSED_TEXT
+        return row.item_text, hidden, hidden, hidden, hidden
+    rounded = round(100 * row.difference)
+    points = "±0" if rounded == 0 else f"{rounded:+d}".replace("-", "−")
+    p_value = "–" if pd.isna(row.p_value) else f"{row.p_value:.2f}".replace(".", ",")
+    return (row.item_text, charts.percent_text(row.estimate_previous), charts.percent_text(row.estimate),
+            points, p_value)
+
+
+def _cell(value: str) -> str:
+    return f'<td style="padding:4px 10px;vertical-align:top">{html.escape(str(value))}</td>'
 
 
 def _deviations_html(deviations: pd.DataFrame) -> str:

@@ -80,7 +80,7 @@ SECTIONS = (
 #: where :func:`warm` keeps the start view, relative to the workspace folder
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
-_START_VIEW_FORMAT = 1
+_START_VIEW_FORMAT = 2
 _LAZY = ("Model", "View", "figures", "key_figures")
 
 
@@ -107,6 +107,7 @@ class Screen:
 
     key_figures: str
     notes: str
+    change: str
     images: dict[str, bytes]
     deviations: str
     method: str
@@ -257,6 +258,7 @@ class App:
         self.errors = widgets.HTML()
         self.key_figures = widgets.HTML()
         self.notes = widgets.HTML()
+        self.change = widgets.HTML()
         layout = {"width": "100%", "max_width": "1200px"}
         self.images = {key: widgets.Image(format="png", layout=widgets.Layout(**layout))
                        for key, _ in SECTIONS}
@@ -266,7 +268,7 @@ class App:
                     for widget in (widgets.HTML(f"<h2>{heading}</h2>"), self.images[key])]
         self.widget = widgets.VBox([
             widgets.HTML(start.header), widgets.HBox([self.checklist, self.period, self.enhet]), self.errors,
-            self.key_figures, self.notes, widgets.HTML(start.how_to_read), *sections,
+            self.key_figures, self.notes, self.change, widgets.HTML(start.how_to_read), *sections,
             widgets.HTML("<h2>Senaste avvikelser med kommentar</h2>"), self.deviations, self.method,
         ])
         if start.screen is not None:
@@ -300,6 +302,7 @@ class App:
     def _show(self, screen: Screen) -> None:
         self.key_figures.value = screen.key_figures
         self.notes.value = screen.notes
+        self.change.value = screen.change
         for key, png in screen.images.items():
             self.images[key].value = png
         self.deviations.value = screen.deviations

@@ -452,6 +452,16 @@ class ItemResults:
         """The :func:`item_results` table for one period and breakdown."""
         return _results(self._material, period, _dimension(by), confidence, _checked_goals(goals))
 
+    def change(
+        self,
+        *,
+        period: str | int | Sequence[dt.date | str],
+        previous: str | int | Sequence[dt.date | str] | None = None,
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """The :func:`change_from_previous` table for *period* against *previous*."""
+        return _change(self._material, period, previous, confidence)
+
 
 def _results(material: _Material, period: Any, dimension: str, confidence: float,
              goals: Mapping[str, float]) -> pd.DataFrame:
@@ -529,8 +539,13 @@ def change_from_previous(
         exact on the 2x2 table of raw counts; NaN when a period has no cases), test, suppressed
         (either period rests on fewer than 5 cases).
     """
+    gathered = ItemResults(ws, checklist=checklist, as_of=as_of)
+    return gathered.change(period=period, previous=previous, confidence=confidence)
+
+
+def _change(material: _Material, period: str | int | Sequence[dt.date | str],
+            previous: str | int | Sequence[dt.date | str] | None, confidence: float) -> pd.DataFrame:
     previous = _previous_period(period) if previous is None else previous
-    material = _gather(_indexed_register(ws), _sessions(ws, None, checklist), _day(as_of))
     now = _results(material, period, "alla", confidence, {})
     before = _results(material, previous, "alla", confidence, {})
     columns = ["checklist", "item", "k", "n", "estimate"]

@@ -88,6 +88,39 @@ def test_views_are_cached_per_filter(model):
     assert model.view(dashboard.Filters("valdsfraga")) is not first
 
 
+def test_a_chosen_period_shows_its_change_against_the_previous_one(model):
+    view = model.view(dashboard.Filters("valdsfraga", period="2025"))
+    expected = results.change_from_previous(model.workspace, checklist="valdsfraga", period="2025",
+                                            as_of=AS_OF)
+    pd.testing.assert_frame_equal(view.change.reset_index(drop=True), expected.reset_index(drop=True))
+    assert model.view(dashboard.Filters("valdsfraga")).change.empty
+    assert model.view(dashboard.Filters("valdsfraga", period="2025", enhet="Vuxenenheten")).change.empty
+    shown = _panel.screen(model, dashboard.Filters("valdsfraga", period="2025")).change
+    assert "<th" in shown and ">2024<" in shown and ">2025<" in shown
+    assert "%" not in shown.split("</tr>", 1)[1].split("</table>")[0]  # 2024 has no cases: all "–"
+
+
+def test_the_change_table_gives_points_shares_and_the_fisher_p_value():
+    change = pd.DataFrame([
+        {"item_text": "Våld <fråga>", "previous": "2026-T1", "period": "2026-T2", "k": 18, "n": 20,
+         "estimate": 0.9, "k_previous": 14, "n_previous": 20, "estimate_previous": 0.7, "difference": 0.2,
+         "p_value": 0.235, "suppressed": False},
+        {"item_text": "Risk", "previous": "2026-T1", "period": "2026-T2", "k": 2, "n": 3, "estimate": 0.67,
+         "k_previous": 5, "n_previous": 9, "estimate_previous": 0.56, "difference": 0.11, "p_value": 1.0,
+         "suppressed": True},
+        {"item_text": "Skydd", "previous": "2026-T1", "period": "2026-T2", "k": 7, "n": 10, "estimate": 0.7,
+         "k_previous": 9, "n_previous": 10, "estimate_previous": 0.9, "difference": -0.2, "p_value": 0.58,
+         "suppressed": False},
+        {"item_text": "Barn", "previous": "2026-T1", "period": "2026-T2", "k": 8, "n": 10, "estimate": 0.8,
+         "k_previous": 8, "n_previous": 10, "estimate_previous": 0.8, "difference": -0.001, "p_value": 1.0,
+         "suppressed": False},
+    ])
+    cells = [[cell.split(">", 1)[1] for cell in row.split("</td>")[:-1]]
+             for row in _panel._change_html(change).split("<tr>")[2:]]
+    assert cells == [["Våld &lt;fråga&gt;", "70 %", "90 %", "+20", "0,23"], ["Risk", "–", "–", "–", "–"],
+                     ["Skydd", "90 %", "70 %", "−20", "0,58"], ["Barn", "80 %", "80 %", "±0", "1,00"]]
+
+
 def test_utredningstid_counts_calendar_months():
     cases = pd.DataFrame({
         "arendetyp": ["barn_och_unga", "barn_och_unga", "barn_och_unga", "vuxen_missbruk"],
@@ -127,7 +160,8 @@ def test_the_app_shows_no_person(app, model):
 
 def test_the_app_renders_every_chart(app):
     assert all(image.value[:4] == b"\x89PNG" for image in app.images.values())
-    assert results.TRAFFIC_LIGHT_RULE in app.widget.children[5].value
+    assert any(results.TRAFFIC_LIGHT_RULE in child.value for child in app.widget.children
+               if hasattr(child, "value"))
 
 
 def test_a_failing_filter_shows_a_swedish_message_not_a_traceback(model, monkeypatch):
