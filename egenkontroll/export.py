@@ -107,15 +107,15 @@ def safe_text(cell: Any) -> None:
 
 def _workbook(ws: Workspace, period: str | None, as_of: dt.date) -> Workbook:
     sessions = ws.sessions()
-    options = {"period": period, "as_of": as_of}
-    per_item = results.item_results(ws, **options)
+    gathered = results.ItemResults(ws, sessions=sessions, as_of=as_of)
+    per_item = gathered.table(period=period)
     workbook = Workbook()
     workbook.remove(workbook.active)
     _summary(workbook.create_sheet(SHEETS[0]), per_item, period, as_of)
     _table(workbook.create_sheet(SHEETS[1]), _suppressed(per_item), _ITEM_COLUMNS)
-    by_enhet = _suppressed(results.item_results(ws, by="enhet", **options))
+    by_enhet = _suppressed(gathered.table(period=period, by="enhet"))
     _table(workbook.create_sheet(SHEETS[2]), by_enhet, (_Column("group", "Enhet"), *_ITEM_COLUMNS))
-    trend = _suppressed(results.item_results(ws, by="tertial", as_of=as_of))
+    trend = _suppressed(gathered.table(by="tertial"))
     _table(workbook.create_sheet(SHEETS[3]), trend, (_Column("group", "Tertial"), *_ITEM_COLUMNS))
     _register(workbook.create_sheet(SHEETS[4]), results.register_indicators(ws, as_of=as_of))
     _table(workbook.create_sheet(SHEETS[5]), _underlag(ws, sessions, period), _UNDERLAG_COLUMNS)
