@@ -11,13 +11,14 @@ revision it last saw of every answer, and a change based on an outdated revision
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -715,10 +716,17 @@ class Session:
 
 def _snapshot(row: Mapping[str, Any]) -> Checklist:
     try:
-        return checklists.loads(row["checklist_source"], source=f"granskning {row['id']}")
+        parsed = _parsed_snapshot(row["checklist_source"])
     except ChecklistError as error:
         message = f"Granskningen {row['id']}: den sparade checklistan kan inte läsas ({error})."
         raise SessionError(message) from error
+    return replace(parsed, source=f"granskning {row['id']}")
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_snapshot(text: str) -> Checklist:
+    """A stored checklist text, parsed once per process (every session of a tertial shares it)."""
+    return checklists.loads(text, source="sparad checklista")
 
 
 def _case_fields(row: Mapping[str, Any]) -> dict[str, Any]:

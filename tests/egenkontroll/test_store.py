@@ -169,6 +169,21 @@ def test_creator_comes_from_jupyterhub_or_is_given(ws, monkeypatch):
     assert ws.create_session("valdsfraga", n=2, seed=1, created_by="chef").created_by == "chef"
 
 
+def test_sessions_share_a_parsed_checklist_text_but_keep_their_own_source(ws, vald):
+    other = ws.create_session("valdsfraga", n=5, seed=8)
+    first, second = ws.session(vald.id).checklist, ws.session(other.id).checklist
+    assert first.items is second.items  # parsed once
+    assert (first.source, second.source) == (f"granskning {vald.id}", f"granskning {other.id}")
+
+
+def test_a_stored_checklist_that_cannot_be_read_names_the_session(ws, vald):
+    with _db.write(ws.engine) as connection:
+        connection.execute(sa.update(_db.sessions).where(_db.sessions.c.id == vald.id)
+                           .values(checklist_source="id: [trasig"))
+    with pytest.raises(SessionError, match=f"Granskningen {vald.id}: den sparade checklistan kan inte läsas"):
+        ws.session(vald.id)
+
+
 def test_unknown_session_names_the_existing_ones(ws, vald):
     with pytest.raises(SessionError, match=f"finns inte.*{vald.id}"):
         ws.session("2026-T1-saknas-0000")
