@@ -241,7 +241,6 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     from egenkontroll import dashboard
 
     keep_ready = functools.partial(dashboard.refresh, args.workspace or DEFAULT_WORKSPACE)
-    keep_ready()
     return _serve_notebook(args, "dashboard.ipynb", keep_ready)
 
 

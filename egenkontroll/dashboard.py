@@ -139,14 +139,19 @@ def warm(workspace: Workspace, as_of: dt.date | None = None) -> StartView:
     return _warmed(workspace, as_of)[0]
 
 
-def _warmed(workspace: Workspace, as_of: dt.date | None = None) -> tuple[StartView, Model]:
+def _warmed(workspace: Workspace, as_of: dt.date | None = None,
+            show_anyway: bool = False) -> tuple[StartView, Model]:
     from egenkontroll import _panel
 
     as_of = as_of or dt.date.today()
     stamp = _stamp(workspace.engine, as_of)  # before reading: a change meanwhile makes the view outdated
     model = _panel.Model(workspace, as_of=as_of)
     start = _panel.start_view(model, stamp)
-    _store(workspace.path / START_VIEW_FILE, start)
+    try:
+        _store(workspace.path / START_VIEW_FILE, start)
+    except OSError:  # e.g. a workspace the reader may not write to: the view is shown all the same
+        if not show_anyway:
+            raise
     return start, model
 
 
@@ -335,7 +340,7 @@ def show(workspace: str | os.PathLike[str] | Workspace | None = None) -> App:
     if workspace is None or isinstance(workspace, str | os.PathLike):
         app = _app_for_folder(_db.workspace_folder(workspace))
     else:
-        start, model = _warmed(workspace)
+        start, model = _warmed(workspace, show_anyway=True)
         app = App(model, start=start)
     display(app.widget)
     return app
@@ -345,7 +350,7 @@ def _app_for_folder(folder: Path) -> App:
     start = cached_start_view(folder)
     if start is not None:
         return App(start=start, load_model=lambda: _model(folder))
-    start, model = _warmed(_open(folder))
+    start, model = _warmed(_open(folder), show_anyway=True)
     return App(model, start=start)
 
 

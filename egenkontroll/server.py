@@ -53,13 +53,16 @@ def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], objec
           interval: float = KEEP_READY_SECONDS) -> int:
     """Run a server in the foreground with the workspace handed to its kernels; returns its exit code.
 
-    *keep_ready*, when given, is called every *interval* seconds while the server runs (the dashboard
-    re-computes its start view when the data have changed); a failure there is reported, not fatal.
+    *keep_ready*, when given, is called before the server starts and then every *interval* seconds
+    while it runs (the dashboard re-computes its start view when the data have changed); a failure
+    there is reported, not fatal.
     """
     search_path = os.pathsep.join(filter(None, [str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")]))
     quiet = {"PYTHONWARNINGS": "ignore::DeprecationWarning"}  # Voilà's own warnings, not for the user's eyes
     environment = {**quiet, **os.environ, "EGENKONTROLL_WORKSPACE": str(workspace.resolve()),
                    "JUPYTER_PATH": search_path}
+    if keep_ready is not None:
+        _call_safely(keep_ready)
     process = subprocess.Popen(command, env=environment)
     try:
         while True:

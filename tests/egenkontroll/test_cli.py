@@ -70,29 +70,39 @@ def test_serving_verbs_take_port_and_no_browser(verb):
     assert (args.port, args.no_browser) == (9999, True)
 
 
-def test_dashboard_prepares_the_start_view_before_serving(tmp_path, monkeypatch, capsys):
+def test_dashboard_prepares_the_start_view_before_serving(tmp_path, monkeypatch):
     from egenkontroll import dashboard
     from tests.egenkontroll.test_export import build_small_workspace
 
     folder = build_small_workspace(tmp_path / "ws")
-    served = []
+    started = []
 
-    def fake_serve(command, workspace, keep_ready):
-        served.append((command, dashboard.cached_start_view(workspace), keep_ready))
-        return 0
+    class Voila:  # stands in for the server process: notes what was ready when it started
+        def __init__(self, command, env):
+            started.append((command, dashboard.cached_start_view(env["EGENKONTROLL_WORKSPACE"])))
 
-    monkeypatch.setattr(server, "serve", fake_serve)
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(server.subprocess, "Popen", Voila)
     assert cli.main(["--workspace", str(folder), "dashboard", "--no-browser", "--port", "8871"]) == 0
-    (command, start, keep_ready), = served
+    (command, start), = started
     assert start is not None and start.checklists == [("Våldsfråga", "valdsfraga")]
     assert str(server.NOTEBOOKS / "dashboard.ipynb") in command
-    assert "startvy" in capsys.readouterr().out
-    assert keep_ready() is False  # nothing changed: the stored view stands
+
+
+def test_refresh_recomputes_the_start_view_only_when_the_data_changed(tmp_path):
+    from egenkontroll import dashboard
+    from tests.egenkontroll.test_export import build_small_workspace
+
+    folder = build_small_workspace(tmp_path / "ws")
+    assert dashboard.refresh(folder) is True
+    assert dashboard.refresh(folder) is False  # nothing changed: the stored view stands
     with Workspace.open(folder) as workspace:
         session = workspace.sessions()[0]
         session.record(session.case_ids[-1], "vald_fragat", "nej", reviewer="Granskare B")
     assert dashboard.cached_start_view(folder) is None
-    assert keep_ready() is True and dashboard.cached_start_view(folder) is not None
+    assert dashboard.refresh(folder) is True and dashboard.cached_start_view(folder) is not None
 
 
 def test_a_server_calls_keep_ready_while_it_runs_and_survives_its_failure(tmp_path, capfd, monkeypatch):
@@ -105,7 +115,10 @@ def test_a_server_calls_keep_ready_while_it_runs_and_survives_its_failure(tmp_pa
 
     command = [sys.executable, "-c", "import os, time; time.sleep(1.2); print(os.environ['PYTHONWARNINGS'])"]
     assert server.serve(command, tmp_path, keep_ready=keep_ready, interval=0.2) == 0
-    assert len(calls) >= 3
+    assert len(calls) >= 4  # once before the start, then every 0.2 s
+    calls.clear()
+    assert server.serve([sys.executable, "-c", "pass"], tmp_path, keep_ready=keep_ready, interval=60) == 0
+    assert len(calls) == 1
     output = capfd.readouterr()
     assert "startvyn kunde inte förberedas (disken full)" in output.err
     assert output.out.strip() == "ignore::DeprecationWarning"  # the server's own warnings stay quiet

@@ -235,6 +235,18 @@ def test_an_unreadable_start_view_is_computed_anew(folder):
     assert dashboard.cached_start_view(folder).stamp == app.start.stamp
 
 
+def test_a_start_view_that_cannot_be_stored_is_shown_all_the_same(folder, monkeypatch):
+    def read_only(_path, _start):
+        raise PermissionError("skrivskyddad")
+
+    monkeypatch.setattr(dashboard, "_store", read_only)
+    app = dashboard.show(folder)
+    assert all(image.value[:4] == b"\x89PNG" for image in app.images.values())
+    assert app.errors.value == "" and not (folder / dashboard.START_VIEW_FILE).exists()
+    with Workspace.open(folder) as workspace, pytest.raises(PermissionError):
+        dashboard.warm(workspace)  # storing is warm's very purpose: its caller hears of the failure
+
+
 def test_the_stored_start_view_is_shown_without_pandas_scipy_or_matplotlib(folder):
     dashboard.show(folder)
     probe = ("import sys; from egenkontroll import dashboard; app = dashboard.show(sys.argv[1]); "
