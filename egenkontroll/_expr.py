@@ -14,6 +14,7 @@ one case (:meth:`Expression.evaluate`) or a whole register (:meth:`Expression.ev
 
 from __future__ import annotations
 
+import abc
 import ast
 import datetime as dt
 import math
@@ -205,14 +206,16 @@ def _unknown_where(result: pd.Series, missing: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- the tree
 
 
-class _Node:
+class _Node(abc.ABC):
     """A compiled node: evaluates on one case (``scalar``) or on a frame (``column``)."""
 
+    @abc.abstractmethod
     def scalar(self, values: Mapping[str, object]) -> object:
-        raise NotImplementedError
+        """The node's value for one case (None: unknown)."""
 
+    @abc.abstractmethod
     def column(self, frame: pd.DataFrame) -> pd.Series:
-        raise NotImplementedError
+        """The node's value for every row of *frame* (NA: unknown)."""
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,9 @@ class _Literal(_Node):
 
     def scalar(self, values: Mapping[str, object]) -> object:
         return self.value
+
+    def column(self, frame: pd.DataFrame) -> pd.Series:
+        return pd.Series([self.comparable] * len(frame), index=frame.index, dtype=object)
 
     @property
     def comparable(self) -> object:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from egenkontroll import _expr
 from egenkontroll._expr import Symbol, compile_expression
 from egenkontroll.errors import ChecklistError
 
@@ -172,3 +173,12 @@ def test_evaluate_frame_treats_a_missing_column_as_unknown() -> None:
     expression = compile_expression("barn_i_hushallet or fodelsear > 1", SYMBOLS)
     column = expression.evaluate_frame(pd.DataFrame({"fodelsear": [2, 0]}))
     assert [None if value is pd.NA else bool(value) for value in column] == [True, None]
+
+
+def test_a_literal_over_a_frame_is_a_constant_column_and_every_node_evaluates_both_ways():
+    frame = pd.DataFrame({"x": [1, 2, 3]}, index=[10, 11, 12])
+    day = _expr._Literal(dt.date(2026, 3, 2), "date").column(frame)
+    assert day.index.tolist() == [10, 11, 12] and set(day) == {pd.Timestamp("2026-03-02")}
+    assert _expr._Literal("ja", "text").column(frame).tolist() == ["ja"] * 3
+    with pytest.raises(TypeError):
+        _expr._Node()  # abstract: a node that cannot evaluate both ways cannot be made
