@@ -261,6 +261,7 @@ class App:
             dropdown.layout = widgets.Layout(width="380px")
             dropdown.observe(self._on_change, names="value")
         self.errors = widgets.HTML()
+        self.busy = widgets.HTML()
         self.key_figures = widgets.HTML()
         self.notes = widgets.HTML()
         self.change = widgets.HTML()
@@ -272,7 +273,8 @@ class App:
         sections = [widget for key, heading in SECTIONS
                     for widget in (widgets.HTML(f"<h2>{heading}</h2>"), self.images[key])]
         self.widget = widgets.VBox([
-            widgets.HTML(start.header), widgets.HBox([self.checklist, self.period, self.enhet]), self.errors,
+            widgets.HTML(start.header), widgets.HBox([self.checklist, self.period, self.enhet]), self.busy,
+            self.errors,
             self.key_figures, self.notes, self.change, widgets.HTML(start.how_to_read), *sections,
             widgets.HTML("<h2>Senaste avvikelser med kommentar</h2>"), self.deviations, self.method,
         ])
@@ -293,8 +295,16 @@ class App:
         return Filters(checklist=self.checklist.value, period=self.period.value, enhet=self.enhet.value)
 
     def render(self) -> None:
-        """Show the current choice; an error is shown in Swedish, never as a traceback."""
-        _safely(self.errors, self._render)
+        """Show the current choice; an error is shown in Swedish, never as a traceback.
+
+        While the figures are computed a line says so (the first choice after a stored start view
+        reads the whole workspace, which takes seconds with tens of thousands of answers).
+        """
+        self.busy.value = _BUSY_HTML
+        try:
+            _safely(self.errors, self._render)
+        finally:
+            self.busy.value = ""
 
     def _on_change(self, _change: dict[str, Any]) -> None:
         self.render()
@@ -312,6 +322,10 @@ class App:
             self.images[key].value = png
         self.deviations.value = screen.deviations
         self.method.value = screen.method
+
+
+_BUSY_HTML = ('<p class="ek-raknar" style="font-size:17px">'
+              "<em>Räknar fram siffrorna och diagrammen för valet …</em></p>")
 
 
 def _safely(errors: Any, action: Callable[[], None]) -> None:

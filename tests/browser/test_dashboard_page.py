@@ -107,11 +107,18 @@ def test_dashboard_shows_comment_markup_as_text_and_runs_none_of_it(serve, page,
     assert page.console_errors == []
 
 
-def test_dashboard_filters_re_render_for_an_enhet(serve, page, demo_workspace):
+def test_dashboard_filters_re_render_for_an_enhet_and_say_they_are_computing(serve, page, demo_workspace):
     served = serve("dashboard", demo_workspace)
     open_dashboard(page.page, served.url)
+    page.page.evaluate("""() => {
+        window.ekSawBusy = false;
+        new MutationObserver(() => { window.ekSawBusy ||= !!document.querySelector('.ek-raknar'); })
+            .observe(document.body, {childList: true, subtree: true});
+    }""")
     page.page.get_by_role("combobox", name="Enhet").select_option(label="Vuxenenheten")
     page.page.get_by_text("gäller alla enheter", exact=False).wait_for(timeout=LOAD_MS)
     wait_for_charts(page.page)
+    assert page.page.evaluate("window.ekSawBusy") is True
+    assert page.page.locator(".ek-raknar").count() == 0
     assert page.console_errors == []
     screenshot(page.page, "dashboard-enhet")

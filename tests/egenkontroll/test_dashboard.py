@@ -258,6 +258,21 @@ def test_the_stored_start_view_is_shown_without_pandas_scipy_or_matplotlib(folde
     assert heavy == "[]" and unbuilt == "True" and int(size) > 10_000
 
 
+def test_a_filter_change_says_it_is_computing_until_the_figures_are_shown(folder, monkeypatch):
+    app = dashboard.show(folder)
+    seen = []
+    computed = _panel.screen
+
+    def watched(model, filters):
+        seen.append(app.busy.value)
+        return computed(model, filters)
+
+    monkeypatch.setattr(_panel, "screen", watched)
+    app.period.value = "2025"
+    assert len(seen) == 1 and "Räknar fram" in seen[0]
+    assert app.busy.value == "" and app.errors.value == ""
+
+
 def test_a_filter_change_after_a_stored_start_builds_the_model(folder):
     dashboard.show(folder)
     app = dashboard.show(folder)
