@@ -755,19 +755,25 @@ def _next_revision(seen: dict[tuple[str, str], int], written: dict[tuple[str, st
     """The revision after *current*; ConflictError (remembering the stored one) unless it is *expected*.
 
     Without an explicit *expected*, the revision last written in this transaction or else last seen.
+    When *current* was written earlier in this same transaction, the mismatch is the batch's own
+    (SessionError), and nothing is remembered: the transaction is rolled back.
     """
     found = current.revision if current is not None else 0
     if expected is None:
         expected = written.get(key, seen.get(key, 0))
-    if found != expected:
-        seen[key] = found
-        raise ConflictError(_conflict_message(what, key[0], current, expected))
-    return found + 1
+    if found == expected:
+        return found + 1
+    if key in written:
+        raise SessionError(f"Ärende {key[0]}: {what} förekommer flera gånger i samma sats, och en senare "
+                           f"rad utgår från version {expected} fast satsen själv just gav version {found}. "
+                           "Ingenting i satsen sparades.")
+    seen[key] = found
+    raise ConflictError(_conflict_message(what, key[0], current, expected))
 
 
 def _conflict_message(what: str, case_id: str, current: Any, expected: int) -> str:
     if current is None:
-        change = f"finns inte sparad, men du utgick från version {expected}"
+        change = f"har inte sparats, men du utgick från version {expected}"
     else:
         when = datetime.fromisoformat(current.recorded_at).astimezone().strftime("%Y-%m-%d %H:%M")
         change = f"ändrades av {current.reviewer} {when} (version {current.revision})"

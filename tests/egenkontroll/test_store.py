@@ -322,6 +322,16 @@ def test_a_bad_answer_anywhere_in_a_batch_writes_none_of_it(ws, vald):
     assert vald.record(first, "vald_fragat", "ja") == 1
 
 
+def test_a_batch_contradicting_itself_is_refused_and_teaches_nothing(vald):
+    case = vald.case_ids[0]
+    with pytest.raises(SessionError, match="flera gånger i samma sats.*version 0.*version 1"):
+        vald.record_many([{"case_id": case, "item_id": "vald_fragat", "value": "ja"},
+                          {"case_id": case, "item_id": "vald_fragat", "value": "nej",
+                           "expected_revision": 0}])
+    assert vald.answers().empty and vald.revision(case, "vald_fragat") == 0
+    assert vald.record(case, "vald_fragat", "nej") == 1  # no spurious conflict afterwards
+
+
 def test_a_conflict_in_a_batch_rolls_back_the_batch_and_a_retry_succeeds(ws, vald):
     other = ws.session(vald.id)
     first, second = vald.case_ids[:2]
