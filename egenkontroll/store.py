@@ -720,7 +720,7 @@ def _snapshot(row: Mapping[str, Any]) -> Checklist:
     except ChecklistError as error:
         message = f"Granskningen {row['id']}: den sparade checklistan kan inte läsas ({error})."
         raise SessionError(message) from error
-    return replace(parsed, source=f"granskning {row['id']}")
+    return replace(parsed, source=f"granskning {row['id']}", items=list(parsed.items))
 
 
 @functools.lru_cache(maxsize=64)

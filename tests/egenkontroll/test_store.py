@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from drills.synthetic import FIRST_DAY, case_id, row, write_register
 
 import sampling
-from egenkontroll import ConflictError, SessionError, _db
+from egenkontroll import ConflictError, SessionError, _db, checklists, store
+from egenkontroll.checklists import loads
 from egenkontroll.store import ANSWER_COLUMNS, corrected_cases, parse_period, period_label
 
 CASES = 120
@@ -169,10 +170,18 @@ def test_creator_comes_from_jupyterhub_or_is_given(ws, monkeypatch):
     assert ws.create_session("valdsfraga", n=2, seed=1, created_by="chef").created_by == "chef"
 
 
-def test_sessions_share_a_parsed_checklist_text_but_keep_their_own_source(ws, vald):
+def test_sessions_share_a_parsed_checklist_text_but_keep_their_own_source(ws, vald, monkeypatch):
     other = ws.create_session("valdsfraga", n=5, seed=8)
+    parsed = []
+    def counted(*args, **kwargs):
+        parsed.append(args)
+        return loads(*args, **kwargs)
+
+    monkeypatch.setattr(checklists, "loads", counted)
+    store._parsed_snapshot.cache_clear()
     first, second = ws.session(vald.id).checklist, ws.session(other.id).checklist
-    assert first.items is second.items  # parsed once
+    assert len(parsed) == 1  # one text, parsed once
+    assert first.items == second.items and first.items is not second.items
     assert (first.source, second.source) == (f"granskning {vald.id}", f"granskning {other.id}")
 
 
