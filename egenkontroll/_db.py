@@ -191,9 +191,10 @@ def database_url(folder: Path, url: str | None = None) -> str:
 def data_stamp(engine: Engine) -> str:
     """Text that changes whenever the data changes: a new schema, an import, or any audited change.
 
-    Every session, answer and correction appends to the audit log in its own transaction, and every
-    import adds a row to ``imports``; both are append-only, so their row counts and highest ids
-    move with every change (counts as well as ids: on a server, ids need not grow in commit order).
+    Every new session, answer and correction appends to the audit log in the same transaction as the
+    change, and every import adds a row to ``imports`` in its transaction; both tables are append-only,
+    so their row counts and highest ids move with every committed change (counts as well as ids: on a
+    server, ids need not grow in commit order).
     """
     stamps = [sa.select(sa.func.max(schema_version.c.version))]
     stamps += [sa.select(sa.func.count(), sa.func.max(table.c.id)) for table in (imports, audit_log)]

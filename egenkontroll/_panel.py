@@ -291,14 +291,17 @@ def screen(model: Model, filters: Filters) -> Screen:
     )
 
 
-def start_view(model: Model, stamp: str = "") -> StartView:
-    """The choices and the first screen (the first checklist, every period and enhet); *stamp*: the data's."""
+def start_view(model: Model, stamp: str = "", first_screen: bool = True) -> StartView:
+    """The choices and the first screen (the first checklist, every period and enhet); *stamp*: the data's.
+
+    With *first_screen* False the screen is left out (None) for the app to compute itself.
+    """
     checklists = model.checklists()
     first = Filters(next(iter(checklists))) if checklists else None
     return StartView(
         stamp=stamp, checklists=[(title, cid) for cid, title in checklists.items()], periods=model.periods(),
         enheter=model.enheter(), header=_header_html(model.data_date()), how_to_read=_how_to_read_html(),
-        filters=first, screen=screen(model, first) if first else None,
+        filters=first, screen=screen(model, first) if first and first_screen else None,
     )
 
 
@@ -329,7 +332,7 @@ _WRAPS = ("nowrap", "nowrap", "normal", "normal")
 
 def _change_html(change: pd.DataFrame) -> str:
     """The table of change against the previous period (empty text when there is none to show)."""
-    if change.empty:
+    if change.empty or not (change["n_previous"] > 0).any():  # nothing to compare with
         return ""
     first = change.iloc[0]
     names = ("Fråga", str(first["previous"]), str(first["period"]), "Förändring", "p-värde")
@@ -337,8 +340,10 @@ def _change_html(change: pd.DataFrame) -> str:
     rows = "".join(f"<tr>{''.join(_cell(value) for value in _change_row(row))}</tr>"
                    for row in change.itertuples(index=False) if row.n > 0 or row.n_previous > 0)
     explanation = ("Förändringen är i procentenheter. p-värdet kommer från Fishers exakta test på antalen "
-                   "ja och nej i de två perioderna: under 0,05 tyder på en verklig förändring, inte slumpen. "
-                   f"Perioder med färre än {results.SUPPRESSION_LIMIT} ärenden redovisas inte.")
+                   "ja och nej i de två perioderna (ovägda): ett litet p-värde, under 0,05, talar för att "
+                   "förändringen inte bara är slumpen. Med många frågor blir något p-värde litet av en slump "
+                   "då och då, så se på helheten och på utvecklingen per tertial. Perioder med färre än "
+                   f"{results.SUPPRESSION_LIMIT} ärenden redovisas inte.")
     return (f"<h2>Förändring mot föregående period</h2>"
             f'<table class="ek-forandring" style="font-size:16px"><tr>{head}</tr>{rows}</table>'
             f'<p style="font-size:15px;max-width:1100px">{html.escape(explanation)}</p>')

@@ -7,7 +7,6 @@ Exit codes: 0 success, 2 bad input or usage (a Swedish message, never a tracebac
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import sys
 import traceback
@@ -17,6 +16,7 @@ from typing import Any, NoReturn
 
 import sampling
 from egenkontroll import planning, server
+from egenkontroll._db import workspace_folder
 from egenkontroll.errors import UserError
 from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
 
@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _log_unexpected(workspace: Path | None) -> Path:
-    folder = workspace or DEFAULT_WORKSPACE
+    folder = workspace_folder(workspace)
     folder = folder if folder.is_dir() else Path.cwd()
     log = folder / ERROR_LOG
     with log.open("a", encoding="utf-8") as handle:
@@ -226,7 +226,7 @@ def _run_export(args: argparse.Namespace) -> int:
 
 def _serve_notebook(args: argparse.Namespace, notebook: str,
                     keep_ready: Callable[[], object] | None = None) -> int:
-    workspace = args.workspace or DEFAULT_WORKSPACE
+    workspace = workspace_folder(args.workspace)
     Workspace.open(workspace).close()
     command = server.voila_command(notebook, port=args.port, open_browser=not args.no_browser)
     return server.serve(command, workspace, keep_ready=keep_ready)
@@ -240,12 +240,11 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     print("Förbereder instrumentpanelens startvy ...", flush=True)
     from egenkontroll import dashboard
 
-    keep_ready = functools.partial(dashboard.refresh, args.workspace or DEFAULT_WORKSPACE)
-    return _serve_notebook(args, "dashboard.ipynb", keep_ready)
+    return _serve_notebook(args, "dashboard.ipynb", dashboard.KeepReady(args.workspace))
 
 
 def _run_lab(args: argparse.Namespace) -> int:
-    workspace = args.workspace or DEFAULT_WORKSPACE
+    workspace = workspace_folder(args.workspace)
     Workspace.open(workspace).close()
     return server.serve(server.lab_command(port=args.port, open_browser=not args.no_browser), workspace)
 

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+import hashlib
 import html
+import importlib.util
 import json
 import os
 from collections.abc import Callable
@@ -52,6 +55,7 @@ __all__ = [
     "key_figures",
     "warm",
     "refresh",
+    "KeepReady",
     "cached_start_view",
     "show",
 ]
@@ -146,7 +150,12 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None,
     as_of = as_of or dt.date.today()
     stamp = _stamp(workspace.engine, as_of)  # before reading: a change meanwhile makes the view outdated
     model = _panel.Model(workspace, as_of=as_of)
-    start = _panel.start_view(model, stamp)
+    try:
+        start = _panel.start_view(model, stamp)
+    except Exception:
+        if not show_anyway:
+            raise
+        return _panel.start_view(model, stamp, first_screen=False), model  # App.render tells what failed
     try:
         _store(workspace.path / START_VIEW_FILE, start)
     except OSError:  # e.g. a workspace the reader may not write to: the view is shown all the same
@@ -178,35 +187,82 @@ def cached_start_view(folder: str | os.PathLike[str] | None = None,
     """
     folder = _db.workspace_folder(folder)
     path = folder / START_VIEW_FILE
-    url_given = os.environ.get("EGENKONTROLL_DATABASE_URL")
-    if not path.is_file() or not (url_given or (folder / _db.DATABASE_FILE).is_file()):
+    if not path.is_file():
         return None
     try:
-        stored = _load(path)
-        engine = _db.create_engine(_db.database_url(folder))
-        try:
-            current = _stamp(engine, as_of or dt.date.today())
-        finally:
-            engine.dispose()
+        stored, current = _load(path), _current_stamp(folder, as_of)
     except Exception:  # noqa: BLE001 - any doubt about the stored view means computing it anew
         return None
     return stored if stored.stamp == current else None
 
 
+class KeepReady:
+    """What ``egenkontroll dashboard`` calls before serving and every minute: :func:`refresh`.
+
+    After a failure (say, a workspace the server may not write to) it does not try again until the
+    data change, so that a lasting problem costs one computation and one message, not one a minute.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+        self.folder = _db.workspace_folder(folder)
+        self._failed: str | None = None
+
+    def __call__(self) -> bool:
+        """:func:`refresh`; False without trying when the last try failed on the same data."""
+        stamp = _current_stamp(self.folder)
+        if stamp == self._failed:
+            return False
+        try:
+            return refresh(self.folder)
+        except Exception:
+            self._failed = stamp
+            raise
+
+
+def _current_stamp(folder: Path, as_of: dt.date | None = None) -> str | None:
+    """The stamp the data in *folder* have now (None: no database there to read cheaply)."""
+    if not (os.environ.get("EGENKONTROLL_DATABASE_URL") or (folder / _db.DATABASE_FILE).is_file()):
+        return None
+    engine = _db.create_engine(_db.database_url(folder))
+    try:
+        return _stamp(engine, as_of or dt.date.today())
+    finally:
+        engine.dispose()
+
+
 def _stamp(engine: Any, as_of: dt.date) -> str:
-    return f"{__version__}|{_START_VIEW_FORMAT}|{as_of.isoformat()}|{_db.data_stamp(engine)}"
+    """The program (version, format, source code), the database, the day and the data."""
+    database = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return "|".join([__version__, str(_START_VIEW_FORMAT), _code_stamp(), database, as_of.isoformat(),
+                     _db.data_stamp(engine)])
+
+
+@functools.lru_cache(maxsize=1)
+def _code_stamp() -> str:
+    """A digest of the program's source, so that changed code never shows a view drawn by the old one."""
+    packages = [Path(__file__).parent, Path(importlib.util.find_spec("sampling").origin).parent]
+    digest = hashlib.sha256()
+    for source in sorted(path for package in packages for path in package.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _store(path: Path, start: StartView) -> None:
-    """Write *start* as JSON, atomically (a reader sees the old file or the new one, never half)."""
+    """Write *start* as JSON, readable by its owner only, atomically (the old file or the new, never half)."""
     content = asdict(start)
     if start.screen is not None:
         content["screen"]["images"] = {key: base64.b64encode(png).decode("ascii")
                                        for key, png in start.screen.images.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
-    os.replace(partial, path)
+    try:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(content, ensure_ascii=False))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _load(path: Path) -> StartView:
@@ -280,6 +336,8 @@ class App:
         ])
         if start.screen is not None:
             self._show(start.screen)
+        elif start.filters is not None:
+            self.render()  # the first screen could not be computed in advance: say why, in Swedish
         else:
             self.errors.value = _message_html("Arbetsytan har inga granskningar ännu.")
 

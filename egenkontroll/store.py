@@ -199,8 +199,10 @@ def create_session(
     A *seed* of None draws a fresh random seed, which the manifest records.
 
     With *reuse*, a session that holds the very same draw (same checklist text, period and manifest:
-    seed, design, frame fingerprint and cases) is returned instead of starting a second one, so that
-    re-running an audit notebook neither duplicates the granskning nor counts its cases twice.
+    seed, design, frame fingerprint, cases and sampling version) is returned instead of starting a
+    second one, so that re-running an audit notebook neither duplicates the granskning nor counts its
+    cases twice. Only a given *seed* can match (None draws a fresh one). On SQLite the check and the
+    insert share one write lock, so two runs at once still make one session.
 
     Raises
     ------

@@ -91,6 +91,24 @@ def test_dashboard_prepares_the_start_view_before_serving(tmp_path, monkeypatch)
     assert str(server.NOTEBOOKS / "dashboard.ipynb") in command
 
 
+def test_serving_verbs_use_the_workspace_named_in_the_environment(tmp_path, monkeypatch):
+    folder = tmp_path / "miljons-arbetsyta"
+    monkeypatch.setenv("EGENKONTROLL_WORKSPACE", str(folder))
+    handed = []
+
+    class Voila:
+        def __init__(self, command, env):
+            handed.append(env["EGENKONTROLL_WORKSPACE"])
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(server.subprocess, "Popen", Voila)
+    for verb in ("review", "lab"):
+        assert cli.main([verb, "--no-browser"]) == 0
+    assert handed == [str(folder.resolve())] * 2 and (folder / "egenkontroll.sqlite").is_file()
+
+
 def test_refresh_recomputes_the_start_view_only_when_the_data_changed(tmp_path):
     from egenkontroll import dashboard
     from tests.egenkontroll.test_export import build_small_workspace
