@@ -34,7 +34,6 @@ _DEVIATIONS_SHOWN = 10
 _BARN = "barn_och_unga"
 _FOUR_MONTHS = pd.DateOffset(months=4)
 _FOUR_MONTHS_DAYS = 122
-_PERIOD_LABEL = "Period (inkomstdatum)"
 
 
 @dataclass
