@@ -135,8 +135,9 @@ class Model:
         """The checklist's answers and verdicts, gathered once (cached)."""
         if checklist not in self._item_results:
             chosen = [s for s in self.sessions if s.checklist.id == checklist]
-            self._item_results[checklist] = results.ItemResults(self.workspace, sessions=chosen,
-                                                                as_of=self.as_of, register=self.cases)
+            self._item_results[checklist] = results.ItemResults(
+                self.workspace, sessions=chosen, as_of=self.as_of, register=self.cases,
+                answers=self.answers[self.answers["checklist"] == checklist])
         return self._item_results[checklist]
 
     def _compute(self, filters: Filters) -> View:

@@ -127,6 +127,7 @@ _ALL = "Alla"
 _UNKNOWN_GROUP = "okänt"
 _ANSWERED, _COMPUTED = "svar", "beraknad"
 _OBSERVATION_COLUMNS = ["checklist", "item", "stratum", "base", "arende_id", "yes"]
+_NO_ANSWERS = pd.DataFrame(columns=["arende_id", "item_id", "value"])
 
 
 # --------------------------------------------------------------------------- traffic light
@@ -163,11 +164,14 @@ class _Material:
     titles: dict[str, str]
 
 
-def _gather(register: pd.DataFrame, sessions: Sequence[Session], as_of: dt.date | None) -> _Material:
-    """*register*: the corrected register indexed by arende_id."""
+def _gather(register: pd.DataFrame, sessions: Sequence[Session], as_of: dt.date | None,
+            answers: pd.DataFrame | None = None) -> _Material:
+    """*register*: the corrected register indexed by arende_id; *answers*: as :class:`ItemResults` takes
+    them, or None to read each session's."""
     sampled_ids = pd.concat([session.design["arende_id"] for session in sessions]) if sessions else []
     cases = _case_records(register, sampled_ids)
-    parts = [_session_material(session, cases, as_of) for session in sessions]
+    parts = [_session_material(session, cases, as_of, given)
+             for session, given in zip(sessions, _answers_per_session(sessions, answers), strict=True)]
     observations = _concat([p[0] for p in parts], _OBSERVATION_COLUMNS)
     strata = _concat([p[1] for p in parts], ["stratum", "N", _ANSWERED, _COMPUTED]).set_index("stratum")
     cases = _concat([p[2] for p in parts], ["session", "checklist", "stratum", "arende_id", "reviewed"])
@@ -177,6 +181,14 @@ def _gather(register: pd.DataFrame, sessions: Sequence[Session], as_of: dt.date 
     titles = {s.checklist.id: s.checklist.title for s in reversed(sessions)}
     order = dict.fromkeys(s.checklist.id for s in sessions)
     return _Material(observations, strata, _item_table(sessions), cases, {cid: titles[cid] for cid in order})
+
+
+def _answers_per_session(sessions: Sequence[Session], answers: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """Each session's answers: from *answers* (by its ``session`` column) when given, else read."""
+    if answers is None:
+        return [session.answers() for session in sessions]
+    by_session = dict(tuple(answers.groupby("session")))
+    return [by_session.get(session.id, _NO_ANSWERS) for session in sessions]
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -189,12 +201,12 @@ def _indexed_register(ws: Workspace) -> pd.DataFrame:
 
 
 def _session_material(
-    session: Session, cases: Mapping[str, dict[str, Any]], as_of: dt.date | None
+    session: Session, cases: Mapping[str, dict[str, Any]], as_of: dt.date | None, answers: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     checklist = session.checklist
     design = session.design
     stratum_key = session.id + " / " + design["stratum"].astype(str)
-    given = _answers_by_case(session.answers())
+    given = _answers_by_case(answers)
     rows = []
     for arende_id, stratum in zip(design["arende_id"], stratum_key, strict=True):
         answers = given.get(arende_id, {})
@@ -427,6 +439,9 @@ class ItemResults:
     register
         The register with the reviewers' corrections (:func:`egenkontroll.store.corrected_cases`), when
         the caller has already read it; default read here.
+    answers
+        Every chosen session's :meth:`~egenkontroll.store.Session.answers` with a ``session`` column
+        (the session id), when the caller has already read them; default read here.
     """
 
     def __init__(
@@ -437,9 +452,10 @@ class ItemResults:
         checklist: Checklist | str | None = None,
         as_of: dt.date | str | None = None,
         register: pd.DataFrame | None = None,
+        answers: pd.DataFrame | None = None,
     ) -> None:
         indexed = _indexed_register(ws) if register is None else register.set_index("arende_id", drop=False)
-        self._material = _gather(indexed, _sessions(ws, sessions, checklist), _day(as_of))
+        self._material = _gather(indexed, _sessions(ws, sessions, checklist), _day(as_of), answers)
 
     def table(
         self,
