@@ -178,24 +178,13 @@ def _describe(manifest: Mapping, changes: dict) -> list[str]:
         lines.append(_size_change(label, then, now))
     for label, (then, now) in changes["sample_sizes"].items():
         lines.append(f"Stratum {label} får nu {now} ärenden i urvalet, fick {then}.")
-    if changes["removed"]:
-        lines.append(
-            f"{len(changes['removed'])} ärenden i urvalet finns inte längre i ramen: "
-            f"{_listing(changes['removed'])}."
-        )
-    if changes["moved"]:
-        moves = [f"{i} ({old} -> {new})" for i, (old, new) in changes["moved"].items()]
-        lines.append(f"Stratum ändrat för {len(moves)} ärenden i urvalet: {_listing(moves)}.")
-    if changes["newly_drawn"]:
-        lines.append(
-            f"{len(changes['newly_drawn'])} ärenden dras nu men ingick inte i urvalet: "
-            f"{_listing(changes['newly_drawn'])}."
-        )
-    if changes["no_longer_drawn"]:
-        lines.append(
-            f"{len(changes['no_longer_drawn'])} ärenden ingick i urvalet men dras inte nu: "
-            f"{_listing(changes['no_longer_drawn'])}."
-        )
+    moves = [f"{i} ({old} -> {new})" for i, (old, new) in changes["moved"].items()]
+    for ids, wording in ((changes["removed"], "{n} ärenden i urvalet finns inte längre i ramen"),
+                         (moves, "Stratum ändrat för {n} ärenden i urvalet"),
+                         (changes["newly_drawn"], "{n} ärenden dras nu men ingick inte i urvalet"),
+                         (changes["no_longer_drawn"], "{n} ärenden ingick i urvalet men dras inte nu")):
+        if ids:
+            lines.append(f"{wording.format(n=len(ids))}: {_listing(ids)}.")
     return lines
 
 

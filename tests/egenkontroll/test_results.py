@@ -230,14 +230,19 @@ def test_traffic_light_rule_is_stated_in_swedish():
 # --------------------------------------------------------------------------- stratified sessions and domains
 
 
-@pytest.fixture
-def stratified(workspace, tmp_path):
-    """Norr 60 and Syd 140 cases; a session of 20 stratified by enhet (6 + 14)."""
+def norr_and_syd(workspace, tmp_path) -> tuple:
+    """Norr 60 and Syd 140 cases; a session of 20 stratified by enhet (6 + 14), and its cases per stratum."""
     cases = [adult_case(i, "Norr" if i < 60 else "Syd", date(2026, 5, 2) + timedelta(days=i % 90))
              for i in range(200)]
     import_cases(workspace, tmp_path, cases)
     session = workspace.create_session("valdsfraga", n=20, seed=11, period="2026-T2", strata="enhet")
-    by_stratum = session.design.groupby("stratum")["arende_id"].apply(list).to_dict()
+    return session, session.design.groupby("stratum")["arende_id"].apply(list).to_dict()
+
+
+@pytest.fixture
+def stratified(workspace, tmp_path):
+    """The session of :func:`norr_and_syd`, answered as ``plan`` says."""
+    session, by_stratum = norr_and_syd(workspace, tmp_path)
     plan = {"Norr": (3, 3, 2), "Syd": (13, 7, 7)}  # vald_fragat ja, framkom_vald ja, riskbedomning ja
     for stratum, (asked, violence, assessed) in plan.items():
         for number, case_id in enumerate(by_stratum[stratum]):
@@ -299,11 +304,7 @@ def test_several_sessions_are_strata_never_pooled(workspace, tmp_path):
 
 
 def test_unreviewed_cases_count_as_missing_within_their_stratum(workspace, tmp_path):
-    cases = [adult_case(i, "Norr" if i < 60 else "Syd", date(2026, 5, 2) + timedelta(days=i % 90))
-             for i in range(200)]
-    import_cases(workspace, tmp_path, cases)
-    session = workspace.create_session("valdsfraga", n=20, seed=11, period="2026-T2", strata="enhet")
-    by_stratum = session.design.groupby("stratum")["arende_id"].apply(list).to_dict()
+    session, by_stratum = norr_and_syd(workspace, tmp_path)
     for case_id in by_stratum["Norr"][:3]:  # only half of Norr is reviewed so far
         answer(session, case_id, {"vald_fragat": "nej"})
     for case_id in by_stratum["Syd"]:
