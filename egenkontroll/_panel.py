@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from egenkontroll import _db, charts, results, rules, store
 from egenkontroll._fields import KON_LABELS
 from egenkontroll.dashboard import ALL, HOW_TO_READ, Filters, Screen, StartView
+from egenkontroll.perdatum import per_datum
 from egenkontroll.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -86,12 +87,13 @@ class Model:
     workspace
         An open :class:`~egenkontroll.workspace.Workspace`.
     as_of
-        The evaluation date of the time limits (default today).
+        The evaluation date of the time limits (default :func:`~egenkontroll.perdatum.per_datum`:
+        ``$EGENKONTROLL_PER_DATUM`` or today).
     """
 
     def __init__(self, workspace: Workspace, as_of: dt.date | None = None) -> None:
         self.workspace = workspace
-        self.as_of = as_of or dt.date.today()
+        self.as_of = per_datum(as_of)
         self.cases = store.corrected_cases(workspace)
         self.sessions = workspace.sessions()
         self.answers = _all_answers(self.sessions, self.cases)

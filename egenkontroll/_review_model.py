@@ -247,7 +247,7 @@ class ReviewModel:
     reviewer
         Who answers; default :func:`~egenkontroll.workspace.current_user`.
     as_of
-        The date computed verdicts are evaluated on (default today).
+        The date computed verdicts are evaluated on (default ``$EGENKONTROLL_PER_DATUM`` or today).
 
     The current case starts at the first case not yet done. Every answer is saved at once with the
     revision this model last showed, so a change someone else made in between is reported, never

@@ -219,7 +219,7 @@ class Checklist:
         )
 
     def evaluate(self, case: Mapping[str, object], as_of: object = None) -> dict[str, Verdict]:
-        """A :class:`Verdict` for every computed item (as_of default today).
+        """A :class:`Verdict` for every computed item (as_of default ``$EGENKONTROLL_PER_DATUM`` or today).
 
         Applicability is not checked here (see :meth:`applies_to`); a computed item whose
         show-condition is not met gets ``Verdict(None, ..., "Frågan är inte aktuell för ärendet")``.

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from egenkontroll import __version__, _db
 from egenkontroll.errors import EgenkontrollError
+from egenkontroll.perdatum import per_datum
 from egenkontroll.server import TEMPLATE_ROOT
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None,
             show_anyway: bool = False) -> tuple[StartView, Model]:
     from egenkontroll import _panel
 
-    as_of = as_of or dt.date.today()
+    as_of = per_datum(as_of)
     stamp = _stamp(workspace.engine, as_of)  # before reading: a change meanwhile makes the view outdated
     model = _panel.Model(workspace, as_of=as_of)
     try:
@@ -164,23 +165,25 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None,
     return start, model
 
 
-def refresh(folder: str | os.PathLike[str] | None = None) -> bool:
+def refresh(folder: str | os.PathLike[str] | None = None, as_of: dt.date | None = None) -> bool:
     """Compute and store the start view unless the stored one still matches; True when computed.
 
     ``egenkontroll dashboard`` calls this before serving and then every minute, so that the start view
     is ready again soon after an answer, an import or midnight.
     """
     folder = _db.workspace_folder(folder)
-    if cached_start_view(folder) is not None:
+    if cached_start_view(folder, as_of) is not None:
         return False
     with _open(folder) as workspace:
-        warm(workspace)
+        warm(workspace, as_of)
     return True
 
 
 def cached_start_view(folder: str | os.PathLike[str] | None = None,
                       as_of: dt.date | None = None) -> StartView | None:
-    """The stored start view when it still matches the data, *as_of* (default today) and this version.
+    """The stored start view when it still matches the data, *as_of* and this version.
+
+    *as_of* defaults to :func:`~egenkontroll.perdatum.per_datum` (``$EGENKONTROLL_PER_DATUM`` or today).
 
     None when there is none, it is outdated or unreadable, or the workspace cannot be read cheaply
     (then :func:`show` takes the full way, which reports any problem properly).
@@ -203,17 +206,18 @@ class KeepReady:
     data change, so that a lasting problem costs one computation and one message, not one a minute.
     """
 
-    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, folder: str | os.PathLike[str] | None = None, as_of: dt.date | None = None) -> None:
         self.folder = _db.workspace_folder(folder)
+        self.as_of = as_of
         self._failed: str | None = None
 
     def __call__(self) -> bool:
         """:func:`refresh`; False without trying when the last try failed on the same data."""
-        stamp = _current_stamp(self.folder)
+        stamp = _current_stamp(self.folder, self.as_of)
         if stamp == self._failed:
             return False
         try:
-            return refresh(self.folder)
+            return refresh(self.folder, self.as_of)
         except Exception:
             self._failed = stamp
             raise
@@ -225,7 +229,7 @@ def _current_stamp(folder: Path, as_of: dt.date | None = None) -> str | None:
         return None
     engine = _db.create_engine(_db.database_url(folder))
     try:
-        return _stamp(engine, as_of or dt.date.today())
+        return _stamp(engine, per_datum(as_of))
     finally:
         engine.dispose()
 

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from egenkontroll import charts, results, store
 from egenkontroll.errors import UserError
+from egenkontroll.perdatum import per_datum
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -68,7 +69,7 @@ _FIGURES = ("k", "n", "estimate", "lower", "upper", "status")
 
 
 def export_xlsx(ws: Workspace, path: str | os.PathLike[str], *, period: str | None = None,
-                as_of: dt.date | None = None) -> Path:
+                as_of: dt.date | str | None = None) -> Path:
     """Write the Excel report of *ws* to *path* atomically and return the path.
 
     Parameters
@@ -81,7 +82,10 @@ def export_xlsx(ws: Workspace, path: str | os.PathLike[str], *, period: str | No
         Only cases whose inkom_datum falls in the period ("2026", "2026-T1"); the Trend sheet always
         covers every tertial.
     as_of
-        The evaluation date of the time limits (default today).
+        The evaluation date of the time limits ("per datum", date or ISO text; default
+        ``$EGENKONTROLL_PER_DATUM`` or today). The
+        workbook states it on the Sammanfattning and Metod sheets and reads no other date, so the same
+        workspace and *as_of* give the same figures on any day.
 
     Raises
     ------
@@ -89,8 +93,7 @@ def export_xlsx(ws: Workspace, path: str | os.PathLike[str], *, period: str | No
         When the folder cannot be written or *period* is not understood.
     """
     target = Path(path)
-    as_of = as_of or dt.date.today()
-    workbook = _workbook(ws, period, as_of)
+    workbook = _workbook(ws, period, per_datum(as_of))
     return _save_atomically(workbook, target)
 
 
@@ -136,8 +139,7 @@ def _summary(sheet: Worksheet, per_item: pd.DataFrame, period: str | None, as_of
     lines: list[Sequence[Any]] = [
         ("Egenkontroll – journalgranskning",),
         ("Period (inkomstdatum)", period or "alla"),
-        ("Tidsfrister beräknade per", as_of.isoformat()),
-        ("Exporterad", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+        ("Per datum (tidsfrister bedömda)", as_of.isoformat()),
         (),
         ("Trafikljus", results.TRAFFIC_LIGHT_RULE),
         (),
@@ -219,7 +221,7 @@ _METHOD_COLUMNS = (
     _Column("id", "Granskning"), _Column("checklist", "Checklista"), _Column("version", "Version"),
     _Column("period", "Period"), _Column("design", "Urvalsdesign"), _Column("n", "Urval"),
     _Column("N", "Population"), _Column("seed", "Seed"), _Column("fingerprint", "Fingeravtryck (manifest)"),
-    _Column("interval", "Intervallmetod"), _Column("created_at", "Skapad"), _Column("exported", "Exporterad"),
+    _Column("interval", "Intervallmetod"), _Column("created_at", "Skapad"), _Column("per_datum", "Per datum"),
 )
 
 
@@ -237,7 +239,7 @@ def _method(sessions: Sequence[Any], as_of: dt.date) -> pd.DataFrame:
             "N": manifest.get("N"), "seed": str(manifest.get("seed")),
             "fingerprint": manifest.get("fingerprint"),
             "interval": interval, "created_at": session.created_at,
-            "exported": f"{dt.date.today()} (frister per {as_of})",
+            "per_datum": as_of.isoformat(),
         })
     return pd.DataFrame(rows, columns=[column.source for column in _METHOD_COLUMNS])
 

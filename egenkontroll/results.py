@@ -8,7 +8,8 @@ Counting
     ("ej_aktuellt", unanswered and hidden items are left out); k = the "ja" answers. For a
     computed item, k = verdicts True and n = verdicts True or False on the sampled cases (an
     undecided verdict, None, is left out); verdicts use the reviewers' date corrections and
-    ``as_of`` (default today). Free-text, date, number and choice items get no row.
+    ``as_of`` (default ``$EGENKONTROLL_PER_DATUM`` or today). Free-text, date, number and choice
+    items get no row.
 Strata
     Every stratum of every session is a stratum of its own (an unstratified session is one
     stratum). Several sessions of one checklist (e.g. one per tertial) are therefore combined as
@@ -71,6 +72,7 @@ from egenkontroll import rules, store
 from egenkontroll._fields import CASE_TYPE_LABELS, KON_LABELS
 from egenkontroll.checklists import NO, YES, Checklist, Item
 from egenkontroll.errors import UserError
+from egenkontroll.perdatum import per_datum
 
 if TYPE_CHECKING:
     from egenkontroll.store import Session
@@ -410,7 +412,7 @@ def item_results(
     goals
         Goal per item id (or "checklist_id.item_id") as a share; see the module docstring.
     as_of
-        The evaluation date of computed items (default today).
+        The evaluation date of computed items (default ``$EGENKONTROLL_PER_DATUM`` or today).
 
     Returns
     -------
@@ -455,7 +457,7 @@ class ItemResults:
         answers: pd.DataFrame | None = None,
     ) -> None:
         indexed = _indexed_register(ws) if register is None else register.set_index("arende_id", drop=False)
-        self._material = _gather(indexed, _sessions(ws, sessions, checklist), _day(as_of), answers)
+        self._material = _gather(indexed, _sessions(ws, sessions, checklist), per_datum(as_of), answers)
 
     def table(
         self,
@@ -504,15 +506,6 @@ def _sessions(
         return chosen
     wanted = checklist if isinstance(checklist, str) else checklist.id
     return [session for session in chosen if session.checklist.id == wanted]
-
-
-def _day(as_of: dt.date | str | None) -> dt.date | None:
-    if as_of is None or isinstance(as_of, dt.date):
-        return as_of
-    try:
-        return dt.date.fromisoformat(str(as_of))
-    except ValueError:
-        raise UserError(f"{as_of!r} är inget datum; skriv datum som ÅÅÅÅ-MM-DD.") from None
 
 
 def _restrict(material: _Material, period: str | int | Sequence[dt.date | str] | None) -> _Material:
@@ -713,10 +706,12 @@ def summary_text(
 ) -> str:
     """The Swedish results block for the kvalitetsberättelse, one paragraph per checklist.
 
-    Built from :func:`item_results` for *period*; suppressed figures are not given.
+    Built from :func:`item_results` for *period*; suppressed figures are not given. The text ends with
+    the date the time limits were judged on (*as_of*, see :func:`per_datum`).
     """
     goals = _checked_goals(goals)
-    material = _gather(_indexed_register(ws), _sessions(ws, None, checklist), _day(as_of))
+    day = per_datum(as_of)
+    material = _gather(_indexed_register(ws), _sessions(ws, None, checklist), day)
     figures = _results(material, period, "alla", confidence, goals)
     cases = _restrict(material, period).cases
     when = _period_words(period)
@@ -725,7 +720,9 @@ def summary_text(
                              figures[figures["checklist"] == cid], confidence)
         for cid, title in material.titles.items() if (cases["checklist"] == cid).any()
     ]
-    return "\n\n".join(paragraphs) or f"Under {when} gjordes ingen granskning."
+    if not paragraphs:
+        return f"Under {when} gjordes ingen granskning."
+    return "\n\n".join([*paragraphs, f"Tidsfristerna är bedömda per {day:%Y-%m-%d}."])
 
 
 def _period_words(period: str | int | Sequence[dt.date | str]) -> str:
@@ -768,15 +765,18 @@ def results_json(
 ) -> dict[str, Any]:
     """Everything ``egenkontroll results --json`` prints, JSON-serialisable.
 
-    Keys: ``confidence``, ``traffic_light_rule``, ``sessions`` (id, title, checklist, version,
-    period, design, strata with N and n, sampled, reviewed), ``items`` (the rows of
+    Keys: ``per_datum`` (the evaluation date of the time limits, ISO), ``confidence``,
+    ``traffic_light_rule``, ``sessions`` (id, title, checklist, version, period, design, strata with
+    N and n, sampled, reviewed), ``items`` (the rows of
     :func:`item_results` over all sessions), and ``per_session`` (session id -> its own rows).
     """
     sessions = ws.sessions()
-    material = _gather(_indexed_register(ws), sessions, _day(as_of))
+    day = per_datum(as_of)
+    material = _gather(_indexed_register(ws), sessions, day)
     per_session = {s.id: _records(_results(_only(material, s.id), None, "alla", confidence, {}))
                    for s in sessions}
     return {
+        "per_datum": day.isoformat(),
         "confidence": confidence,
         "traffic_light_rule": TRAFFIC_LIGHT_RULE,
         "sessions": [_session_record(s, material.cases) for s in sessions],
@@ -837,7 +837,7 @@ def register_indicators(ws: Workspace, *, as_of: dt.date | str | None = None) ->
         ``"ej_verkstallda_lista"``: the decisions waiting past 3 months on *as_of*: arende_id,
         person_id (pseudonym), enhet, arendetyp, beslut_datum, deadline, days_waiting.
     """
-    return _register_indicators(store.corrected_cases(ws), pd.Timestamp(_day(as_of) or dt.date.today()))
+    return _register_indicators(store.corrected_cases(ws), pd.Timestamp(per_datum(as_of)))
 
 
 def _register_indicators(frame: pd.DataFrame, day: pd.Timestamp) -> dict[str, pd.DataFrame]:

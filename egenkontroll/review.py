@@ -77,7 +77,7 @@ def app(workspace: Workspace | str | os.PathLike[str] | None = None, session_id:
     reviewer
         Who answers; default :func:`~egenkontroll.workspace.current_user`.
     as_of
-        The date computed verdicts are evaluated on (default today).
+        The date computed verdicts are evaluated on (default ``$EGENKONTROLL_PER_DATUM`` or today).
     """
     opened = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     return ReviewApp(opened, session_id=session_id, reviewer=reviewer, as_of=as_of)
