@@ -31,7 +31,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from egenkontroll import __version__, _boundary, _location
+from egenkontroll import _boundary, _location
+from egenkontroll._version import __version__
 from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView
 from egenkontroll.server import TEMPLATE_ROOT
 
