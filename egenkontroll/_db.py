@@ -8,46 +8,16 @@ and refuses a database written by a newer version of egenkontroll.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from egenkontroll._fields import FIELDS
 from egenkontroll.errors import WorkspaceError
-
-__all__ = [
-    "metadata",
-    "schema_version",
-    "cases",
-    "imports",
-    "sessions",
-    "session_cases",
-    "answers",
-    "audit_log",
-    "corrections",
-    "create_engine",
-    "migrate",
-    "current_version",
-    "SCHEMA_VERSION",
-    "write",
-    "read",
-    "utc_now",
-    "workspace_folder",
-    "database_url",
-    "data_stamp",
-    "DEFAULT_WORKSPACE",
-    "DATABASE_FILE",
-]
-
-#: the workspace folder when neither a path nor $EGENKONTROLL_WORKSPACE is given
-DEFAULT_WORKSPACE = Path("arbetsyta")
-#: the SQLite file inside the workspace folder
-DATABASE_FILE = "egenkontroll.sqlite"
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -172,34 +142,25 @@ sa.Index("ix_cases_arendetyp_inkom", cases.c.arendetyp, cases.c.inkom_datum)
 sa.Index("ix_audit_session", audit_log.c.session_id, audit_log.c.arende_id)
 
 
+class HasEngine(Protocol):
+    """Anything that holds the workspace database's engine, as a Workspace or a Session does."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+
+#: where the store reads and writes: an engine, or an object holding one
+Source = Engine | HasEngine
+
+
+def engine_of(source: Source) -> Engine:
+    """The engine of *source*."""
+    return source if isinstance(source, Engine) else source.engine
+
+
 def utc_now() -> str:
     """The current time as ISO 8601 text in UTC, to the microsecond."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def workspace_folder(path: str | os.PathLike[str] | None = None) -> Path:
-    """*path*, else ``$EGENKONTROLL_WORKSPACE``, else ``./arbetsyta``."""
-    return Path(path or os.environ.get("EGENKONTROLL_WORKSPACE") or DEFAULT_WORKSPACE)
-
-
-def database_url(folder: Path, url: str | None = None) -> str:
-    """*url*, else ``$EGENKONTROLL_DATABASE_URL``, else the SQLite file in *folder*."""
-    url = url or os.environ.get("EGENKONTROLL_DATABASE_URL")
-    return url or f"sqlite:///{(folder / DATABASE_FILE).resolve()}"
-
-
-def data_stamp(engine: Engine) -> str:
-    """Text that changes whenever the data changes: a new schema, an import, or any audited change.
-
-    Every new session, answer and correction appends to the audit log in the same transaction as the
-    change, and every import adds a row to ``imports`` in its transaction; both tables are append-only,
-    so their row counts and highest ids move with every committed change (counts as well as ids: on a
-    server, ids need not grow in commit order).
-    """
-    stamps = [sa.select(sa.func.max(schema_version.c.version))]
-    stamps += [sa.select(sa.func.count(), sa.func.max(table.c.id)) for table in (imports, audit_log)]
-    with read(engine) as connection:
-        return ":".join(str(value) for query in stamps for value in connection.execute(query).one())
 
 
 def create_engine(url: str) -> Engine:

@@ -27,19 +27,6 @@ import pandas as pd
 
 from egenkontroll.errors import ChecklistError, Problem
 
-__all__ = [
-    "Symbol",
-    "Expression",
-    "compile_expression",
-    "to_bool",
-    "to_date",
-    "to_number",
-    "to_text",
-    "is_missing",
-    "bool_column",
-    "date_column",
-]
-
 _MAX_LENGTH = 1000
 _FALSE_TEXTS = frozenset({"nej", "ej_aktuellt"})
 _BOOL_TEXTS = {

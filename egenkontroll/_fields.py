@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["FIELDS", "REQUIRED", "CASE_TYPES", "DATE_FIELDS", "BOOL_FIELDS", "KON_VALUES", "CASE_TYPE_LABELS",
-           "KON_LABELS"]
-
 #: canonical field -> kind ("text", "int", "date", "bool", "kon", "arendetyp")
 FIELDS: Final[dict[str, str]] = {
     "arende_id": "text",

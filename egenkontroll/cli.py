@@ -1,7 +1,7 @@
 """The command line: ``egenkontroll [--workspace DIR] VERB``.
 
 Exit codes: 0 success, 2 bad input or usage (a Swedish message, never a traceback), 1 unexpected error
-(the traceback goes to ``fel.log`` in the workspace, not to the screen).
+(the traceback goes to ``fel.log`` in the workspace, not to the screen; see :mod:`egenkontroll._boundary`).
 """
 
 from __future__ import annotations
@@ -10,22 +10,18 @@ import argparse
 import datetime as dt
 import json
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-import sampling
-from egenkontroll import planning, server
-from egenkontroll._db import workspace_folder
-from egenkontroll.errors import UserError
+from egenkontroll import _boundary, planning, server
+from egenkontroll._location import workspace_folder
 from egenkontroll.perdatum import per_datum
 from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
 
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
-ERROR_LOG = "fel.log"
 DEMO_EXPORT = "demo-arenderegister.xlsx"
 
 
@@ -136,25 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except (UserError, sampling.SamplingError) as error:
-        print(f"egenkontroll: {error}", file=sys.stderr)
-        return EXIT_USAGE
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or the output piped into e.g. `head`
         sys.stderr.close()
         return EXIT_OK
-    except Exception:  # noqa: BLE001 - the last line of defence: no traceback in front of a user
-        log = _log_unexpected(args.workspace)
-        print(f"egenkontroll: ett oväntat fel inträffade. Detaljerna finns i {log}.", file=sys.stderr)
-        return EXIT_UNEXPECTED
-
-
-def _log_unexpected(workspace: Path | None) -> Path:
-    folder = workspace_folder(workspace)
-    folder = folder if folder.is_dir() else Path.cwd()
-    log = folder / ERROR_LOG
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(traceback.format_exc())
-    return log
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback in front of a user
+        message = _boundary.CLI.message(error, workspace_folder(args.workspace))
+        print(f"egenkontroll: {message}", file=sys.stderr)
+        return EXIT_USAGE if _boundary.is_expected(error) else EXIT_UNEXPECTED
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:

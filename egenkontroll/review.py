@@ -4,8 +4,8 @@
 case at a time: the case card, the checklist's items by answer type, navigation and progress. Every
 change is saved at once; the status line says when, or what happened on a conflict. Errors in a
 callback are shown in Swedish in an Output widget (the traceback goes to ``fel.log`` in the
-workspace), never swallowed. Every free text (answers, comments, titles, reasons, register values)
-is escaped before it reaches an HTML widget.
+workspace; see :mod:`egenkontroll._boundary`), never swallowed. Every free text (answers, comments,
+titles, reasons, register values) is escaped before it reaches an HTML widget.
 
 Comments are saved when the text box loses focus (``continuous_update=False``): one write and one
 audit row per edited comment, and no timer thread racing the kernel's own callbacks.
@@ -15,25 +15,21 @@ from __future__ import annotations
 
 import functools
 import os
-import traceback
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from html import escape
 from typing import Any
 
 import ipywidgets as widgets
 
-import sampling
+from egenkontroll import _boundary
 from egenkontroll import _review_model as model
 from egenkontroll.checklists import ANSWER_LABELS, Deviation, Item
-from egenkontroll.errors import UserError
-from egenkontroll.store import period_label
+from egenkontroll.periods import period_label
 from egenkontroll.workspace import Workspace
 
-__all__ = ["app", "ReviewApp", "StartScreen", "ReviewScreen", "ItemEditor", "ErrorArea", "ERROR_LOG"]
+__all__ = ["app", "ReviewApp", "StartScreen", "ReviewScreen", "ItemEditor", "ErrorArea"]
 
-#: where unexpected errors are logged, in the workspace folder
-ERROR_LOG = "fel.log"
 _STYLE = """<style>
 .ek-app { max-width: 60em; }
 .ek-app h2, .ek-app h3 { margin: 0.4em 0 0.2em 0; }
@@ -59,8 +55,6 @@ _STYLE = """<style>
 .ek-kort { border: 1px solid #ddd; background: #fafafa; padding: 0 0.6em 0.4em 0.6em; }
 .ek-bedomning { margin-top: 0.4em; }
 </style>"""
-_UNEXPECTED = ("Något gick fel, och det du nyss gjorde kanske inte sparades. Ladda om sidan och försök igen; "
-               "om felet kommer tillbaka, kontakta den som ansvarar för verktyget och nämn {log}.")
 _CORRECTABLE = [(label, name) for name, label in model.DATE_LABELS.items()]
 
 
@@ -75,7 +69,7 @@ def app(workspace: Workspace | str | os.PathLike[str] | None = None, session_id:
     session_id
         Open this granskning at once instead of showing the start screen.
     reviewer
-        Who answers; default :func:`~egenkontroll.workspace.current_user`.
+        Who answers; default :func:`~egenkontroll.identity.current_user`.
     as_of
         The date computed verdicts are evaluated on (default ``$EGENKONTROLL_PER_DATUM`` or today).
     """
@@ -115,10 +109,8 @@ class ErrorArea:
             self.clear()
             try:
                 return callback(*args, **kwargs)
-            except (UserError, sampling.SamplingError) as error:  # Swedish messages: ours and sampling's
-                self.show(str(error))
-            except Exception:  # noqa: BLE001 - shown to the user, logged with its traceback
-                self.show(_UNEXPECTED.format(log=self._log()))
+            except Exception as error:  # noqa: BLE001 - shown in Swedish; an unexpected one is logged
+                self.show(_boundary.REVIEW.message(error, self.workspace.path))
             if on_error is not None:
                 self._after_error(on_error)
             return None
@@ -128,18 +120,8 @@ class ErrorArea:
     def _after_error(self, on_error: Callable[[], Any]) -> None:
         try:
             on_error()
-        except Exception:  # noqa: BLE001 - the first message stays; this one is only logged
-            self._log()
-
-    def _log(self) -> str:
-        path = self.workspace.path / ERROR_LOG
-        try:
-            with path.open("a", encoding="utf-8") as handle:
-                handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} granskningsappen\n")
-                handle.write(traceback.format_exc())
-        except OSError:
-            return "att felet inte kunde skrivas till loggen"
-        return f"loggfilen {path}"
+        except Exception as error:  # noqa: BLE001 - the first message stays; this one is only logged
+            _boundary.REVIEW.log(error, self.workspace.path)
 
 
 class ReviewApp(widgets.VBox):

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from egenkontroll import checklists, demo, store
+from egenkontroll import checklists, demo
 from egenkontroll.checklists import NO, NOT_APPLICABLE, YES, Checklist, Item
+from egenkontroll.periods import parse_period
 
 if TYPE_CHECKING:
     from egenkontroll.store import Session
@@ -79,10 +80,10 @@ _CASE_NOTE = "Avvikelsen är återkopplad till handläggaren och följs upp vid 
 
 def default_periods(as_of: dt.date = demo.EXPORT_DATE) -> list[str]:
     """The tertials from 2025-T1 up to the one holding *as_of*."""
-    first = store.parse_period(_FIRST_PERIOD)[0]
+    first = parse_period(_FIRST_PERIOD)[0]
     periods = []
     year, tertial = first.year, 1
-    while store.parse_period(f"{year}-T{tertial}")[0] <= as_of:
+    while parse_period(f"{year}-T{tertial}")[0] <= as_of:
         periods.append(f"{year}-T{tertial}")
         year, tertial = (year + 1, 1) if tertial == 3 else (year, tertial + 1)
     return periods
@@ -139,7 +140,7 @@ def simulate_reviews(
 
 
 def _frame_size(register: pd.DataFrame, checklist: Checklist, period: str) -> int:
-    start, end = (pd.Timestamp(day) for day in store.parse_period(period))
+    start, end = (pd.Timestamp(day) for day in parse_period(period))
     inside = register["inkom_datum"].between(start, end)
     return int((checklist.applies_mask(register) & inside).sum())
 
