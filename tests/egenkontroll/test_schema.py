@@ -1,0 +1,64 @@
+"""The workspace schema: version 1 frozen, the live tables as the steps create them, steps run in order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from egenkontroll import _db
+
+#: what a fresh workspace held at e004b34, when schema v1 was still created from the field list
+V1_SNAPSHOT = Path(__file__).parent / "data" / "schema_v1.sql"
+
+
+def _engine(tmp_path: Path) -> sa.Engine:
+    return _db.create_engine(f"sqlite:///{tmp_path / 'egenkontroll.sqlite'}")
+
+
+def _ddl(engine: sa.Engine) -> str:
+    """The SQLite schema as the snapshot file holds it: every statement, lines without trailing blanks."""
+    with engine.connect() as connection:
+        statements = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name").scalars()
+        return "".join("\n".join(line.rstrip() for line in sql.splitlines()) + ";\n\n" for sql in statements)
+
+
+def _columns(engine: sa.Engine) -> dict[str, dict[str, tuple[str, bool, bool]]]:
+    """table -> column -> (type, nullable, part of the primary key), as the database reports them."""
+    inspector = sa.inspect(engine)
+    return {table: {column["name"]: (str(column["type"]), column["nullable"], column["primary_key"] > 0)
+                    for column in inspector.get_columns(table)}
+            for table in inspector.get_table_names()}
+
+
+def test_schema_v1_is_the_one_fresh_workspaces_got_before_it_was_frozen(tmp_path):
+    engine = _engine(tmp_path)
+    _db.migrate(engine, _db.MIGRATIONS[:1])
+    assert _ddl(engine) == V1_SNAPSHOT.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+
+
+def test_live_tables_are_what_the_migrations_create(tmp_path):
+    migrated, live = _engine(tmp_path), _db.create_engine("sqlite://")
+    _db.migrate(migrated)
+    _db.metadata.create_all(live)
+    assert _columns(migrated) == _columns(live)
+
+
+def test_steps_run_in_order_from_the_stored_version(tmp_path):
+    engine = _engine(tmp_path)
+    _db.migrate(engine)
+    ran: list[int] = []
+    steps = [*_db.MIGRATIONS, *((version, lambda _c, v=version: ran.append(v))
+                                for version in range(len(_db.MIGRATIONS) + 1, len(_db.MIGRATIONS) + 3))]
+    assert _db.migrate(engine, steps) == len(steps)
+    assert ran == [len(steps) - 1, len(steps)]
+    assert _db.migrate(engine, steps) == len(steps) and len(ran) == 2  # nothing left to run
+
+
+def test_steps_numbered_out_of_order_are_refused_before_anything_runs(tmp_path):
+    engine = _engine(tmp_path)
+    with pytest.raises(ValueError, match="numbered 1, 2, 3"):
+        _db.migrate(engine, [(2, _db.MIGRATIONS[0][1])])
+    assert not sa.inspect(engine).has_table("schema_version")
