@@ -55,7 +55,7 @@ DATABASE_FILE = "egenkontroll.sqlite"
 
 BUSY_TIMEOUT_MS = 30_000
 
-#: the newest schema, as the code reads and writes it (created only through :data:`MIGRATIONS`)
+#: the newest schema, as the code reads and writes it; a database gets it only through :data:`MIGRATIONS`
 metadata = sa.MetaData()
 
 #: the migrations' own bookkeeping, created before any step runs
