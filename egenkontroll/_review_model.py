@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from egenkontroll import checklists, planning, store
-from egenkontroll._fields import CASE_TYPE_LABELS, DATE_FIELDS
+from egenkontroll._fields import BOOL_FIELDS, CASE_TYPE_LABELS, DATE_FIELDS, FIELD_LABELS
 from egenkontroll.checklists import Deviation, Item
 from egenkontroll.errors import ConflictError, SessionError
 from egenkontroll.identity import current_user
@@ -28,20 +28,7 @@ from egenkontroll.store import Session
 from egenkontroll.workspace import Workspace
 
 #: register date field -> how the case card names it
-DATE_LABELS = {
-    "inkom_datum": "Inkom",
-    "forhandsbedomning_datum": "Förhandsbedömning",
-    "utredning_inledd": "Utredning inledd",
-    "utredning_avslutad": "Utredning avslutad",
-    "beslut_datum": "Beslut",
-    "verkstallt_datum": "Verkställt",
-}
-#: register flags shown on the case card
-_FLAG_LABELS = {
-    "pagaende_utredning": "Utredning pågick redan",
-    "forlangning_beslutad": "Förlängning beslutad",
-    "barn_i_hushallet": "Barn i hushållet",
-}
+DATE_LABELS = {name: FIELD_LABELS[name] for name in DATE_FIELDS}
 #: (label, strata column) for a new session; "" is none (a widget's None means "nothing chosen")
 STRATA_CHOICES = [("Ingen stratifiering", ""), ("Per enhet", "enhet"), ("Per handläggare", "handlaggare")]
 #: the period value meaning every case
@@ -340,7 +327,7 @@ class ReviewModel:
             total=self.total,
             done=self.is_done(),
             dates=[self._date_fact(name) for name in DATE_FIELDS],
-            flags=[Fact(name, label, case.get(name)) for name, label in _FLAG_LABELS.items()],
+            flags=[Fact(name, FIELD_LABELS[name], case.get(name)) for name in BOOL_FIELDS],
             verdicts=self._verdict_rows(),
         )
 
