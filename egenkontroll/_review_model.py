@@ -449,7 +449,7 @@ class ReviewModel:
         notes = []
         for row in rows.itertuples():
             item = self.session.checklist.item(row.item_id)
-            texts = [row.value] if item.type == "fritext" else []
+            texts = [row.value] if item.answer_type.remark else []
             texts += [row.comment] if isinstance(row.comment, str) else []
             notes.extend(f"{item.text} – {text}" for text in texts)
         return notes

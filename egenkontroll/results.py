@@ -9,7 +9,8 @@ Counting
     computed item, k = verdicts True and n = verdicts True or False on the sampled cases (an
     undecided verdict, None, is left out); verdicts use the reviewers' date corrections and
     ``as_of`` (default ``$EGENKONTROLL_PER_DATUM`` or today). Free-text, date, number and choice
-    items get no row.
+    items get no row (the answer type decides: :attr:`egenkontroll.answertypes.AnswerType.countable`,
+    ``yes`` and ``no``).
 Strata
     Every stratum of every session is a stratum of its own (an unstratified session is one
     stratum). Several sessions of one checklist (e.g. one per tertial) are therefore combined as
@@ -70,7 +71,7 @@ from scipy import stats
 import sampling
 from egenkontroll import case_table, rules, store
 from egenkontroll._fields import CASE_TYPE_LABELS, KON_LABELS
-from egenkontroll.checklists import NO, YES, Checklist, Item
+from egenkontroll.checklists import Checklist, Item
 from egenkontroll.errors import UserError
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import (
@@ -250,14 +251,14 @@ def _case_records(register: pd.DataFrame, case_ids: Iterable[str]) -> dict[str, 
 def _countable(
     checklist: Checklist, case: Mapping[str, Any], answers: Mapping[str, str], as_of: dt.date | None
 ) -> Iterable[tuple[Item, bool]]:
-    """(item, yes) for every visible item with a ja/nej answer or a decided verdict."""
+    """(item, yes) for every visible item with a counted (yes or no) answer or a decided verdict."""
     for item in checklist.visible_items(case, answers):
         if item.computed:
             compliant = rules.evaluate_rule(item.rule, case, as_of).compliant
             if compliant is not None:
                 yield item, compliant
-        elif item.type == "ja_nej" and answers.get(item.id) in (YES, NO):
-            yield item, answers[item.id] == YES
+        elif (outcome := item.answer_type.outcome(answers.get(item.id))) is not None:
+            yield item, outcome
 
 
 def _stratum_table(session: Session, sampled: pd.DataFrame) -> pd.DataFrame:
@@ -299,7 +300,7 @@ def _item_table(sessions: Sequence[Session]) -> pd.DataFrame:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for session in reversed(sessions):
         for item in session.checklist.items:
-            if item.computed or item.type == "ja_nej":
+            if item.answer_type.countable:
                 rows.setdefault((session.checklist.id, item.id), {
                     "checklist": session.checklist.id, "item": item.id, "item_text": item.text,
                     "critical": item.critical, "computed": item.computed, "measure": _is_measure(item)})

@@ -18,13 +18,14 @@ import os
 from collections.abc import Callable
 from datetime import date
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 import ipywidgets as widgets
 
 from egenkontroll import _boundary
 from egenkontroll import _review_model as model
-from egenkontroll.checklists import ANSWER_LABELS, Deviation, Item
+from egenkontroll.checklists import Deviation, Item
+from egenkontroll.errors import ChecklistError, Problem
 from egenkontroll.periods import period_label
 from egenkontroll.workspace import Workspace
 
@@ -268,12 +269,12 @@ class ItemEditor(widgets.VBox):
         self.add_class("ek-fraga")
         self.add_class(f"ek-fraga-{item.id}")
         self._quiet = False
-        self.input = _answer_widget(item)
+        self.input = _input(item).make(item)
         self.input.observe(lambda change: self._changed(on_answer, _blank_to_none(change["new"])),
                            names="value")
         parts: list[widgets.Widget] = [widgets.HTML(_question_html(item, reference)), self.input]
         self.comment: widgets.Textarea | None = None
-        if item.type != "fritext":
+        if not item.answer_type.remark:
             self.comment = widgets.Textarea(placeholder="Kommentar (sparas när du lämnar rutan)",
                                             continuous_update=False, layout=widgets.Layout(width="40em"))
             self.comment.add_class("ek-kommentar")
@@ -285,7 +286,7 @@ class ItemEditor(widgets.VBox):
         """Show the stored answer and comment (None: unanswered) without saving anything."""
         self._quiet = True
         try:
-            self.input.value = _to_widget(self.item, stored.value if stored else None)
+            self.input.value = _input(self.item).shown(stored.value if stored else None)
             if self.comment is not None:
                 self.comment.value = (stored.comment or "") if stored else ""
                 self.comment.disabled = stored is None
@@ -297,26 +298,64 @@ class ItemEditor(widgets.VBox):
             callback(self.item.id, value)
 
 
-def _answer_widget(item: Item) -> widgets.ValueWidget:
-    if item.type == "ja_nej":
-        return widgets.ToggleButtons(options=[(label, value) for value, label in ANSWER_LABELS.items()],
-                                     value=None, style={"button_width": "auto"})
-    if item.type == "datum":
-        return widgets.DatePicker(value=None)
-    if item.type == "val":
-        return widgets.Dropdown(options=list(item.choices), value=None)
-    if item.type == "tal":
-        return widgets.Text(placeholder="ett tal, t.ex. 3", continuous_update=False)
+class _Input(NamedTuple):
+    """The answer widget of one answer type: how to make it, and a stored answer (or None) as its value."""
+
+    make: Callable[[Item], widgets.ValueWidget]
+    shown: Callable[[str | None], Any]
+
+
+def _buttons(item: Item) -> widgets.ToggleButtons:
+    return widgets.ToggleButtons(options=[(label, value) for value, label in item.answer_type.values.items()],
+                                 value=None, style={"button_width": "auto"})
+
+
+def _date_picker(item: Item) -> widgets.DatePicker:
+    return widgets.DatePicker(value=None)
+
+
+def _dropdown(item: Item) -> widgets.Dropdown:
+    return widgets.Dropdown(options=list(item.choices), value=None)
+
+
+def _number_box(item: Item) -> widgets.Text:
+    return widgets.Text(placeholder="ett tal, t.ex. 3", continuous_update=False)
+
+
+def _text_area(item: Item) -> widgets.Textarea:
     return widgets.Textarea(placeholder="Skriv här (sparas när du lämnar rutan)", continuous_update=False,
                             layout=widgets.Layout(width="40em"))
 
 
-def _to_widget(item: Item, value: str | None) -> Any:
-    if item.type == "datum":
-        return date.fromisoformat(value) if value else None
-    if item.type in ("ja_nej", "val"):
-        return value
+def _as_stored(value: str | None) -> str | None:
+    return value
+
+
+def _as_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _as_text(value: str | None) -> str:
     return value or ""
+
+
+#: answer type name -> its widget; every answerable type in the registry needs one
+_INPUTS: dict[str, _Input] = {
+    "ja_nej": _Input(_buttons, _as_stored),
+    "datum": _Input(_date_picker, _as_date),
+    "val": _Input(_dropdown, _as_stored),
+    "tal": _Input(_number_box, _as_text),
+    "fritext": _Input(_text_area, _as_text),
+}
+
+
+def _input(item: Item) -> _Input:
+    """The widget of the item's answer type; ChecklistError naming the item when there is none."""
+    if item.type not in _INPUTS:
+        message = (f"Svarstypen '{item.type}' kan inte visas i granskningen "
+                   f"(typer som kan visas: {', '.join(_INPUTS)})")
+        raise ChecklistError([Problem(message, row=item.line, column=item.id)])
+    return _INPUTS[item.type]
 
 
 def _blank_to_none(value: Any) -> Any:

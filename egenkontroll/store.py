@@ -681,10 +681,10 @@ def _parsed_snapshot(text: str) -> Checklist:
 
 
 def _answer_text(item: Item, value: object) -> str | None:
-    """*value* as the stored text (dates as ISO text, numbers as text), or SessionError if it does not fit."""
+    """*value* as the stored text (as its answer type renders it), or SessionError if it does not fit."""
     if value is None:
         return None
-    text = value.isoformat() if isinstance(value, date) else str(value).strip()
+    text = item.answer_type.to_text(value)
     problem = item.check_answer(text)
     if problem is not None:
         raise SessionError(f"Svaret {value!r} på frågan {item.id!r} sparades inte: {problem}.")
