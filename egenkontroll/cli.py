@@ -202,8 +202,13 @@ def _run_sample(args: argparse.Namespace) -> int:
 
 def _run_verify(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
-        workspace.session(args.session).verify()
+        verification = workspace.session(args.session).verify()
     print(f"Urvalet i {args.session} går att återskapa: samma ärenden kommer ut igen.")
+    if verification.frame_changed:
+        print("Registret har dock ändrats sedan urvalet (ramen är inte densamma):")
+        print("\n".join(f"- {line}" for line in verification.changes))
+    else:
+        print("Ramen är oförändrad sedan urvalet.")
     return EXIT_OK
 
 

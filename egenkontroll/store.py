@@ -34,6 +34,7 @@ from egenkontroll.identity import current_user
 from egenkontroll.periods import Period, PeriodText, as_date, parse_period, period_label
 
 if TYPE_CHECKING:
+    import sampling
     from egenkontroll.checklists import Checklist, Item, Verdict
 
 __all__ = [
@@ -573,8 +574,11 @@ class Session:
         """The frame the sample was drawn from, rebuilt from today's register (see :meth:`verify`)."""
         return _sampling_frame(case_table.read_cases(self.engine), self.checklist, self.period)
 
-    def verify(self) -> bool:
-        """Whether the draw reproduces from today's register; raises sampling.VerificationError if not."""
+    def verify(self) -> sampling.Verification:
+        """Whether the draw reproduces from today's register (truthy, and whether the frame changed).
+
+        Raises sampling.VerificationError when the same ids do not come out.
+        """
         import sampling
 
         return sampling.verify(self.manifest, self.sampling_frame())

@@ -5,7 +5,7 @@ See ``sampling/README.md`` for the conventions (AICPA tables, hashing, intervals
 """
 
 from ._evaluate import Interval, evaluate
-from ._manifest import verify
+from ._manifest import Verification, verify
 from ._plan import Plan, plan, sample_size_for_margin
 from ._select import Selection, select
 from ._stratified import StratifiedEstimate, evaluate_stratified
@@ -19,6 +19,7 @@ __all__ = [
     "SamplingError",
     "Selection",
     "StratifiedEstimate",
+    "Verification",
     "VerificationError",
     "evaluate",
     "evaluate_stratified",

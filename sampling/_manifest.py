@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -21,7 +22,7 @@ from ._draw import Design, Draw, Frame, draw, read_frame
 from ._version import __version__
 from .errors import SamplingError, VerificationError
 
-__all__ = ["verify"]
+__all__ = ["Verification", "verify"]
 
 FORMAT = "sampling-manifest/1"
 _FINGERPRINT_KEY = _hashing.seed_key("fingerprint", "sampling.manifest")
@@ -75,12 +76,38 @@ def stratum_entries(frame: Frame, result: Draw) -> list[dict]:
     ]
 
 
-def verify(manifest: Mapping, frame: pd.DataFrame) -> bool:
-    """Draw again from ``frame`` with the design in ``manifest``; True when the same ids come out.
+@dataclass(frozen=True)
+class Verification:
+    """The answer of :func:`verify` when the draw reproduces (always truthy).
+
+    Attributes
+    ----------
+    frame_changed
+        Whether the frame differs from the one the sample was drawn from (its fingerprint);
+        the same ids can come out of a changed frame, which an auditor must be told.
+    changes
+        What changed in the frame, in Swedish (empty when the frame is identical).
+    """
+
+    frame_changed: bool
+    changes: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        """True: a :class:`Verification` is only returned when the same ids come out."""
+        return True
+
+
+def verify(manifest: Mapping, frame: pd.DataFrame) -> Verification:
+    """Draw again from ``frame`` with the design in ``manifest``; a truthy result when the same ids come out.
 
     The draw is repeated exactly as :func:`sampling.select` made it (allocation recomputed on
-    ``frame``). If it gives the same ids in the same strata, the sample is verified, even if the
-    frame has changed in ways that do not touch the draw.
+    ``frame``). If it gives the same ids in the same strata, the sample is verified; the result
+    still says whether the frame changed since the draw (``frame_changed``) and how.
+
+    Returns
+    -------
+    Verification
+        Truthy; ``frame_changed`` and ``changes`` (Swedish) describe the frame.
 
     Raises
     ------
@@ -96,9 +123,9 @@ def verify(manifest: Mapping, frame: pd.DataFrame) -> bool:
     except SamplingError as error:
         raise VerificationError([f"Urvalet kunde inte dras om: {error}"]) from error
     now = stratum_entries(current, result)
-    if _selected(now) == _selected(manifest["strata"]):
-        return True
     changes = _changes(manifest, now, current)
+    if _selected(now) == _selected(manifest["strata"]):
+        return Verification(not changes["same_frame"], tuple(_frame_lines(changes)))
     raise VerificationError(_describe(manifest, changes), changes)
 
 
@@ -174,8 +201,7 @@ def _describe(manifest: Mapping, changes: dict) -> list[str]:
             "Ramen är densamma som vid urvalet men dragningen ger andra ärenden: manifestet har "
             f"ändrats i efterhand eller skapades med en annan version ({manifest.get('version')})."
         )
-    for label, (then, now) in changes["strata_sizes"].items():
-        lines.append(_size_change(label, then, now))
+    lines += _frame_lines(changes)
     for label, (then, now) in changes["sample_sizes"].items():
         lines.append(f"Stratum {label} får nu {now} ärenden i urvalet, fick {then}.")
     moves = [f"{i} ({old} -> {new})" for i, (old, new) in changes["moved"].items()]
@@ -186,6 +212,11 @@ def _describe(manifest: Mapping, changes: dict) -> list[str]:
         if ids:
             lines.append(f"{wording.format(n=len(ids))}: {_listing(ids)}.")
     return lines
+
+
+def _frame_lines(changes: dict) -> list[str]:
+    """The strata whose size or content changed since the draw, one Swedish line each."""
+    return [_size_change(label, then, now) for label, (then, now) in changes["strata_sizes"].items()]
 
 
 def _size_change(label: str, then: int, now: int) -> str:

@@ -184,13 +184,28 @@ def test_sample_then_verify_and_a_changed_register_fails_verification(tmp_path, 
 
     verified = run_cli("--workspace", ws, "verify", summary["id"])
     assert verified.returncode == 0, verified.stderr
-    assert "går att återskapa" in verified.stdout
+    assert "går att återskapa" in verified.stdout and "Ramen är oförändrad" in verified.stdout
 
     with Workspace.open(ws) as workspace, workspace.engine.begin() as connection:
         connection.exec_driver_sql("DELETE FROM cases WHERE arende_id = ?", (summary["arenden"][0],))
     failed = run_cli("--workspace", ws, "verify", summary["id"])
     assert failed.returncode == 2
     assert summary["arenden"][0] in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_verify_says_the_register_changed_when_the_same_cases_come_out(tmp_path, small_export):
+    ws = str(tmp_path / "ws")
+    assert run_cli("--workspace", ws, "import", str(small_export)).returncode == 0
+    drawn = json.loads(run_cli("--workspace", ws, "sample", "--checklist", "valdsfraga", "--n", "5",
+                               "--seed", "5", "--json").stdout)
+    with Workspace.open(ws) as workspace:
+        spare = next(i for i in workspace.cases()["arende_id"] if i not in drawn["arenden"])
+        with workspace.engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM cases WHERE arende_id = ?", (spare,))
+    verified = run_cli("--workspace", ws, "verify", drawn["id"])
+    assert verified.returncode == 0, verified.stderr
+    assert "går att återskapa" in verified.stdout and "Registret har dock ändrats" in verified.stdout
+    assert "1 ärenden har tagits bort sedan urvalet" in verified.stdout
 
 
 def test_sample_with_unknown_checklist_is_a_usage_error(tmp_path, small_export):

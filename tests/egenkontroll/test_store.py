@@ -90,7 +90,8 @@ def test_session_draws_from_the_cases_the_checklist_applies_to_in_the_period(ws)
     assert session.manifest["N"] == len(frame)
     assert session.period == (date(2026, 5, 1), date(2026, 8, 31))
     assert re.fullmatch(r"2026-T2-utredningstid-[0-9a-f]{4}", session.id)
-    assert session.verify() is True
+    verification = session.verify()
+    assert verification and not verification.frame_changed
 
 
 def test_design_holds_stratum_probability_and_weight_per_case(ws):

@@ -296,3 +296,14 @@ def test_bad_designs_raise_swedish_errors(kwargs, fragment):
     arguments = {"seed": 1, **kwargs}
     with pytest.raises(sampling.SamplingError, match=fragment):
         sampling.select(_frame(), id_column="arende_id", strata="enhet", **arguments)
+
+
+def test_verify_tells_a_changed_frame_even_when_the_ids_reproduce():
+    frame = _frame()
+    result = sampling.select(frame, 10, seed=8, id_column="arende_id", strata="enhet")
+    unchanged = sampling.verify(result.manifest, frame)
+    assert unchanged and not unchanged.frame_changed and unchanged.changes == ()
+    spare = frame.loc[(frame["enhet"] == "A") & ~frame["arende_id"].isin(result.ids), "arende_id"].iloc[0]
+    verification = sampling.verify(result.manifest, frame[frame["arende_id"] != spare])
+    assert verification and verification.frame_changed
+    assert verification.changes == ("Stratum A: 1 ärenden har tagits bort sedan urvalet (300 -> 299).",)
