@@ -17,20 +17,23 @@ Strata
     a stratified sample, never pooled; they are assumed to cover disjoint sets of cases.
 Domains
     An item's applicable cases, a group (enhet, ärendetyp, kön, tertial, år) and ``period`` are
-    domains cutting across strata. In stratum h, with n_h responding cases of N_h and n_hd of
-    them in the domain, the domain's population is estimated as N_hd = N_h n_hd / n_h (rounded,
-    at least n_hd) - the usual approximation, exact when the domain is the whole stratum.
+    domains cutting across strata. A domain made of whole strata (in every stratum it touches, all
+    responding cases are in it) has known stratum sizes. Any other domain has a random size in the
+    sample: it is estimated with ``sampling.evaluate_domain`` (ratio estimator, linearised variance
+    over all responding cases of each stratum, Korn-Graubard interval; as R survey's ``subset()``,
+    ``svymean`` and ``svyciprop(method="beta")``), never with rounded domain sizes taken as known.
     Responding cases are the reviewed ones (at least one answer) for ja/nej items and all sampled
     cases for computed items (a verdict needs no reviewer), i.e. unreviewed cases are taken as
     missing at random within their stratum.
 Intervals
-    When the figure rests on one stratum (a simple random session, or a domain inside one
-    stratum), the cases are a simple random sample: Wilson score interval, or, when the
-    stratum's sampling fraction n_h/N_h exceeds :data:`HYPERGEOMETRIC_FRACTION` (10 %), the exact
-    hypergeometric interval with population N_hd (``sampling.evaluate``). When it rests on
-    several strata: ``sampling.evaluate_stratified`` (Korn-Graubard) on (N_hd, n_hd, k_hd). The
-    column ``method`` names what was used; k and n are the raw counts in the sample, ``estimate``
-    the design-weighted share.
+    Whole strata: on one stratum the cases are a simple random sample: Wilson score interval, or,
+    when the stratum's sampling fraction n_h/N_h exceeds :data:`HYPERGEOMETRIC_FRACTION` (10 %), the
+    exact hypergeometric interval with population N_h (``sampling.evaluate``); on several strata
+    ``sampling.evaluate_stratified`` (Korn-Graubard). Other domains: ``sampling.evaluate_domain``
+    ("domain-korn-graubard"; "domain-clopper-pearson" when every answer is the same;
+    "domain-census" when the domain lies in strata reviewed in full, where the share is known). The column
+    ``method`` names what was used; ``se`` is the design-based standard error of ``estimate`` (as R
+    survey's SE); k and n are the raw counts in the sample, ``estimate`` the design-weighted share.
 Goals and traffic lights
     Default goal 100 % for critical items and computed (legal time limit) items, 90 % for other
     items tied to a legal reference (``lagrum``). An item that is neither (a fact that steers
@@ -109,7 +112,7 @@ __all__ = [
 
 #: the columns of :func:`item_results`
 RESULT_COLUMNS = ["checklist", "item", "item_text", "critical", "dimension", "group", "k", "n",
-                  "estimate", "lower", "upper", "method", "goal", "status", "suppressed"]
+                  "estimate", "se", "lower", "upper", "method", "goal", "status", "suppressed"]
 #: ``by`` -> the Swedish name of the breakdown
 DIMENSIONS = {"alla": "Alla", "enhet": "Enhet", "arendetyp": "Ärendetyp", "kon": "Kön",
               "tertial": "Tertial", "ar": "År"}
@@ -130,6 +133,9 @@ METHOD_NAMES = {
     "wilson": "Wilson (obundet slumpmässigt urval)",
     "hypergeometric": "exakt hypergeometrisk (stor andel av en liten population)",
     "korn-graubard": "stratifierad skattning, Korn–Graubard",
+    "domain-korn-graubard": "delgrupp (domän) i urvalet, linjäriserad varians, Korn–Graubard",
+    "domain-clopper-pearson": "delgrupp (domän) där alla svar är lika, exakt binomialt (Clopper–Pearson)",
+    "domain-census": "delgrupp (domän) i strata som granskats i sin helhet (andelen är känd)",
 }
 _GREEN, _YELLOW, _RED = "grön", "gul", "röd"
 _SUPPRESSED = "–"
@@ -316,22 +322,54 @@ def _item_table(sessions: Sequence[Session]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- estimation
 
 
-def _estimate(
-    N: np.ndarray, n: np.ndarray, n_d: np.ndarray, k_d: np.ndarray, confidence: float
-) -> tuple[float, float, float, str | None]:
-    """(estimate, lower, upper, method) from per-stratum N, n (responding), n_d and k_d."""
-    keep = n_d > 0
-    N, n, n_d, k_d = N[keep], n[keep], n_d[keep], k_d[keep]
-    if not keep.any():
-        return math.nan, math.nan, math.nan, None
-    domain_sizes = np.maximum(n_d, np.rint(N * n_d / n)).astype(int)
-    if len(n_d) == 1:
-        population = int(domain_sizes[0]) if n[0] / N[0] > HYPERGEOMETRIC_FRACTION else None
-        interval = sampling.evaluate(int(k_d[0]), int(n_d[0]), confidence=confidence, population=population)
-        return interval.estimate, interval.lower, interval.upper, interval.method
-    result = sampling.evaluate_stratified(domain_sizes.tolist(), n_d.astype(int).tolist(),
-                                          k_d.astype(int).tolist(), confidence=confidence)
-    return result.estimate, result.lower, result.upper, result.method
+@dataclass(frozen=True)
+class _Figure:
+    """One estimate: share, standard error, interval and the method that gave the interval."""
+
+    estimate: float
+    se: float
+    lower: float
+    upper: float
+    method: str | None
+
+
+_NO_FIGURE = _Figure(math.nan, math.nan, math.nan, math.nan, None)
+
+
+def _estimate(N: np.ndarray, n: np.ndarray, n_d: np.ndarray, k_d: np.ndarray, confidence: float) -> _Figure:
+    """The figure from per-stratum N, n (responding), n_d and k_d (cases and "ja" in the figure's domain).
+
+    A domain made of whole strata (n_d = n wherever n_d > 0) has known stratum sizes: Wilson or
+    hypergeometric on one stratum, Korn-Graubard on several. Any other domain (an item that does
+    not apply everywhere, a group, a period) is a domain of unknown size: ``sampling.evaluate_domain``.
+    """
+    if not (n_d > 0).any():
+        return _NO_FIGURE
+    if np.array_equal(n_d[n_d > 0], n[n_d > 0]):
+        return _whole_strata(N[n_d > 0], n[n_d > 0], k_d[n_d > 0], confidence)
+    result = sampling.evaluate_domain(*_per_case(N, n, n_d, k_d), confidence=confidence)
+    return _Figure(result.estimate, result.se, result.lower, result.upper, f"domain-{result.method}")
+
+
+def _whole_strata(N: np.ndarray, n: np.ndarray, k: np.ndarray, confidence: float) -> _Figure:
+    if len(n) > 1:
+        result = sampling.evaluate_stratified(N.astype(int).tolist(), n.astype(int).tolist(),
+                                              k.astype(int).tolist(), confidence=confidence)
+        return _Figure(result.estimate, result.se, result.lower, result.upper, result.method)
+    population = int(N[0]) if n[0] / N[0] > HYPERGEOMETRIC_FRACTION else None
+    interval = sampling.evaluate(int(k[0]), int(n[0]), confidence=confidence, population=population)
+    p = interval.estimate
+    se = math.sqrt((1 - n[0] / N[0]) * p * (1 - p) / (n[0] - 1)) if n[0] > 1 else 0.0
+    return _Figure(p, se, interval.lower, interval.upper, interval.method)
+
+
+def _per_case(N: np.ndarray, n: np.ndarray, n_d: np.ndarray, k_d: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per responding case: stratum, N_h, in the domain, "ja" (the domain estimator needs no more)."""
+    sizes = n.astype(int)
+    stratum = np.repeat(np.arange(len(sizes)), sizes)
+    position = np.arange(len(stratum)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    in_domain = position < np.repeat(n_d, sizes)
+    return stratum, np.repeat(N, sizes), in_domain, position < np.repeat(k_d, sizes)
 
 
 def _goal(goals: Mapping[str, float], item: Any) -> float:
@@ -369,15 +407,17 @@ def _figures(
     rows = []
     for item in material.items.itertuples(index=False):
         for group, parts in per_item.get((item.checklist, item.item), empty).items():
-            estimate, lower, upper, method = _estimate(*parts.T, confidence)
+            figure = _estimate(*parts.T, confidence)
             goal = _goal(goals, item)
             k, n = int(parts[:, 3].sum()), int(parts[:, 2].sum())
-            status = traffic_light(lower, upper, goal) if n > 0 and not math.isnan(goal) else None
+            judged = n > 0 and not math.isnan(goal)
+            status = traffic_light(figure.lower, figure.upper, goal) if judged else None
             rows.append({
                 "checklist": item.checklist, "item": item.item, "item_text": item.item_text,
                 "critical": bool(item.critical), "dimension": dimension, "group": group,
-                "k": k, "n": n, "estimate": estimate, "lower": lower, "upper": upper,
-                "method": method, "goal": goal, "status": status, "suppressed": n < SUPPRESSION_LIMIT,
+                "k": k, "n": n, "estimate": figure.estimate, "se": figure.se, "lower": figure.lower,
+                "upper": figure.upper, "method": figure.method, "goal": goal, "status": status,
+                "suppressed": n < SUPPRESSION_LIMIT,
             })
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
@@ -723,7 +763,7 @@ def _checklist_paragraph(when: str, title: str, cases: pd.DataFrame, figures: pd
     reviewed, sampled = int(cases["reviewed"].sum()), len(cases)
     head = f"Under {when} granskades {reviewed} slumpvis utvalda akter enligt checklistan {title}"
     head += "." if reviewed == sampled else f" (av {sampled} utvalda)."
-    if (figures["method"] == "korn-graubard").any():
+    if cases["stratum"].nunique() > 1:
         head += " Urvalet var stratifierat; andelarna är viktade efter strata."
     lines = [_item_sentence(row, confidence) for row in figures.itertuples(index=False) if row.n > 0]
     return "\n".join([head, *lines])

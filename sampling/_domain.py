@@ -22,14 +22,17 @@ Interval
     Korn-Graubard, as ``svyciprop(method = "beta")`` on the subset design: effective size
     ``n_eff = p (1 - p) / var * (t_{alpha/2, n_d - 1} / t_{alpha/2, df})**2`` with ``n_d`` the
     domain's sampled cases and ``df = n_d - H_d`` (H_d the strata holding domain cases), then the
-    Clopper-Pearson interval for ``n_eff p`` successes in ``n_eff`` trials. Where survey gives NaN
-    (``df < 1`` or ``n_d = 1``: the t quantile of 0 degrees of freedom), the degree is set to 1.
-Boundary
-    Where survey gives no interval because the variance is 0 (every domain answer "ja", or every
-    one "nej", or the domain lies in fully sampled strata of equal answers), ``n_eff = n_d`` without
-    the t adjustment: the exact Clopper-Pearson interval of the domain's raw counts, so an
-    all-"ja" domain is never wider than its exact binomial interval (``method`` says
-    ``"clopper-pearson"``).
+    Clopper-Pearson interval for ``n_eff p`` successes in ``n_eff`` trials.
+No interval in survey
+    Where survey gives NaN, ``n_eff = n_d`` (a design effect of 1, no t adjustment) and ``method``
+    says ``"clopper-pearson"``: when the variance is 0 (every domain answer "ja", or every one
+    "nej"), this is the exact Clopper-Pearson interval of the domain's raw counts, so an all-"ja"
+    domain is never wider than its exact binomial interval; when ``df = n_d - H_d < 1`` (every
+    stratum holds one domain case: t of 0 degrees of freedom), it is the Beta interval around the
+    weighted share with n_d trials (setting df to 1 instead would print about 0-100 %).
+Census
+    When every stratum holding domain cases was sampled in full, the domain's share is known, not
+    estimated: the interval is the estimate itself (``method`` ``"census"``; R survey gives NaN).
 
 References: Lumley, T. (2010) *Complex Surveys*, ch. 2.3 (domains); Korn, E. L. and Graubard,
 B. I. (1998) Confidence intervals for proportions with small expected number of positive counts
@@ -65,11 +68,12 @@ class DomainEstimate:
     population
         The estimated domain size ``N_d`` (not rounded).
     df
-        Degrees of freedom ``n_d - H_d`` (at least 1).
+        Degrees of freedom ``n_d - H_d`` (0 when every stratum holds one domain case).
     n_effective
         The effective sample size of the interval.
     method
-        ``"korn-graubard"``, or ``"clopper-pearson"`` at the boundary (see the module docstring).
+        ``"korn-graubard"``, ``"clopper-pearson"`` at the boundary, or ``"census"`` (see the module
+        docstring).
     strata
         One row per stratum: ``stratum``, ``N``, ``n``, ``n_domain``, ``k_domain``, ``lonely``
         (one sampled case), ``variance`` (the stratum's term of var).
@@ -129,9 +133,12 @@ def evaluate_domain(
     table = _stratum_table(labels, codes, sizes, counts, d, y, scores)
     variance = float(table["variance"].sum())
     n, k = int(d.sum()), int((d * y).sum())
-    df = max(n - int((table["n_domain"] > 0).sum()), 1)
-    n_effective, method = _effective_size(estimate, variance, n, df, alpha)
-    lower, upper = _beta_interval(estimate, n_effective, alpha)
+    df = n - int((table["n_domain"] > 0).sum())
+    if _census(table):
+        n_effective, method, lower, upper = np.inf, "census", estimate, estimate
+    else:
+        n_effective, method = _effective_size(estimate, variance, n, df, alpha)
+        lower, upper = _beta_interval(estimate, n_effective, alpha)
     return DomainEstimate(estimate, float(np.sqrt(variance)), lower, upper, k, n, size, df,
                           n_effective, method, confidence, table)
 
@@ -182,10 +189,16 @@ def _stratum_table(labels, codes, sizes, counts, d, y, scores) -> pd.DataFrame:
     })
 
 
+def _census(table: pd.DataFrame) -> bool:
+    """Whether every stratum holding domain cases was sampled in full (the share is then known)."""
+    touched = table[table["n_domain"] > 0]
+    return bool((touched["n"] == touched["N"]).all())
+
+
 def _effective_size(estimate: float, variance: float, n: int, df: int, alpha: float) -> tuple[float, str]:
-    if variance <= 0 or not 0 < estimate < 1:
+    if variance <= 0 or not 0 < estimate < 1 or df < 1:
         return float(n), "clopper-pearson"
-    ratio = stats.t.ppf(alpha / 2, max(n - 1, 1)) / stats.t.ppf(alpha / 2, df)
+    ratio = stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)
     return float(estimate * (1 - estimate) / variance * ratio**2), "korn-graubard"
 
 

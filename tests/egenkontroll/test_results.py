@@ -22,6 +22,8 @@ from scipy import stats
 from egenkontroll import UserError, results
 
 Z95 = stats.norm.ppf(0.975)
+R_SURVEY = Path(__file__).parents[1] / "sampling" / "data" / "domain_reference.csv"
+DEMO = Path(__file__).parent / "data"
 COLUMNS = ["arende_id", "personnummer", "enhet", "handlaggare", "arendetyp", "inkom_datum",
            "forhandsbedomning_datum", "pagaende_utredning", "utredning_inledd", "utredning_avslutad",
            "forlangning_beslutad", "beslut_datum", "verkstallt_datum", "barn_i_hushallet"]
@@ -193,10 +195,10 @@ def test_goals_default_by_kind_and_can_be_set(workspace, srs):
     assert math.isnan(row(figures, "framkom_vald")["goal"])  # a fact, no compliance measure
     assert pd.isna(row(figures, "framkom_vald")["status"])
     assert row(figures, "vald_fragat")["status"] == "röd"  # 2 of 10 "nej": upper bound below 100 %
-    lowered = results.item_results(workspace, goals={"vald_fragat": 0.5, "valdsfraga.skydd_och_stod": 0.1})
+    lowered = results.item_results(workspace, goals={"vald_fragat": 0.5, "valdsfraga.skydd_och_stod": 0.02})
     assert row(lowered, "vald_fragat")["goal"] == 0.5
     assert row(lowered, "vald_fragat")["status"] == "gul"  # Wilson 8/10: 0.49-0.94
-    assert row(lowered, "skydd_och_stod")["status"] == "grön"
+    assert row(lowered, "skydd_och_stod")["status"] == "grön"  # a domain of 1 "ja": Clopper-Pearson 0.025-1
 
 
 def test_goals_must_be_shares(workspace):
@@ -264,14 +266,37 @@ def test_stratified_session_is_estimated_with_stratum_weights(workspace, stratif
     assert (vald["lower"], vald["upper"]) == (pytest.approx(lower), pytest.approx(upper))
 
 
-def test_domain_across_strata_uses_estimated_domain_sizes(workspace, stratified):
-    # riskbedomning applies where violence came up: Norr 3 of 6 cases, Syd 7 of 14
+def test_domain_across_strata_equals_r_survey(workspace, stratified):
+    # riskbedomning applies where violence came up: Norr 3 of 6 cases (2 ja), Syd 7 of 14 (7 ja).
+    # Before issue 13 the domain sizes (30, 70) were taken as known: SE 0.0949, 54.6-99.8 %.
     risk = row(results.item_results(workspace), "riskbedomning")
-    domain_sizes = [round(60 * 3 / 6), round(140 * 7 / 14)]
-    estimate, lower, upper = korn_graubard(domain_sizes, [3, 7], [2, 7])
-    assert (risk["k"], risk["n"]) == (9, 10)
-    assert risk["estimate"] == pytest.approx(estimate)  # (30 * 2/3 + 70 * 1) / 100 = 0.9
-    assert (risk["lower"], risk["upper"]) == (pytest.approx(lower), pytest.approx(upper))
+    expected = pd.read_csv(R_SURVEY).set_index("scenario").loc["norr_syd_riskbedomning"]
+    assert (risk["k"], risk["n"], risk["method"]) == (9, 10, "domain-korn-graubard")
+    for field in ("estimate", "se", "lower", "upper"):
+        assert risk[field] == pytest.approx(expected[field], abs=1e-6)
+
+
+def test_every_domain_figure_of_the_demo_equals_r_survey():
+    """The counts behind all 234 domain figures of the demo (data/demo_domains.py) through results'
+    estimator, against R survey (tests/sampling/data/domain_reference.R)."""
+    counts = pd.read_csv(DEMO / "demo_domain_counts.csv")
+    reference = pd.read_csv(DEMO / "demo_domain_reference.csv").set_index("scenario")
+    for scenario, parts in counts.groupby("scenario"):
+        figure = results._estimate(*parts[["N", "n", "n_domain", "k_domain"]].to_numpy(float).T, 0.95)
+        expected = reference.loc[scenario]
+        assert figure.estimate == pytest.approx(expected["estimate"], abs=1e-6)
+        assert figure.se == pytest.approx(expected["se"], abs=1e-6)
+        if expected["k"] in (0, expected["n"]):  # all "ja" or all "nej": R gives NaN or, from a
+            # variance of 1e-17 instead of 0, 100-100 %; here the exact binomial interval
+            assert figure.method == "domain-clopper-pearson"
+            assert (figure.lower, figure.upper) == (pytest.approx(expected["exact_lower"], abs=1e-6),
+                                                    pytest.approx(expected["exact_upper"], abs=1e-6))
+        elif pd.isna(expected["lower"]):  # no degrees of freedom (one domain case per stratum)
+            assert figure.method == "domain-clopper-pearson"
+        else:
+            assert figure.method == "domain-korn-graubard"
+            assert (figure.lower, figure.upper) == (pytest.approx(expected["lower"], abs=1e-6),
+                                                    pytest.approx(expected["upper"], abs=1e-6))
 
 
 def test_breakdown_by_the_stratifying_column_is_each_stratum_on_its_own(workspace, stratified):
@@ -376,7 +401,7 @@ def test_computed_items_count_verdicts_on_the_sampled_cases(workspace, tmp_path)
     figures = results.item_results(workspace, as_of=AS_OF)
     fortnight = row(figures, "forhandsbedomning_14_dagar")
     assert (fortnight["k"], fortnight["n"]) == (8, 11)  # 14 days is in time, 15 is late; one exempt
-    assert fortnight["method"] == "hypergeometric"  # the whole frame was sampled
+    assert fortnight["method"] == "domain-census"  # the whole frame was sampled; one case has no verdict
     assert fortnight["goal"] == 1.0 and fortnight["status"] == "röd"
     assert (fortnight["lower"], fortnight["upper"]) == (pytest.approx(8 / 11), pytest.approx(8 / 11))
     assert row(figures, "utredning_4_manader")["n"] == 0  # no investigation registered

@@ -61,6 +61,12 @@ def test_a_fully_sampled_stratum_adds_no_variance_and_a_lonely_one_is_adjusted()
     assert bool(outside.loc["B", "lonely"]) and outside.loc["B", "variance"] == 0
 
 
+def test_a_domain_inside_fully_sampled_strata_is_known_exactly():
+    in_domain, outcome = [True, True, False, True, True, True, False], [1, 0, None, 1, 1, 0, None]
+    result = sampling.evaluate_domain(["A"] * 4 + ["B"] * 3, [4] * 4 + [3] * 3, in_domain, outcome)
+    assert (result.method, result.estimate, result.lower, result.upper) == ("census", 0.6, 0.6, 0.6)
+
+
 def test_the_whole_sample_as_domain_is_the_stratified_estimate():
     cases = CASES[CASES["scenario"] == "whole_sample"]
     counts = cases.groupby("stratum").agg(N=("N", "first"), n=("outcome", "size"), k=("outcome", "sum"))
