@@ -4,8 +4,10 @@ Three rules are computed from the case register, for one case (:func:`evaluate_r
 whole register at once (:func:`register_status`):
 
 ``forhandsbedomning_14_dagar``
-    forhandsbedomning_datum <= inkom_datum + 14 days; not applicable when an investigation was
-    already open when the report came in (``pagaende_utredning``).
+    the decision whether to open an investigation <= inkom_datum + 14 days; its date is
+    forhandsbedomning_datum, else utredning_inledd. A case with neither date past its 14 days on
+    ``as_of`` is late ("Förhandsbedömning saknas"), one inside them undecided. Not applicable when
+    an investigation was already open when the report came in (``pagaende_utredning``).
 ``utredning_4_manader``
     utredning_avslutad <= utredning_inledd + 4 calendar months (month-end clamped); an overrun
     is compliant when ``forlangning_beslutad``; an open investigation past its deadline on
@@ -16,8 +18,6 @@ whole register at once (:func:`register_status`):
 
 Decisions where domain.md is silent:
 
-- A missing förhandsbedömningsdatum gives no verdict ("Uppgift saknas"): the register cannot
-  tell a förhandsbedömning not made from one not registered.
 - ``pagaende_utredning`` and ``forlangning_beslutad`` count only when explicitly true.
 - The 14-day and 4-month rules concern child cases: a case whose ``arendetyp`` is known and is
   not ``barn_och_unga`` gets no verdict. An unknown ``arendetyp`` is evaluated.
@@ -101,9 +101,9 @@ class Rule:
         The period: days, or calendar months with month-end clamping.
     reference
         The paragraph before and from 2025-07-01.
-    open_when_end_missing
-        True: a missing ``end`` means still open (late once the deadline has passed).
-        False: a missing ``end`` is missing data (no verdict).
+    end_fallback
+        A date field that stands in for a missing ``end`` (utredning_inledd for the förhandsbedömning).
+        With neither, the period is still open: late once the deadline has passed.
     exempt_if
         A bool field that, when true, makes the rule not apply.
     excused_if
@@ -120,7 +120,7 @@ class Rule:
     wording: _Wording
     days: int = 0
     months: int = 0
-    open_when_end_missing: bool = True
+    end_fallback: str | None = None
     exempt_if: str | None = None
     excused_if: str | None = None
     case_types: tuple[str, ...] | None = None
@@ -149,19 +149,19 @@ RULES: dict[str, Rule] = {
             title="Förhandsbedömning inom 14 dagar",
             start="inkom_datum",
             end="forhandsbedomning_datum",
+            end_fallback="utredning_inledd",
             days=14,
             reference=Reference(
                 "11 kap. 1 a § andra stycket SoL (2001:453)", "20 kap. 2 § SoL (2025:400)"
             ),
             wording=_Wording(
                 done="Förhandsbedömningen gjordes",
-                open="",
+                open="Förhandsbedömning saknas",
                 start_label="inkomstdatum",
                 end_label="förhandsbedömningsdatum",
                 no_start="Uppgift saknas: inkomstdatum",
                 exempt="Pågående utredning när anmälan kom in - regeln gäller inte",
             ),
-            open_when_end_missing=False,
             exempt_if="pagaende_utredning",
             case_types=("barn_och_unga",),
         ),
@@ -191,7 +191,7 @@ RULES: dict[str, Rule] = {
             end="verkstallt_datum",
             months=3,
             reference=Reference(
-                "16 kap. 6 f § SoL (2001:453)", "34 kap. 1 § SoL (2025:400)"
+                "16 kap. 6 f-h §§ SoL (2001:453)", "34 kap. 1-3 §§ SoL (2025:400)"
             ),
             wording=_Wording(
                 done="Beslutet verkställdes",
@@ -262,10 +262,17 @@ def evaluate_rule(rule: Rule | str, case: Mapping[str, object], as_of: object = 
         The evaluation date (default ``$EGENKONTROLL_PER_DATUM`` or today): decides open cases.
     """
     rule = _rule(rule)
-    start, end = to_date(case.get(rule.start)), to_date(case.get(rule.end))
+    start, end = to_date(case.get(rule.start)), _end_date(rule, case)
     reference = rule.reference.on(start)
     compliant, explanation = _judge(rule, case, start, end, _as_of(as_of))
     return Verdict(compliant, reference, explanation)
+
+
+def _end_date(rule: Rule, case: Mapping[str, object]) -> dt.date | None:
+    end = to_date(case.get(rule.end))
+    if end is None and rule.end_fallback:
+        return to_date(case.get(rule.end_fallback))
+    return end
 
 
 def _judge(
@@ -286,8 +293,6 @@ def _judge(
     excused = bool(rule.excused_if and to_bool(case.get(rule.excused_if)))
     if end is not None:
         return _judge_closed(words, end, last_day, excused)
-    if not rule.open_when_end_missing:
-        return None, f"Uppgift saknas: {words.end_label}"
     return _judge_open(words, last_day, as_of, excused)
 
 
@@ -340,15 +345,16 @@ def register_status(frame: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
 
 def _rule_column(rule: Rule, frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     start, end = _dates(frame, rule.start), _dates(frame, rule.end)
+    if rule.end_fallback:
+        end = end.fillna(_dates(frame, rule.end_fallback))
     last_day = start + pd.DateOffset(months=rule.months) + pd.Timedelta(days=rule.days)
     excused = _flags(frame, rule.excused_if)
     status = pd.Series(pd.NA, index=frame.index, dtype="boolean")
     closed = end.notna()
     status[closed & (end <= last_day)] = True
     status[closed & (end > last_day)] = excused
-    if rule.open_when_end_missing:
-        overdue = ~closed & (as_of > last_day)
-        status[overdue] = pd.Series(False, index=frame.index, dtype="boolean").mask(excused)
+    overdue = ~closed & (as_of > last_day)
+    status[overdue] = pd.Series(False, index=frame.index, dtype="boolean").mask(excused)
     undecidable = start.isna() | (end < start) | _flags(frame, rule.exempt_if)
     undecidable |= _outside_case_types(rule, frame)
     return status.mask(undecidable.to_numpy(dtype=bool), pd.NA)

@@ -231,7 +231,7 @@ def test_readme_worked_example_loads_and_evaluates() -> None:
     assert checklist.applies_to(case)
     verdict = checklist.evaluate(case, as_of="2026-03-01")["verkstallt_i_tid"]
     assert verdict.compliant is False
-    assert verdict.reference == "34 kap. 1 § SoL (2025:400)"
+    assert verdict.reference == "34 kap. 1-3 §§ SoL (2025:400)"
     shown = checklist.visible_items(case, {"plan_finns": "ja", "uppfoljning_gjord": "samtal"})
     assert [item.id for item in shown] == [
         "verkstallt_i_tid", "plan_finns", "plan_datum", "uppfoljning_gjord", "antal_moten",

@@ -85,10 +85,24 @@ def test_fourteen_day_rule_does_not_apply_with_an_open_investigation() -> None:
     assert verdict.explanation == "Pågående utredning när anmälan kom in - regeln gäller inte"
 
 
-def test_missing_forhandsbedomning_date_is_undecided() -> None:
-    verdict = evaluate_rule("forhandsbedomning_14_dagar", child(inkom_datum="2026-03-02"), AS_OF)
-    assert verdict.compliant is None
-    assert verdict.explanation == "Uppgift saknas: förhandsbedömningsdatum"
+def test_missing_forhandsbedomning_is_late_once_the_14_days_have_passed() -> None:
+    # domain.md, "Date arithmetic": neither date, no investigation already open, 14 days passed
+    case = child(inkom_datum="2026-03-02")
+    late = evaluate_rule("forhandsbedomning_14_dagar", case, as_of="2026-03-17")
+    assert late.compliant is False
+    assert late.explanation == "Förhandsbedömning saknas; fristen 2026-03-16 har passerat"
+    inside = evaluate_rule("forhandsbedomning_14_dagar", case, as_of="2026-03-16")
+    assert inside.compliant is None
+    assert inside.explanation == "Förhandsbedömning saknas; fristen löper ut 2026-03-16"
+
+
+def test_an_opened_investigation_dates_the_forhandsbedomning() -> None:
+    case = child(inkom_datum="2026-03-02", utredning_inledd="2026-03-16")
+    verdict = evaluate_rule("forhandsbedomning_14_dagar", case, as_of="2026-12-31")
+    assert verdict.compliant is True
+    later = {**case, "utredning_inledd": "2026-03-17"}
+    late = evaluate_rule("forhandsbedomning_14_dagar", later, as_of="2026-12-31")
+    assert late.compliant is False
 
 
 @pytest.mark.parametrize(
@@ -226,14 +240,14 @@ def test_verkstallighet_not_carried_out_past_three_months_is_to_be_reported() ->
     assert verdict.explanation == (
         "Beslutet är inte verkställt; fristen 2026-02-28 har passerat - ska rapporteras till IVO"
     )
-    assert verdict.reference == "34 kap. 1 § SoL (2025:400)"
+    assert verdict.reference == "34 kap. 1-3 §§ SoL (2025:400)"
 
 
 def test_verkstallighet_within_three_months_cites_old_law_before_the_switch() -> None:
     case = {"beslut_datum": "2025-06-30", "verkstallt_datum": "2025-09-30"}
     verdict = evaluate_rule("verkstallighet_3_manader", case, as_of=AS_OF)
     assert verdict.compliant is True
-    assert verdict.reference == "16 kap. 6 f § SoL (2001:453)"
+    assert verdict.reference == "16 kap. 6 f-h §§ SoL (2001:453)"
 
 
 # --------------------------------------------------------------------------- register-wide
