@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from egenkontroll import case_table, charts, results, rules, store
+from egenkontroll import case_table, charts, formatting, results, rules, store
 from egenkontroll._fields import KON_LABELS
 from egenkontroll._views import ALL, HOW_TO_READ, Filters, Screen, StartView
 from egenkontroll.perdatum import per_datum
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 _DEVIATIONS_SHOWN = 10
 _BARN = "barn_och_unga"
-_FOUR_MONTHS = pd.DateOffset(months=4)
 _FOUR_MONTHS_DAYS = 122
 
 
@@ -57,6 +56,8 @@ class View:
         The latest "nej" answers with a comment: recorded_at, enhet, item_text, comment.
     reviewed
         Number of case files with at least one answer in scope.
+    sampled
+        Number of sampled case files in scope (computed items need no reviewer's answer).
     change
         :func:`egenkontroll.results.change_from_previous` rows for the chosen tertial or year against
         the one before (all enheter); empty when no period or an enhet is chosen.
@@ -72,6 +73,7 @@ class View:
     waiting: int
     deviations: pd.DataFrame
     reviewed: int
+    sampled: int
     change: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
@@ -150,6 +152,7 @@ class Model:
         else:
             compliance = by_enhet[by_enhet["group"] == filters.enhet]
             notes.append("Uppdelningen på kön och utvecklingen per tertial gäller alla enheter.")
+        notes += results.coverage_notes(compliance)
         by_kon = gathered.table(period=filters.period, by="kon")
         trend = gathered.table(by="tertial").rename(columns={"group": "period"})
         trend = trend[trend["period"].str.match(r"\d{4}-T\d")]
@@ -161,8 +164,15 @@ class Model:
             utredningstid=_utredningstid(cases), register=_register_figures(cases, self.as_of),
             waiting=_waiting(_in_scope(self.cases, replace(filters, period=None)), self.as_of),
             deviations=_deviations(answers, chosen), reviewed=int(answers["arende_id"].nunique()),
+            sampled=_sampled(chosen, cases),
             change=pd.DataFrame() if change is None else change, notes=notes,
         )
+
+
+def _sampled(sessions: list[Session], cases: pd.DataFrame) -> int:
+    """The sampled cases of *sessions* among *cases* (those in scope)."""
+    sampled = pd.concat([session.design["arende_id"] for session in sessions]) if sessions else pd.Series()
+    return int(cases["arende_id"].isin(sampled).sum())
 
 
 def _in_scope(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -178,19 +188,19 @@ def _in_scope(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 def _waiting(cases: pd.DataFrame, as_of: dt.date) -> int:
     """Decisions not carried out and past their 3-month deadline on *as_of*."""
-    late = rules.register_status(cases, as_of=as_of)["verkstallighet_3_manader"] == False  # noqa: E712
-    return int((late.fillna(False) & cases["verkstallt_datum"].isna()).sum())
+    return int(rules.waiting(cases, as_of).sum())
 
 
 def _utredningstid(cases: pd.DataFrame) -> pd.DataFrame:
-    """Closed child investigations: days from start to end, and whether past 4 calendar months."""
+    """Closed child investigations: days from start to end, and whether closed after the 4-month deadline
+    (a förlängning not counted: the histogram shows time, the key figure the rule)."""
     closed = cases[(cases["arendetyp"] == _BARN) & cases["utredning_avslutad"].notna()
                    & cases["utredning_inledd"].notna()]
     start, end = closed["utredning_inledd"], closed["utredning_avslutad"]
     days = (end - start).dt.days
     valid = days >= 0
     return pd.DataFrame({
-        "days": days[valid], "over_limit": (end > start + _FOUR_MONTHS)[valid],
+        "days": days[valid], "over_limit": (end > rules.deadlines("utredning_4_manader", start))[valid],
         "group": ALL, "kon": closed["kon"][valid].map(KON_LABELS).fillna(KON_LABELS["okänt"]),
     }).reset_index(drop=True)
 
@@ -218,18 +228,24 @@ def _day_text(stamp: object) -> str:
 # --------------------------------------------------------------------------- figures and key figures
 
 
+#: register rule -> its key figure's label: what it counts, over the register cases the filters choose
+REGISTER_LABELS = {
+    "forhandsbedomning_14_dagar": "Förhandsbedömning inom 14 dagar (alla ärenden i registret för valet)",
+    "utredning_4_manader": "Utredning inom 4 månader eller med beslutad förlängning "
+                           "(alla ärenden i registret för valet)",
+}
+
+
 def key_figures(view: View) -> dict[str, str]:
     """The key figures at the top: label -> text (Swedish)."""
-    figures = {"Granskade akter": str(view.reviewed)}
+    figures = {"Akter i urvalet": str(view.sampled), "Granskade akter": str(view.reviewed)}
     critical = view.compliance[view.compliance["critical"].astype(bool)]
     for row in critical.itertuples(index=False):
         hidden = row.suppressed or pd.isna(row.estimate)
-        text = charts.SUPPRESSED_TEXT if hidden else (
-            f"{charts.percent_text(row.estimate)} ({charts.percent_text(row.lower)}–"
-            f"{charts.percent_text(row.upper)})")
+        interval = formatting.interval(row.lower, row.upper, goal=row.goal)
+        text = charts.SUPPRESSED_TEXT if hidden else f"{charts.percent_text(row.estimate)} ({interval})"
         figures[f"Kritisk fråga: {row.item_text}"] = text
-    for name, label in (("forhandsbedomning_14_dagar", "Förhandsbedömning inom 14 dagar (hela registret)"),
-                        ("utredning_4_manader", "Utredning inom 4 månader (hela registret)")):
+    for name, label in REGISTER_LABELS.items():
         k, n = view.register[name]
         figures[label] = charts.SUPPRESSED_TEXT if n < charts.MIN_CASES else charts.percent_text(k / n)
     figures["Beslut som väntat mer än 3 månader på verkställighet"] = str(view.waiting)

@@ -184,11 +184,12 @@ class StartModel:
                                population=population)
 
     def create(self, checklist_id: str, *, period: str | None, n: int, seed: int, strata: str | None = None,
-               title: str | None = None, created_by: str | None = None) -> Session:
-        """Draw the sample and start the session."""
+               title: str | None = None, created_by: str | None = None,
+               minimum: int | None = None) -> Session:
+        """Draw the sample and start the session (*minimum* cases per stratum; default 1 when stratified)."""
         return self.workspace.create_session(checklist_id, n=n, seed=seed, strata=strata or None,
                                              period=period or None, title=(title or "").strip() or None,
-                                             created_by=created_by)
+                                             created_by=created_by, minimum=minimum)
 
     def cases(self) -> pd.DataFrame:
         """The register, read once."""

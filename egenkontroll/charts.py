@@ -25,6 +25,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from egenkontroll import formatting
+
 __all__ = [
     "PALETTE",
     "TRAFFIC_LIGHT_COLOURS",
@@ -67,10 +69,9 @@ BAR_GID = "andel"
 
 
 def percent_text(share: float | None, decimals: int = 0) -> str:
-    """A share as Swedish per cent text: ``0.875 -> "88 %"``, ``(0.875, 1) -> "87,5 %"``; NaN -> ``"–"``."""
-    if share is None or pd.isna(share):
-        return SUPPRESSED_TEXT
-    return f"{decimal_text(100 * share, decimals)} %"
+    """A share as :func:`egenkontroll.formatting.share` writes it (``0.875 -> "88 %"``, ``(0.875, 1) ->
+    "87,5 %"``, 0.999 -> "99,9 %"); NaN -> ``"–"``."""
+    return formatting.share(share, decimals, missing=SUPPRESSED_TEXT)
 
 
 def decimal_text(value: float, decimals: int = 1) -> str:
@@ -347,7 +348,7 @@ def _group_label(group: object, rows: pd.DataFrame) -> str:
         return f"{group}: färre än 5 utredningar"
     median = decimal_text(float(rows["days"].median()), 0)
     over = percent_text(float(rows["over_limit"].mean()))
-    return f"{group}: median {median} dagar, {over} över 4 månader"
+    return f"{group}: median {median} dagar, {over} avslutade efter 4 månader (förlängning ej medräknad)"
 
 
 # --------------------------------------------------------------------------- style

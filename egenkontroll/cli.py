@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--n", type=int, required=True, help="antal akter")
     sample.add_argument("--seed", type=int, default=None, help="frö (slumpas och sparas om det utelämnas)")
     sample.add_argument("--strata", default=None, help="stratifiera på kolumn, t.ex. enhet")
+    sample.add_argument("--minimum", type=int, default=None,
+                        help="minst så många akter per stratum (standard 1 när urvalet stratifieras)")
     sample.add_argument("--period", default=None, help="t.ex. 2026, 2026-T1")
     sample.add_argument("--title", default=None)
     sample.add_argument("--json", action="store_true", help="skriv ut som JSON")
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     results = verbs.add_parser("results", help="visa resultat med konfidensintervall")
     results.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    results.add_argument("--by", choices=["enhet", "arendetyp", "kon", "tertial", "ar"],
+                         help="dela upp resultaten efter enhet, ärendetyp, kön, tertial eller år")
     results.set_defaults(run=_run_results)
 
     export = verbs.add_parser("export", help="exportera resultaten till Excel")
@@ -188,7 +192,7 @@ def _run_plan(args: argparse.Namespace) -> int:
 def _run_sample(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
         session = workspace.create_session(args.checklist, n=args.n, seed=args.seed, strata=args.strata,
-                                           period=args.period, title=args.title)
+                                           period=args.period, title=args.title, minimum=args.minimum)
         summary = {"id": session.id, "n": len(session.case_ids), "seed": session.manifest["seed"],
                    "fingeravtryck": session.manifest["fingerprint"], "arenden": session.case_ids}
     if args.json:
@@ -218,9 +222,12 @@ def _run_results(args: argparse.Namespace) -> int:
     day = per_datum(args.per_datum)
     with _workspace(args) as workspace:
         if args.json:
-            _print_json(results.results_json(workspace, as_of=day))
+            _print_json(results.results_json(workspace, by=args.by, as_of=day))
         else:
-            print(results.for_display(results.item_results(workspace, as_of=day)).to_string(index=False))
+            figures = results.item_results(workspace, by=args.by, as_of=day)
+            print(results.for_display(figures).to_string(index=False))
+            for entry in figures.attrs["left_out"]:
+                print(entry["reason"])
             print(f"Tidsfristerna är bedömda per {day:%Y-%m-%d}.")
     return EXIT_OK
 

@@ -40,7 +40,13 @@ from egenkontroll.server import TEMPLATE_ROOT
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from egenkontroll._panel import Model, View, figures, key_figures  # noqa: F401 - lazily re-exported
+    from egenkontroll._panel import (  # noqa: F401 - lazily re-exported
+        REGISTER_LABELS,
+        Model,
+        View,
+        figures,
+        key_figures,
+    )
     from egenkontroll.workspace import Workspace
 
 __all__ = [
@@ -57,6 +63,7 @@ __all__ = [
     "App",
     "figures",
     "key_figures",
+    "REGISTER_LABELS",
     "warm",
     "refresh",
     "KeepReady",
@@ -68,7 +75,7 @@ __all__ = [
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
 _START_VIEW_FORMAT = 2
-_LAZY = ("Model", "View", "figures", "key_figures")
+_LAZY = ("Model", "View", "figures", "key_figures", "REGISTER_LABELS")
 
 
 def __getattr__(name: str) -> Any:

@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from egenkontroll import charts, results, store
+from egenkontroll import charts, formatting, results, store
 from egenkontroll.errors import UserError
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import parse_period, period_label
@@ -38,7 +38,6 @@ SHEETS = ("Sammanfattning", "Per fråga", "Per enhet", "Trend", "Registerindikat
 #: a text starting with one of these could be taken for a formula by a spreadsheet
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-_PERCENT = "0%"
 _HEADER_FILL = PatternFill("solid", fgColor="0072B2")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _TITLE_FONT = Font(bold=True, size=14)
@@ -50,18 +49,20 @@ _SUPPRESSED = charts.SUPPRESSED_TEXT
 
 @dataclass(frozen=True)
 class _Column:
-    """One exported column: source name, Swedish heading, and whether it is a share."""
+    """One exported column: source name, Swedish heading, and what share it holds: "" (none), "share",
+    or an interval bound, "lower" or "upper" (rounded outward, see :mod:`egenkontroll.formatting`)."""
 
     source: str
     heading: str
-    percent: bool = False
+    percent: str = ""
 
 
 _ITEM_COLUMNS = (
     _Column("checklist", "Checklista"), _Column("item_text", "Fråga"), _Column("critical", "Kritisk"),
-    _Column("k", "Ja"), _Column("n", "Besvarade"), _Column("estimate", "Andel ja", True),
-    _Column("lower", "Nedre gräns", True), _Column("upper", "Övre gräns", True), _Column("goal", "Mål", True),
-    _Column("status", "Status"), _Column("method", "Metod"),
+    _Column("k", "Ja"), _Column("n", "Besvarade"), _Column("estimate", "Andel ja", "share"),
+    _Column("lower", "Nedre gräns", "lower"), _Column("upper", "Övre gräns", "upper"),
+    _Column("goal", "Mål", "share"),
+    _Column("status", "Status"), _Column("method", "Metod"), _Column("coverage", "Täckning"),
 )
 _FIGURES = ("k", "n", "estimate", "lower", "upper", "status")
 
@@ -134,6 +135,7 @@ def _suppressed(frame: pd.DataFrame) -> pd.DataFrame:
     shown.loc[frame["suppressed"].astype(bool), list(_FIGURES)] = _SUPPRESSED
     shown["critical"] = frame["critical"].map({True: "ja", False: "nej"})
     shown["method"] = frame["method"].map(results.METHOD_NAMES).fillna(frame["method"])
+    shown["coverage"] = [results.coverage_text(row) for row in frame.itertuples(index=False)]
     return shown
 
 
@@ -157,8 +159,8 @@ def _summary(sheet: Worksheet, per_item: pd.DataFrame, period: str | None, as_of
     for cell in sheet[header_row]:
         _header(cell)
     for row in sheet.iter_rows(min_row=header_row + 1):
-        for cell in row[1:4]:
-            cell.number_format = _PERCENT
+        for cell, kind in zip(row[1:4], ("share", "lower", "upper"), strict=True):
+            _share_cell(cell, kind)
         _status_fill(row[5])
     _finish(sheet, freeze=None)
 
@@ -168,10 +170,10 @@ def _register(sheet: Worksheet, indicators: Mapping[str, pd.DataFrame]) -> None:
     blocks = (
         ("Förhandsbedömning inom 14 dagar, per tertial (inkomstdatum)", "forhandsbedomning_14_dagar",
          (_Column("period", "Tertial"), _Column("k", "Inom fristen"), _Column("n", "Bedömda"),
-          _Column("share", "Andel", True))),
+          _Column("share", "Andel", "share"))),
         ("Utredning inom 4 månader, per tertial (utredning inledd)", "utredning_4_manader",
          (_Column("period", "Tertial"), _Column("k", "Inom fristen"), _Column("n", "Bedömda"),
-          _Column("share", "Andel", True))),
+          _Column("share", "Andel", "share"))),
         ("Utredningstid i dagar, avslutade utredningar per tertial", "utredningstid",
          (_Column("period", "Tertial"), _Column("n", "Utredningar"), _Column("median", "Median"),
           _Column("q1", "Nedre kvartil"), _Column("q3", "Övre kvartil"))),
@@ -254,13 +256,27 @@ def _rows(sheet: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column], sta
     for number, column in enumerate(columns, start=1):
         _header(sheet.cell(start, number, column.heading))
     for offset, record in enumerate(frame[[c.source for c in columns]].itertuples(index=False), start=1):
+        goal = dict(zip([c.source for c in columns], record, strict=True)).get("goal")
         for number, (column, value) in enumerate(zip(columns, record, strict=True), start=1):
             cell = sheet.cell(start + offset, number, _plain(value))
             safe_text(cell)
             if column.percent:
-                cell.number_format = _PERCENT
+                _share_cell(cell, column.percent, goal)
             if column.source == "status":
                 _status_fill(cell)
+
+
+def _share_cell(cell: Any, kind: str, goal: Any = None) -> None:
+    """Show a share cell as :mod:`egenkontroll.formatting` writes it; a bound's value is rounded outward
+    (and kept off the row's *goal* when it is not the goal)."""
+    if not isinstance(cell.value, float | int) or isinstance(cell.value, bool):
+        return
+    if kind == "share":
+        cell.number_format = formatting.excel_format(formatting.share(cell.value))
+        return
+    goal = goal if isinstance(goal, float | int) else None
+    cell.number_format = formatting.excel_format(formatting.bound(cell.value, kind, goal=goal))
+    cell.value = formatting.bound_value(cell.value, kind, goal)
 
 
 def _plain(value: Any) -> Any:

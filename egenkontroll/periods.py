@@ -100,6 +100,23 @@ def previous_period(period: PeriodText) -> str:
                     "tertial kan föregående period väljas automatiskt.")
 
 
+def overlaps(first: Period, second: Period) -> bool:
+    """Whether two periods share a day (None, every case, overlaps every period)."""
+    if first is None or second is None:
+        return True
+    return first[0] <= second[1] and second[0] <= first[1]
+
+
+def tertials_between(start: date, end: date) -> list[str]:
+    """The labels (``"2026-T1"``) of the tertials that share a day with ``start`` - ``end``, oldest first."""
+    first, last = _tertial_number(start), _tertial_number(end)
+    return [f"{number // 3}-T{number % 3 + 1}" for number in range(first, last + 1)]
+
+
+def _tertial_number(day: date) -> int:
+    return 3 * day.year + (day.month - 1) // 4
+
+
 def tertial_label(dates: pd.Series) -> pd.Series:
     """``"2026-T1"`` (January-April), ``-T2`` (May-August), ``-T3`` (September-December); "okänt" for NaT."""
     tertial = (dates.dt.month - 1) // 4 + 1

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 import sampling
+from egenkontroll import formatting
 
 __all__ = ["SizeAdvice", "advise", "percent", "strata_table"]
 
 
 def percent(rate: float) -> str:
-    """A rate as Swedish percent text: 0.05 -> "5 %", 0.025 -> "2,5 %"."""
-    text = f"{rate * 100:.1f}".rstrip("0").rstrip(".")
-    return f"{text.replace('.', ',')} %"
+    """A rate as Swedish percent text with at most one decimal (:func:`egenkontroll.formatting.share`):
+    0.05 -> "5 %", 0.025 -> "2,5 %", 0.999 -> "99,9 %"."""
+    return formatting.share(rate, decimals=1)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,10 @@ Counting
 Strata
     Every stratum of every session is a stratum of its own (an unstratified session is one
     stratum). Several sessions of one checklist (e.g. one per tertial) are therefore combined as
-    a stratified sample, never pooled; they are assumed to cover disjoint sets of cases.
+    a stratified sample, never pooled. That needs disjoint frames: a new session whose period
+    overlaps one of the same checklist is refused (``store.create_session``); in a workspace that
+    already holds overlapping sessions, the one with the longest period is used and the others are
+    left out, named with the reason (``attrs["left_out"]``, the JSON's ``left_out``, the text).
 Domains
     An item's applicable cases, a group (enhet, ärendetyp, kön, tertial, år) and ``period`` are
     domains cutting across strata. A domain made of whole strata (in every stratum it touches, all
@@ -34,6 +37,12 @@ Intervals
     "domain-census" when the domain lies in strata reviewed in full, where the share is known). The column
     ``method`` names what was used; ``se`` is the design-based standard error of ``estimate`` (as R
     survey's SE); k and n are the raw counts in the sample, ``estimate`` the design-weighted share.
+Coverage
+    Every row says what it covers: ``population`` (the frame cases the figure describes: N_h for
+    whole strata, otherwise the domain's estimated size), ``frame_cases`` (cases in the frames of the
+    granskningar used), ``uncovered_cases`` (frame cases in strata without any responding case: the
+    figure says nothing about them) and ``missing_periods`` (tertials of the period, by default the
+    span of the granskningar, without a granskning of the checklist).
 Goals and traffic lights
     Default goal 100 % for critical items and computed (legal time limit) items, 90 % for other
     items tied to a legal reference (``lagrum``). An item that is neither (a fact that steers
@@ -72,19 +81,22 @@ import pandas as pd
 from scipy import stats
 
 import sampling
-from egenkontroll import case_table, rules, store
+from egenkontroll import case_table, formatting, rules, store
 from egenkontroll._fields import CASE_TYPE_LABELS, KON_LABELS
 from egenkontroll.checklists import Checklist, Item
 from egenkontroll.errors import UserError
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import (
     UNKNOWN,
+    Period,
     PeriodText,
+    overlaps,
     parse_period,
     period_label,
     period_words,
     previous_period,
     tertial_label,
+    tertials_between,
 )
 
 if TYPE_CHECKING:
@@ -107,12 +119,15 @@ __all__ = [
     "trend",
     "register_indicators",
     "summary_text",
+    "coverage_text",
+    "coverage_notes",
     "results_json",
 ]
 
 #: the columns of :func:`item_results`
 RESULT_COLUMNS = ["checklist", "item", "item_text", "critical", "dimension", "group", "k", "n",
-                  "estimate", "se", "lower", "upper", "method", "goal", "status", "suppressed"]
+                  "estimate", "se", "lower", "upper", "method", "goal", "status", "suppressed",
+                  "population", "frame_cases", "uncovered_cases", "missing_periods"]
 #: ``by`` -> the Swedish name of the breakdown
 DIMENSIONS = {"alla": "Alla", "enhet": "Enhet", "arendetyp": "Ärendetyp", "kon": "Kön",
               "tertial": "Tertial", "ar": "År"}
@@ -141,6 +156,7 @@ _GREEN, _YELLOW, _RED = "grön", "gul", "röd"
 _SUPPRESSED = "–"
 _ALL = "Alla"
 _ANSWERED, _COMPUTED = "svar", "beraknad"
+_COVERAGE = ("population", "frame_cases", "uncovered_cases", "missing_periods")
 _OBSERVATION_COLUMNS = ["checklist", "item", "stratum", "base", "arende_id", "yes"]
 _NO_ANSWERS = pd.DataFrame(columns=["arende_id", "item_id", "value"])
 
@@ -170,6 +186,9 @@ class _Material:
     items: per checklist item that gets a row: checklist, item, item_text, critical, computed.
     cases: one row per sampled case: session, checklist, stratum, arende_id, reviewed, inkom_datum.
     titles: checklist id -> title (newest session's), in the order the checklists were first used.
+    periods: per session used: checklist, period (None: every case).
+    left_out: sessions left out because they overlap a session used (see :func:`_disjoint`).
+    bounds: the period the material is restricted to (None: no restriction).
     """
 
     observations: pd.DataFrame
@@ -177,6 +196,9 @@ class _Material:
     items: pd.DataFrame
     cases: pd.DataFrame
     titles: dict[str, str]
+    periods: dict[str, tuple[str, Period]]
+    left_out: tuple[dict[str, str], ...] = ()
+    bounds: Period = None
 
 
 def _read(ws: Source, sessions: Sequence[Session], as_of: dt.date | None) -> _Material:
@@ -187,20 +209,58 @@ def _read(ws: Source, sessions: Sequence[Session], as_of: dt.date | None) -> _Ma
 def _gather(register: pd.DataFrame, sessions: Sequence[Session], as_of: dt.date | None,
             answers: pd.DataFrame) -> _Material:
     """*register*: the corrected register indexed by arende_id; *answers*: as :class:`ItemResults` takes
-    them."""
+    them. Sessions that overlap another of the same checklist are left out (:func:`_disjoint`)."""
+    sessions, left_out = _disjoint(sessions)
     sampled_ids = pd.concat([session.design["arende_id"] for session in sessions]) if sessions else []
     cases = _case_records(register, sampled_ids)
     parts = [_session_material(session, cases, as_of, given)
              for session, given in zip(sessions, _answers_per_session(sessions, answers), strict=True)]
     observations = _concat([p[0] for p in parts], _OBSERVATION_COLUMNS)
-    strata = _concat([p[1] for p in parts], ["stratum", "N", _ANSWERED, _COMPUTED]).set_index("stratum")
+    strata = _concat([p[1] for p in parts], ["stratum", "checklist", "session", "N", _ANSWERED, _COMPUTED])
+    strata = strata.set_index("stratum")
     cases = _concat([p[2] for p in parts], ["session", "checklist", "stratum", "arende_id", "reviewed"])
     groups = _group_columns(register)
     observations = observations.join(groups, on="arende_id")
     cases = cases.join(groups[["inkom_datum"]], on="arende_id")
     titles = {s.checklist.id: s.checklist.title for s in reversed(sessions)}
     order = dict.fromkeys(s.checklist.id for s in sessions)
-    return _Material(observations, strata, _item_table(sessions), cases, {cid: titles[cid] for cid in order})
+    periods = {s.id: (s.checklist.id, s.period) for s in sessions}
+    return _Material(observations, strata, _item_table(sessions), cases, {cid: titles[cid] for cid in order},
+                     periods, left_out)
+
+
+def _disjoint(sessions: Sequence[Session]) -> tuple[list[Session], tuple[dict[str, str], ...]]:
+    """The sessions that can be combined, and those left out (with the reason, in Swedish).
+
+    Two sessions of one checklist whose periods overlap drew from overlapping frames; adding them
+    up would count cases and population twice. Per checklist the session with the longest period
+    is kept first (ties: the oldest), then every session that overlaps none kept so far.
+    """
+    kept: list[Session] = []
+    left_out = []
+    for session in sorted(sessions, key=_breadth):
+        clash = next((other for other in kept if other.checklist.id == session.checklist.id
+                      and overlaps(other.period, session.period)), None)
+        if clash is None:
+            kept.append(session)
+        else:
+            left_out.append({
+                "session": session.id, "checklist": session.checklist.id,
+                "period": period_label(session.period), "overlaps": clash.id,
+                "reason": (f"Granskningen {session.id} ({period_label(session.period)}) ingår inte: dess "
+                           f"period överlappar granskningen {clash.id} ({period_label(clash.period)}) av "
+                           "samma checklista, och samma ärenden får inte räknas två gånger."),
+            })
+    order = {session.id: number for number, session in enumerate(sessions)}
+    return sorted(kept, key=lambda session: order[session.id]), tuple(left_out)
+
+
+def _breadth(session: Session) -> int:
+    """Sort key: the longest period first (None, every case, before any)."""
+    if session.period is None:
+        return -dt.date.max.toordinal()
+    start, end = session.period
+    return start.toordinal() - end.toordinal()
 
 
 def _answers_per_session(sessions: Sequence[Session], answers: pd.DataFrame) -> list[pd.DataFrame]:
@@ -268,11 +328,13 @@ def _countable(
 
 
 def _stratum_table(session: Session, sampled: pd.DataFrame) -> pd.DataFrame:
-    keys = dict(zip(sampled["stratum"], session.design["stratum"].astype(str), strict=True))
-    population = {entry["stratum"]: int(entry["N"]) for entry in session.manifest["strata"]}
+    """Every stratum of the session's manifest (also those given no case): N and the responding cases."""
+    keys = [session.id + " / " + str(entry["stratum"]) for entry in session.manifest["strata"]]
     return pd.DataFrame({
-        "stratum": list(keys),
-        "N": [population[label] for label in keys.values()],
+        "stratum": keys,
+        "checklist": session.checklist.id,
+        "session": session.id,
+        "N": [int(entry["N"]) for entry in session.manifest["strata"]],
         _ANSWERED: [int(sampled.loc[sampled["stratum"] == key, "reviewed"].sum()) for key in keys],
         _COMPUTED: [int((sampled["stratum"] == key).sum()) for key in keys],
     })
@@ -406,6 +468,7 @@ def _figures(
     empty = {_ALL: np.zeros((0, 4))} if dimension == "alla" else {}
     rows = []
     for item in material.items.itertuples(index=False):
+        coverage = _coverage(material, item.checklist, _COMPUTED if item.computed else _ANSWERED)
         for group, parts in per_item.get((item.checklist, item.item), empty).items():
             figure = _estimate(*parts.T, confidence)
             goal = _goal(goals, item)
@@ -418,8 +481,33 @@ def _figures(
                 "k": k, "n": n, "estimate": figure.estimate, "se": figure.se, "lower": figure.lower,
                 "upper": figure.upper, "method": figure.method, "goal": goal, "status": status,
                 "suppressed": n < SUPPRESSION_LIMIT,
+                "population": float((parts[:, 0] * parts[:, 2] / np.maximum(parts[:, 1], 1)).sum()),
+                **coverage,
             })
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def _coverage(material: _Material, checklist: str, base: str) -> dict[str, Any]:
+    """What the figures of *checklist* cover: frame cases, cases in strata without a responding case,
+    and the tertials of the period without a granskning."""
+    used = [sid for sid, (cid, period) in material.periods.items()
+            if cid == checklist and overlaps(period, material.bounds)]
+    strata = material.strata[material.strata["session"].isin(used)]
+    return {
+        "frame_cases": int(strata["N"].sum()),
+        "uncovered_cases": int(strata.loc[strata[base] == 0, "N"].sum()),
+        "missing_periods": _missing_periods([material.periods[sid][1] for sid in used], material.bounds),
+    }
+
+
+def _missing_periods(periods: list[Period], bounds: Period) -> tuple[str, ...]:
+    """Tertials of *bounds* (default: from the first session's start to the last one's end) that no
+    session's period touches."""
+    if not periods or any(period is None for period in periods):
+        return ()
+    scope = bounds or (min(start for start, _ in periods), max(end for _, end in periods))
+    return tuple(label for label in tertials_between(*scope)
+                 if not any(overlaps(parse_period(label), period) for period in periods))
 
 
 # --------------------------------------------------------------------------- public: item results
@@ -460,7 +548,9 @@ def item_results(
     Returns
     -------
     DataFrame
-        Columns :data:`RESULT_COLUMNS`; ``attrs["confidence"]`` holds the confidence level.
+        Columns :data:`RESULT_COLUMNS`; ``attrs["confidence"]`` holds the confidence level and
+        ``attrs["left_out"]`` the overlapping sessions left out (session, checklist, period,
+        overlaps, reason).
 
     Raises
     ------
@@ -530,6 +620,7 @@ def _results(material: _Material, period: Any, dimension: str, confidence: float
              goals: Mapping[str, float]) -> pd.DataFrame:
     frame = _figures(_restrict(material, period), dimension, confidence, goals)
     frame.attrs["confidence"] = confidence
+    frame.attrs["left_out"] = list(material.left_out)
     return frame
 
 
@@ -560,7 +651,7 @@ def _restrict(material: _Material, period: str | int | PeriodText | None) -> _Ma
     start, end = (pd.Timestamp(day) for day in bounds)
     inside = lambda frame: frame[frame["inkom_datum"].between(start, end)]  # noqa: E731
     return dataclasses.replace(material, observations=inside(material.observations),
-                               cases=inside(material.cases))
+                               cases=inside(material.cases), bounds=bounds)
 
 
 # --------------------------------------------------------------------------- public: change and trend
@@ -658,11 +749,12 @@ def trend(
 def for_display(frame: pd.DataFrame) -> pd.DataFrame:
     """What the ledningsgrupp sees: Swedish column names, percentages as text, "–" where suppressed.
 
-    Takes a frame of :func:`item_results` or :func:`trend` (index kept). Shares are whole
-    percentages ("87 %", interval "74–95 %"; 100 % and 0 % only when exact); in a suppressed row
-    every figure (Ja, Besvarade, Andel, interval, Status) is "–".
+    Takes a frame of :func:`item_results` or :func:`trend` (index kept). Shares and intervals as
+    :mod:`egenkontroll.formatting` writes them ("87 %", "74–95 %", bounds rounded outward; 100 % and
+    0 % only when exact); in a suppressed row every figure (Ja, Besvarade, Andel, interval, Status)
+    is "–".
     """
-    confidence = _number(100 * frame.attrs.get("confidence", 0.95))
+    confidence = formatting.number(100 * frame.attrs.get("confidence", 0.95))
     hidden = frame.get("suppressed", pd.Series(False, index=frame.index)).astype(bool)
     shown = pd.DataFrame(index=frame.index)
     for column, title in _DISPLAY_TITLES.items():
@@ -671,33 +763,31 @@ def for_display(frame: pd.DataFrame) -> pd.DataFrame:
     if {"lower", "upper"} <= set(frame.columns):
         position = shown.columns.get_loc("Andel") + 1 if "Andel" in shown else len(shown.columns)
         shown.insert(position, f"{confidence} % KI", [
-            _interval(lower, upper) for lower, upper in zip(frame["lower"], frame["upper"], strict=True)])
+            formatting.interval(lower, upper, goal=goal) for lower, upper, goal in zip(
+                frame["lower"], frame["upper"], frame.get("goal", pd.Series(None, index=frame.index)),
+                strict=True)])
+    if set(_COVERAGE) <= set(frame.columns):
+        shown["Täckning"] = [coverage_text(row) for row in frame.itertuples(index=False)]
     figures = [c for c in shown.columns if c in _FIGURE_TITLES or c.endswith("% KI")]
     shown.loc[hidden, figures] = _SUPPRESSED
     return shown
 
 
-def _percent(value: float) -> str:
-    """A share as whole percent; 100 % and 0 % only when exact."""
-    if value is None or pd.isna(value):
-        return ""
-    whole = math.floor(100 * value + 0.5)
-    whole = min(whole, 99) if value < 1 else whole
-    whole = max(whole, 1) if value > 0 else whole
-    return f"{whole} %"
+def coverage_text(row: Any) -> str:
+    """What a row of :func:`item_results` does not cover, in Swedish ("" when it covers its whole frame
+    and period): frame cases in strata without a reviewed case, and tertials without a granskning."""
+    parts = []
+    if row.uncovered_cases:
+        parts.append(f"{row.uncovered_cases} av {row.frame_cases} ärenden i ramen ligger i strata utan "
+                     "granskad akt och ingår inte i andelen.")
+    if len(row.missing_periods):
+        parts.append("Ingen granskning för " + ", ".join(period_words(p) for p in row.missing_periods) + ".")
+    return " ".join(parts)
 
 
-def _interval(lower: float, upper: float) -> str:
-    if pd.isna(lower) or pd.isna(upper):
-        return ""
-    return f"{_percent(lower)[:-2]}–{_percent(upper)}"
-
-
-def _number(value: float) -> str:
-    """Swedish number text: integers plain, otherwise one decimal with a decimal comma."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.1f}".replace(".", ",")
+def coverage_notes(frame: pd.DataFrame) -> list[str]:
+    """The distinct :func:`coverage_text` of the rows of *frame*, sorted, empty ones left out."""
+    return sorted({text for text in map(coverage_text, frame.itertuples(index=False)) if text})
 
 
 def _as_text(column: pd.Series) -> list[str]:
@@ -718,8 +808,8 @@ _DISPLAY_FORMATS = {
     "critical": lambda column: ["Ja" if value else "Nej" for value in column],
     "dimension": lambda column: [DIMENSIONS.get(value, value) for value in column],
     "group": _group_text,
-    "estimate": lambda column: [_percent(value) for value in column],
-    "goal": lambda column: [_percent(value) for value in column],
+    "estimate": lambda column: [formatting.share(value) for value in column],
+    "goal": lambda column: [formatting.share(value) for value in column],
     "status": lambda column: [value.capitalize() if isinstance(value, str) else "" for value in column],
     "method": lambda column: [METHOD_NAMES.get(value, "") for value in column],
 }
@@ -755,7 +845,8 @@ def summary_text(
     ]
     if not paragraphs:
         return f"Under {when} gjordes ingen granskning."
-    return "\n\n".join([*paragraphs, f"Tidsfristerna är bedömda per {day:%Y-%m-%d}."])
+    left_out = [entry["reason"] for entry in material.left_out]
+    return "\n\n".join([*paragraphs, *left_out, f"Tidsfristerna är bedömda per {day:%Y-%m-%d}."])
 
 
 def _checklist_paragraph(when: str, title: str, cases: pd.DataFrame, figures: pd.DataFrame,
@@ -765,6 +856,7 @@ def _checklist_paragraph(when: str, title: str, cases: pd.DataFrame, figures: pd
     head += "." if reviewed == sampled else f" (av {sampled} utvalda)."
     if cases["stratum"].nunique() > 1:
         head += " Urvalet var stratifierat; andelarna är viktade efter strata."
+    head = " ".join([head, *coverage_notes(figures)])
     lines = [_item_sentence(row, confidence) for row in figures.itertuples(index=False) if row.n > 0]
     return "\n".join([head, *lines])
 
@@ -772,37 +864,46 @@ def _checklist_paragraph(when: str, title: str, cases: pd.DataFrame, figures: pd
 def _item_sentence(row: Any, confidence: float) -> str:
     if row.suppressed:
         return f"– {row.item_text} Färre än {SUPPRESSION_LIMIT} akter; redovisas inte."
-    share = f"{_percent(row.estimate)}, {_number(100 * confidence)} % KI {_interval(row.lower, row.upper)}"
+    level = formatting.number(100 * confidence)
+    shown = formatting.interval(row.lower, row.upper, goal=row.goal)
+    share = f"{formatting.share(row.estimate)}, {level} % KI {shown}"
     sentence = f"– {row.item_text} Ja i {row.k} av {row.n} akter ({share})."
     if not isinstance(row.status, str):
         return sentence
-    goal = _percent(row.goal)
+    goal = formatting.share(row.goal)
     verdict = {_GREEN: f"målet {goal} är uppnått", _RED: f"målet {goal} är inte uppnått",
                _YELLOW: f"det går inte att säga säkert om målet {goal} är uppnått"}[row.status]
     return f"{sentence[:-1]}; {verdict}."
 
 
 def results_json(
-    ws: Source, *, confidence: float = 0.95, as_of: dt.date | str | None = None
+    ws: Source, *, by: str | None = None, confidence: float = 0.95, as_of: dt.date | str | None = None
 ) -> dict[str, Any]:
     """Everything ``egenkontroll results --json`` prints, JSON-serialisable.
 
-    Keys: ``per_datum`` (the evaluation date of the time limits, ISO), ``confidence``,
+    Keys: ``per_datum`` (the evaluation date of the time limits, ISO), ``confidence``, ``by``,
     ``traffic_light_rule``, ``sessions`` (id, title, checklist, version, period, design, strata with
-    N and n, sampled, reviewed), ``items`` (the rows of
-    :func:`item_results` over all sessions), and ``per_session`` (session id -> its own rows).
+    N and n, sampled, reviewed), ``left_out`` (overlapping sessions not combined, with the reason),
+    ``items`` (the rows of :func:`item_results` over all sessions, by *by*; each with ``se`` and
+    ``coverage``: population, frame_cases, uncovered_cases, missing_periods), and ``per_session``
+    (session id -> its own rows, by *by*).
     """
+    dimension = _dimension(by)
     sessions = store.list_sessions(ws)
     day = per_datum(as_of)
     material = _read(ws, sessions, day)
-    per_session = {s.id: _records(_results(_only(material, s.id), None, "alla", confidence, {}))
+    left_out = {entry["session"] for entry in material.left_out}
+    per_session = {s.id: _records(_results(_only(_read(ws, [s], day) if s.id in left_out else material, s.id),
+                                           None, dimension, confidence, {}))
                    for s in sessions}
     return {
         "per_datum": day.isoformat(),
         "confidence": confidence,
+        "by": dimension,
         "traffic_light_rule": TRAFFIC_LIGHT_RULE,
         "sessions": [_session_record(s, material.cases) for s in sessions],
-        "items": _records(_results(material, None, "alla", confidence, {})),
+        "left_out": list(material.left_out),
+        "items": _records(_results(material, None, dimension, confidence, {})),
         "per_session": per_session,
     }
 
@@ -812,7 +913,8 @@ def _only(material: _Material, session_id: str) -> _Material:
     observations = material.observations[material.observations["stratum"].isin(cases["stratum"])]
     checklist_id = cases["checklist"].iloc[0] if len(cases) else None
     return dataclasses.replace(material, observations=observations, cases=cases,
-                               items=material.items[material.items["checklist"] == checklist_id])
+                               items=material.items[material.items["checklist"] == checklist_id],
+                               periods={session_id: material.periods[session_id]}, left_out=())
 
 
 def _session_record(session: Session, cases: pd.DataFrame) -> dict[str, Any]:
@@ -830,13 +932,18 @@ def _session_record(session: Session, cases: pd.DataFrame) -> dict[str, Any]:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as plain dicts, the coverage columns gathered under ``coverage``."""
     plain = frame.astype(object).where(frame.notna(), None)
-    return [{key: _plain(value) for key, value in row.items()} for row in plain.to_dict("records")]
+    records = [{key: _plain(value) for key, value in row.items()} for row in plain.to_dict("records")]
+    return [{**{key: value for key, value in record.items() if key not in _COVERAGE},
+             "coverage": {key: record[key] for key in _COVERAGE}} for record in records]
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, tuple):
+        return list(value)
     return value
 
 
@@ -865,7 +972,7 @@ def register_indicators(ws: Source, *, as_of: dt.date | str | None = None) -> di
 def _register_indicators(frame: pd.DataFrame, day: pd.Timestamp) -> dict[str, pd.DataFrame]:
     """:func:`register_indicators` on a register frame (canonical, typed columns)."""
     status = rules.register_status(frame, day.date())
-    deadline = frame["beslut_datum"] + pd.DateOffset(months=3)
+    deadline = rules.deadlines("verkstallighet_3_manader", frame["beslut_datum"])
     return {
         "forhandsbedomning_14_dagar": _share_per_tertial(status["forhandsbedomning_14_dagar"],
                                                          frame["inkom_datum"]),
@@ -912,8 +1019,7 @@ def _late_per_quarter(frame: pd.DataFrame, deadline: pd.Series, day: pd.Timestam
 
 
 def _waiting(frame: pd.DataFrame, deadline: pd.Series, day: pd.Timestamp) -> pd.DataFrame:
-    done = frame["verkstallt_datum"]
-    waiting = (deadline < day) & (done.isna() | (done > day))
+    waiting = rules.waiting(frame, day.date())
     listing = frame.loc[waiting, ["arende_id", "person_id", "enhet", "arendetyp", "beslut_datum"]].copy()
     listing["deadline"] = deadline[waiting]
     listing["days_waiting"] = (day - listing["beslut_datum"]).dt.days

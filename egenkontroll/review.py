@@ -201,6 +201,8 @@ class StartScreen(widgets.VBox):
                                         style=_LABEL_STYLE)
         self.strata = widgets.Dropdown(options=model.STRATA_CHOICES, description="Urval",
                                        style=_LABEL_STYLE)
+        self.minimum = widgets.BoundedIntText(value=1, min=0, max=1_000, description="Minst per stratum",
+                                              style=_LABEL_STYLE)
         self.seed = widgets.BoundedIntText(value=model.new_seed(), min=0, max=2**32 - 1, description="Frö",
                                            style=_LABEL_STYLE)
         self.title = widgets.Text(description="Namn", placeholder="valfritt, t.ex. Våldsfråga våren 2026",
@@ -211,7 +213,7 @@ class StartScreen(widgets.VBox):
         for control in (self.checklist, self.period):
             control.observe(self.errors.guard(self._update_population), names="value")
         self._update_population()
-        return [self.checklist, self.period, self.population, planner, self.n, self.strata,
+        return [self.checklist, self.period, self.population, planner, self.n, self.strata, self.minimum,
                 widgets.HTML('<span class="ek-hjalp">Fröet bestämmer vilka ärenden som dras. Skriv upp det: '
                              "med samma frö och samma register dras samma ärenden igen.</span>"),
                 self.seed, self.title, self.create_button]
@@ -249,7 +251,8 @@ class StartScreen(widgets.VBox):
     def _create(self, _button: widgets.Button | None = None) -> None:
         session = self.start.create(self.checklist.value, period=self.period.value, n=self.n.value,
                                     seed=self.seed.value, strata=self.strata.value, title=self.title.value,
-                                    created_by=self.reviewer)
+                                    created_by=self.reviewer,
+                                    minimum=self.minimum.value if self.strata.value else None)
         self.on_open(session.id)
 
 

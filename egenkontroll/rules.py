@@ -47,6 +47,8 @@ __all__ = [
     "deadline",
     "evaluate_rule",
     "register_status",
+    "deadlines",
+    "waiting",
     "days_word",
 ]
 
@@ -343,11 +345,29 @@ def register_status(frame: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index)
 
 
+def deadlines(rule: Rule | str, starts: pd.Series) -> pd.Series:
+    """:func:`deadline` for a column of start dates (NaT stays NaT)."""
+    rule = _rule(rule)
+    return date_column(starts) + pd.DateOffset(months=rule.months) + pd.Timedelta(days=rule.days)
+
+
+def waiting(frame: pd.DataFrame, as_of: object = None) -> pd.Series:
+    """Per case: a decision still waiting on *as_of* past its 3-month deadline.
+
+    Waiting on *as_of* means not carried out by then: a decision carried out after *as_of* was
+    still waiting on that day (the 34 kap. report counts the decisions waiting on its date).
+    """
+    day = pd.Timestamp(_as_of(as_of))
+    rule = RULES["verkstallighet_3_manader"]
+    done = _dates(frame, rule.end)
+    return (deadlines(rule, _dates(frame, rule.start)) < day) & (done.isna() | (done > day))
+
+
 def _rule_column(rule: Rule, frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     start, end = _dates(frame, rule.start), _dates(frame, rule.end)
     if rule.end_fallback:
         end = end.fillna(_dates(frame, rule.end_fallback))
-    last_day = start + pd.DateOffset(months=rule.months) + pd.Timedelta(days=rule.days)
+    last_day = deadlines(rule, start)
     excused = _flags(frame, rule.excused_if)
     status = pd.Series(pd.NA, index=frame.index, dtype="boolean")
     closed = end.notna()

@@ -31,7 +31,7 @@ from egenkontroll._db import HasEngine, Source
 from egenkontroll._fields import DATE_FIELDS
 from egenkontroll.errors import ChecklistError, ConflictError, SessionError
 from egenkontroll.identity import current_user
-from egenkontroll.periods import Period, PeriodText, as_date, parse_period, period_label
+from egenkontroll.periods import Period, PeriodText, as_date, overlaps, parse_period, period_label
 
 if TYPE_CHECKING:
     import sampling
@@ -114,7 +114,9 @@ def create_session(
     title: str | None = None,
     created_by: str | None = None,
     allocation: str = "proportional",
+    minimum: int | None = None,
     reuse: bool = False,
+    allow_overlap: bool = False,
     **select_options: Any,
 ) -> Session:
     """Draw *n* cases that *checklist* applies to in *period* and start a granskningstillfälle.
@@ -123,6 +125,11 @@ def create_session(
     ``checklist.applies_mask`` and by *period* on ``inkom_datum``; the draw is :func:`sampling.select`
     with ``id_column="arende_id"``.
     A *seed* of None draws a fresh random seed, which the manifest records.
+    A session whose period overlaps one of the same checklist is refused, since results would count
+    the shared cases twice; *allow_overlap* draws it anyway (e.g. a second reviewer's reading of the
+    same cases), and results then leave it out of combined figures, saying so.
+    *minimum* is the least number of cases per stratum (default 1 when *strata* is given, so that
+    no stratum is left without a case and silently out of the figures; 0 allows it).
 
     With *reuse*, a session that holds the very same draw (same checklist text, period and manifest:
     seed, design, frame fingerprint, cases and sampling version) is returned instead of starting a
@@ -133,7 +140,9 @@ def create_session(
     Raises
     ------
     SessionError
-        When *n* is missing or larger than the frame, the frame is empty, or *period* is not understood.
+        When *n* is missing or larger than the frame, the frame is empty, *period* is not understood,
+        or an existing session of the same checklist has a period that overlaps *period* (its cases
+        would be counted twice) and *allow_overlap* is not set.
     """
     import sampling  # only drawing needs it (and scipy behind it), not reopening a session
 
@@ -144,7 +153,7 @@ def create_session(
     seed = secrets.randbits(32) if seed is None else seed
     try:
         drawn = sampling.select(frame, n, seed=seed, id_column="arende_id", strata=strata,
-                                allocation=allocation, **select_options)
+                                allocation=allocation, minimum=_minimum(minimum, strata), **select_options)
     except sampling.SamplingError as error:
         raise SessionError(f"Urvalet kunde inte dras: {error}") from error
     creator = created_by or current_user()
@@ -164,6 +173,8 @@ def create_session(
         same = _same_draw(connection, row) if reuse else None
         if same is not None:
             return open_session(source, same)
+        if not allow_overlap:
+            _refuse_overlap(connection, cl, bounds)
         row["id"] = _unused_session_id(connection, label, cl.id)
         connection.execute(_db.sessions.insert().values(row))
         connection.execute(_db.session_cases.insert(), _design_rows(row["id"], drawn.frame))
@@ -295,6 +306,34 @@ def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: Per
                            f"{available} ärenden finns för {where}.")
     if n > available:
         raise SessionError(f"Urvalet (n={n}) är större än antalet ärenden för {where} ({available}).")
+
+
+def _minimum(minimum: int | None, strata: str | Sequence[str] | None) -> int:
+    """The least number of cases per stratum: as given, else 1 for a stratified draw."""
+    if minimum is not None:
+        return minimum
+    return 1 if strata else 0
+
+
+def _refuse_overlap(connection: sa.Connection, cl: Checklist, bounds: Period) -> None:
+    """Refuse a session whose frame shares cases with an existing session of the same checklist.
+
+    Two sessions of one checklist whose periods overlap draw from overlapping frames: results
+    would count those cases, and their population, twice.
+    """
+    stored = _db.sessions.c
+    existing = connection.execute(
+        sa.select(stored.id, stored.title, stored.period_start, stored.period_end)
+        .where(stored.checklist_id == cl.id).order_by(stored.created_at, stored.id)).all()
+    for session_id, title, start, end in existing:
+        period = (date.fromisoformat(start), date.fromisoformat(end)) if start else None
+        if overlaps(period, bounds):
+            raise SessionError(
+                f"Granskningen {session_id} ({title}, period {period_label(period)}) av checklistan "
+                f"{cl.title} omfattar redan ärenden i perioden {period_label(bounds)}. En ny granskning "
+                "med överlappande period skulle räkna samma ärenden och samma population två gånger i "
+                f"resultaten. Fortsätt granskningen {session_id}, eller välj en period som inte "
+                "överlappar (till exempel ett tertial som ännu saknar granskning).")
 
 
 def _same_draw(connection: sa.Connection, row: Mapping[str, Any]) -> str | None:

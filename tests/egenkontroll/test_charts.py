@@ -194,7 +194,7 @@ def test_utredningstid_histogram_counts_and_the_four_month_line():
     (limit,) = lines_with_gid(figure, charts.LIMIT_GID)
     assert list(limit.get_xdata()) == [122, 122]
     labels = [text.get_text() for text in axes.get_legend().get_texts()]
-    assert labels[0] == "Alla: median 115 dagar, 50 % över 4 månader"
+    assert labels[0] == "Alla: median 115 dagar, 50 % avslutade efter 4 månader (förlängning ej medräknad)"
 
 
 def test_utredningstid_does_not_draw_a_group_of_fewer_than_five():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from matplotlib import pyplot as plt
 
-from egenkontroll import Workspace, _panel, charts, dashboard, demo, results
+from egenkontroll import Workspace, _panel, charts, dashboard, demo, formatting, results
 from tests.egenkontroll.test_export import build_small_workspace
 
 AS_OF = dt.date(2026, 10, 31)
@@ -44,20 +44,25 @@ def test_key_figures_are_the_numbers_of_results(model):
     asked = expected[expected["item"] == "vald_fragat"].iloc[0]
     shown = dashboard.key_figures(view)
     assert shown["Granskade akter"] == str(asked["n"])
-    assert shown[f"Kritisk fråga: {asked['item_text']}"] == (
-        f"{charts.percent_text(asked['estimate'])} ({charts.percent_text(asked['lower'])}–"
-        f"{charts.percent_text(asked['upper'])})")
+    # one style (issue 13, item 4): "75 % (58–88 %)", bounds rounded outward, not "58 %–88 %"
+    interval = formatting.interval(asked["lower"], asked["upper"], goal=asked["goal"])
+    share = charts.percent_text(asked["estimate"])
+    assert shown[f"Kritisk fråga: {asked['item_text']}"] == f"{share} ({interval})"
 
 
 def test_register_key_figures_count_every_case_in_scope(model):
     view = model.view(dashboard.Filters("valdsfraga", period="2025"))
     inside = model.cases[model.cases["inkom_datum"].dt.year == 2025]
-    barn = inside[(inside["arendetyp"] == "barn_och_unga") & ~inside["pagaende_utredning"].fillna(False)
-                  & inside["forhandsbedomning_datum"].notna()]
-    in_time = (barn["forhandsbedomning_datum"] <= barn["inkom_datum"] + pd.Timedelta(days=14)).sum()
-    assert view.register["forhandsbedomning_14_dagar"] == (in_time, len(barn))
-    shown = dashboard.key_figures(view)["Förhandsbedömning inom 14 dagar (hela registret)"]
-    assert shown == charts.percent_text(in_time / len(barn))
+    # issue 13, item 8: the decision is dated by forhandsbedomning_datum, else utredning_inledd; with
+    # neither, past the 14 days on per datum, the case is late (it was silently dropped before)
+    barn = inside[(inside["arendetyp"] == "barn_och_unga") & ~inside["pagaende_utredning"].fillna(False)]
+    decided_on = barn["forhandsbedomning_datum"].fillna(barn["utredning_inledd"])
+    last_day = barn["inkom_datum"] + pd.Timedelta(days=14)
+    judged = decided_on.notna() | (last_day < pd.Timestamp(model.as_of))
+    in_time = (decided_on <= last_day).sum()
+    assert view.register["forhandsbedomning_14_dagar"] == (in_time, judged.sum())
+    shown = dashboard.key_figures(view)[dashboard.REGISTER_LABELS["forhandsbedomning_14_dagar"]]
+    assert shown == charts.percent_text(in_time / judged.sum())
 
 
 def test_waiting_decisions_agree_with_the_register_indicators(model):
@@ -260,7 +265,7 @@ def test_keep_ready_does_not_retry_a_failure_until_the_data_change(folder, monke
         keep_ready()
     assert keep_ready() is False and keep_ready() is False and len(tries) == 1
     with Workspace.open(folder) as workspace:
-        workspace.create_session("valdsfraga", n=3, seed=9)
+        workspace.create_session("valdsfraga", n=3, seed=9, allow_overlap=True)
     with pytest.raises(PermissionError):
         keep_ready()
     assert len(tries) == 2

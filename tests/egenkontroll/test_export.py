@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import time_machine
 
-from egenkontroll import Workspace, demo, export, results
+from egenkontroll import Workspace, demo, export, formatting, results
 
 AS_OF = dt.date(2026, 10, 31)
 INJECTIONS = ("=HYPERLINK(\"http://example.invalid\")", "+SUM(1,2)", "-1+2", "@SUM(A1)", "\t=1")
@@ -69,8 +69,10 @@ def test_per_fraga_holds_the_figures_of_results(workbook):
     assert (row["Ja"], row["Besvarade"]) == (asked["k"], asked["n"])
     assert asked["n"] == len(rows(book["Underlag"]))
     assert row["Andel ja"] == pytest.approx(asked["estimate"])
-    assert row["Nedre gräns"] == pytest.approx(asked["lower"])
-    assert row["Övre gräns"] == pytest.approx(asked["upper"])
+    # issue 13, item 4: bounds are rounded outward to the precision they are shown with
+    assert row["Nedre gräns"] == pytest.approx(formatting.bound_value(asked["lower"], "lower", asked["goal"]))
+    assert row["Övre gräns"] == pytest.approx(formatting.bound_value(asked["upper"], "upper", asked["goal"]))
+    assert row["Nedre gräns"] <= asked["lower"] and row["Övre gräns"] >= asked["upper"]
     assert row["Status"] == asked["status"]
     assert row["Kritisk"] == "ja"
 
@@ -79,7 +81,7 @@ def test_shares_have_a_percent_format_and_status_its_colour(workbook):
     sheet = workbook[0]["Per fråga"]
     header = [cell.value for cell in sheet[1]]
     share, status = header.index("Andel ja") + 1, header.index("Status") + 1
-    assert sheet.cell(2, share).number_format == "0%"
+    assert sheet.cell(2, share).number_format == "0\\ %"  # "87 %", the Swedish style (issue 13, item 4)
     colour = sheet.cell(2, status).fill.fgColor.rgb
     assert colour.endswith({"grön": "009E73", "gul": "F0E442", "röd": "D55E00"}[sheet.cell(2, status).value])
 

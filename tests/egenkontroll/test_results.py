@@ -20,6 +20,7 @@ import pytest
 from scipy import stats
 
 from egenkontroll import UserError, results
+from egenkontroll.errors import SessionError
 
 Z95 = stats.norm.ppf(0.975)
 R_SURVEY = Path(__file__).parents[1] / "sampling" / "data" / "domain_reference.csv"
@@ -369,14 +370,16 @@ def test_display_uses_swedish_columns_and_percent_text(workspace, srs):
     vald = shown[shown["Fråga"].str.startswith("Har frågan om våld")].iloc[0]
     lower, upper = wilson(8, 10)
     assert vald["Andel"] == "80 %"
-    assert vald["95 % KI"] == f"{round(100 * lower)}–{round(100 * upper)} %"  # 49–94 %
+    # issue 13, item 4: bounds rounded outward (was round(): 49–94 %)
+    assert vald["95 % KI"] == f"{math.floor(100 * lower)}–{math.ceil(100 * upper)} %"  # 49–95 %
     assert vald["Kritisk"] == "Ja" and vald["Status"] == "Röd" and vald["Mål"] == "100 %"
     assert vald["Metod"].startswith("Wilson")
 
 
-@pytest.mark.parametrize(("share", "text"), [(0.874, "87 %"), (0.875, "88 %"), (0.999, "99 %"),
+# issue 13, item 4: one style everywhere; 0.999 was "99 %" here and "99,9 %" in planning
+@pytest.mark.parametrize(("share", "text"), [(0.874, "87 %"), (0.875, "88 %"), (0.999, "99,9 %"),
                                              (1.0, "100 %"),
-                                             (0.001, "1 %"), (0.0, "0 %")])
+                                             (0.001, "0,1 %"), (0.0, "0 %")])
 def test_percentages_are_whole_and_never_round_to_all_or_none(share, text):
     frame = pd.DataFrame({"estimate": [share], "suppressed": [False]})
     assert results.for_display(frame).iloc[0]["Andel"] == text
@@ -445,7 +448,8 @@ def test_summary_text_is_swedish_with_counts_and_interval(workspace, srs):
     lower, upper = wilson(8, 10)
     assert text.startswith(
         "Under T1 2026 granskades 10 slumpvis utvalda akter enligt checklistan Våldsfråga.")
-    assert f"Ja i 8 av 10 akter (80 %, 95 % KI {round(100 * lower)}–{round(100 * upper)} %)" in text
+    shown = f"{math.floor(100 * lower)}–{math.ceil(100 * upper)} %"  # outward (issue 13, item 4)
+    assert f"Ja i 8 av 10 akter (80 %, 95 % KI {shown})" in text
     assert "målet 100 % är inte uppnått" in text
     assert results.summary_text(workspace, period="2025") == "Under 2025 gjordes ingen granskning."
     assert "99,5 % KI" in results.summary_text(workspace, period="2026-T1", confidence=0.995)
@@ -520,3 +524,85 @@ def test_register_indicators_count_every_case(workspace, tmp_path):
     assert set(waiting.columns) == {"arende_id", "person_id", "enhet", "arendetyp", "beslut_datum",
                                     "deadline", "days_waiting"}
     assert not waiting["person_id"].str.contains("-").any()  # a pseudonym, never the personnummer
+
+
+# --------------------------------------------------------------------------- overlapping sessions, coverage
+
+
+def test_a_session_overlapping_one_of_the_same_checklist_is_refused(workspace, tmp_path):
+    import_cases(workspace, tmp_path, [adult_case(i, "Norr", date(2026, 1, 5) + timedelta(days=i))
+                                       for i in range(300)])
+    first = workspace.create_session("valdsfraga", n=10, seed=1, period="2026-T1")
+    workspace.create_session("valdsfraga", n=10, seed=1, period="2026-T2")  # no overlap: fine
+    with pytest.raises(SessionError, match=f"Granskningen {first.id} .* omfattar redan ärenden") as refused:
+        workspace.create_session("valdsfraga", n=5, seed=2, period="2026")
+    assert "Fortsätt granskningen" in str(refused.value) and "två gånger" in str(refused.value)
+    assert len(workspace.sessions()) == 2
+
+
+def test_overlapping_sessions_already_in_a_workspace_are_not_added_up(workspace, tmp_path):
+    # the issue's case: a year of 300 cases, "2026" and "2026-T1" sessions; T1 at 50 %, T2-T3 at 90 %
+    cases = [adult_case(i, "Norr", date(2026, 1, 2) + timedelta(days=i * 364 // 300)) for i in range(300)]
+    import_cases(workspace, tmp_path, cases)
+    year = workspace.create_session("valdsfraga", n=30, seed=3, period="2026")
+    first = workspace.create_session("valdsfraga", n=10, seed=4, period="2026-T1", allow_overlap=True)
+    t1_end = pd.Timestamp("2026-04-30")
+    inkom = workspace.cases().set_index("arende_id")["inkom_datum"]
+    for session in (year, first):
+        for number, case_id in enumerate(session.case_ids):
+            rate = 2 if inkom[case_id] <= t1_end else 10  # every 2nd "nej" in T1, every 10th later
+            answer(session, case_id, {"vald_fragat": "nej" if number % rate == 0 else "ja"})
+    figures = results.item_results(workspace)
+    (left_out,) = figures.attrs["left_out"]
+    assert (left_out["session"], left_out["overlaps"]) == (first.id, year.id)
+    assert f"Granskningen {first.id} (2026-T1) ingår inte" in left_out["reason"]
+    vald = row(figures, "vald_fragat")
+    assert (vald["n"], vald["frame_cases"]) == (30, 300)  # the year session alone: no case counted twice
+    alone = row(results.item_results(workspace, sessions=[year]), "vald_fragat")
+    assert vald["estimate"] == alone["estimate"]
+
+
+def test_every_row_carries_its_coverage(workspace, tmp_path):
+    cases = [adult_case(i, "Norr", date(2026, 1, 5) + timedelta(days=i % 100)) for i in range(100)]
+    cases += [adult_case(100 + i, "Norr", date(2026, 9, 5) + timedelta(days=i % 100)) for i in range(100)]
+    import_cases(workspace, tmp_path, cases)
+    for period, seed in (("2026-T1", 1), ("2026-T3", 2)):
+        session = workspace.create_session("valdsfraga", n=8, seed=seed, period=period)
+        for case_id in session.case_ids[:-1]:  # one case of each session not yet reviewed
+            answer(session, case_id, {"vald_fragat": "ja"})
+    vald = row(results.item_results(workspace, period="2026"), "vald_fragat")
+    assert (vald["frame_cases"], vald["uncovered_cases"], vald["missing_periods"]) == (200, 0, ("2026-T2",))
+    assert vald["population"] == pytest.approx(200)
+    assert results.coverage_text(vald) == "Ingen granskning för T2 2026."
+    assert "Ingen granskning för T2 2026." in results.summary_text(workspace, period="2026")
+    data = json.loads(json.dumps(results.results_json(workspace, by="tertial")))
+    first = data["items"][0]
+    assert data["by"] == "tertial" and first["se"] is not None
+    assert first["coverage"] == {"population": pytest.approx(100), "frame_cases": 200, "uncovered_cases": 0,
+                                 "missing_periods": ["2026-T2"]}
+
+
+def test_a_small_stratum_gets_a_case_by_default_and_keeps_its_row(workspace, tmp_path):
+    # the issue's case: 5 of 205 cases; proportional allocation of 20 gives the small enhet 0.49 cases
+    cases = [adult_case(i, "Liten" if i < 5 else "Stor", date(2026, 1, 5) + timedelta(days=i % 100))
+             for i in range(205)]
+    import_cases(workspace, tmp_path, cases)
+    session = workspace.create_session("valdsfraga", n=20, seed=7, period="2026-T1", strata="enhet")
+    assert session.design["stratum"].value_counts().to_dict() == {"Stor": 19, "Liten": 1}
+    for case_id in session.case_ids:
+        answer(session, case_id, {"vald_fragat": "ja"})
+    by_enhet = results.item_results(workspace, by="enhet")
+    assert set(by_enhet["group"]) == {"Liten", "Stor"}
+    assert row(by_enhet, "vald_fragat", "Liten")["population"] == 5
+
+
+def test_a_zero_minimum_leaves_the_stratum_out_and_the_row_says_so(workspace, tmp_path):
+    cases = [adult_case(i, "Liten" if i < 5 else "Stor", date(2026, 1, 5) + timedelta(days=i % 100))
+             for i in range(205)]
+    import_cases(workspace, tmp_path, cases)
+    session = workspace.create_session("valdsfraga", n=20, seed=7, period="2026-T1", strata="enhet",
+                                       minimum=0)
+    for case_id in session.case_ids:
+        answer(session, case_id, {"vald_fragat": "ja"})
+    vald = row(results.item_results(workspace), "vald_fragat")
+    assert (vald["frame_cases"], vald["uncovered_cases"]) == (205, 5)

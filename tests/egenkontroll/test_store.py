@@ -111,10 +111,10 @@ def test_design_holds_stratum_probability_and_weight_per_case(ws):
 
 def test_same_seed_draws_the_same_cases_and_no_seed_records_a_fresh_one(ws):
     first = ws.create_session("valdsfraga", n=8, seed=11)
-    again = ws.create_session("valdsfraga", n=8, seed=11)
+    again = ws.create_session("valdsfraga", n=8, seed=11, allow_overlap=True)
     assert first.case_ids == again.case_ids and first.id != again.id
-    unseeded = ws.create_session("valdsfraga", n=8)
-    redrawn = ws.create_session("valdsfraga", n=8, seed=unseeded.manifest["seed"])
+    unseeded = ws.create_session("valdsfraga", n=8, allow_overlap=True)
+    redrawn = ws.create_session("valdsfraga", n=8, seed=unseeded.manifest["seed"], allow_overlap=True)
     assert isinstance(unseeded.manifest["seed"], int)
     assert redrawn.case_ids == unseeded.case_ids
 
@@ -129,8 +129,9 @@ def test_reuse_returns_the_session_holding_the_same_draw_instead_of_a_second_one
                    strata="enhet"), dict(n=10, seed=5, period="2026-T1", strata="enhet"),
                    dict(n=10, seed=5, period="2026", strata=None)]
     for options in other_draws:
-        assert ws.create_session("valdsfraga", reuse=True, **options).id != first.id
-    assert ws.create_session("valdsfraga", n=10, seed=5, period="2026", strata="enhet").id != first.id
+        assert ws.create_session("valdsfraga", reuse=True, allow_overlap=True, **options).id != first.id
+    second = ws.create_session("valdsfraga", n=10, seed=5, period="2026", strata="enhet", allow_overlap=True)
+    assert second.id != first.id
     assert len(ws.sessions()) == 2 + len(other_draws)
 
 
@@ -170,11 +171,12 @@ def test_reopened_session_has_the_same_sample_checklist_and_metadata(ws, vald, m
 def test_creator_comes_from_jupyterhub_or_is_given(ws, monkeypatch):
     monkeypatch.setenv("JUPYTERHUB_USER", "gruppledare")
     assert ws.create_session("valdsfraga", n=2, seed=1).created_by == "gruppledare"
-    assert ws.create_session("valdsfraga", n=2, seed=1, created_by="chef").created_by == "chef"
+    chosen = ws.create_session("valdsfraga", n=2, seed=1, created_by="chef", allow_overlap=True)
+    assert chosen.created_by == "chef"
 
 
 def test_sessions_share_a_parsed_checklist_text_but_keep_their_own_source(ws, vald, monkeypatch):
-    other = ws.create_session("valdsfraga", n=5, seed=8)
+    other = ws.create_session("valdsfraga", n=5, seed=8, allow_overlap=True)
     parsed = []
     def counted(*args, **kwargs):
         parsed.append(args)
@@ -491,7 +493,7 @@ def _selects(engine: sa.Engine, action) -> int:
 
 
 def test_answers_and_progress_take_a_fixed_number_of_queries(ws):
-    small, large = (ws.create_session("valdsfraga", n=n, seed=1) for n in (3, 60))
+    small, large = (ws.create_session("valdsfraga", n=n, seed=1, allow_overlap=True) for n in (3, 60))
     for session in (small, large):
         for case in session.case_ids:
             session.record(case, "vald_fragat", "nej")
