@@ -229,6 +229,19 @@ def test_results_state_the_per_datum_they_were_computed_as_of(tmp_path):
     assert text.rstrip().endswith("Tidsfristerna är bedömda per 2027-01-15.")
 
 
+def test_results_json_takes_a_breakdown_and_gives_se_and_coverage_per_row(tmp_path):
+    from tests.egenkontroll.test_export import build_small_workspace
+
+    folder = build_small_workspace(tmp_path / "ws")
+    given = json.loads(run_cli("--workspace", str(folder), "results", "--json", "--by", "enhet").stdout)
+    assert given["by"] == "enhet" and given["items"]
+    assert all(row["dimension"] == "enhet" and "se" in row for row in given["items"])
+    assert all(set(row["coverage"]) == {"population", "frame_cases", "uncovered_cases", "missing_periods"}
+               for row in given["items"])
+    wrong = run_cli("--workspace", str(folder), "results", "--by", "handlaggare")
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+
+
 @pytest.mark.parametrize("verb", ["results", "export", "dashboard", "review", "demo"])
 def test_a_per_datum_that_is_no_date_is_a_usage_error_in_swedish(tmp_path, verb):
     extra = [str(tmp_path / "ut.xlsx")] if verb == "export" else []
