@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from egenkontroll import Workspace, demo, register, results, rules, simulate
+from egenkontroll._indicators import indicators_of
 
 CASES = {"tiny": 5_000, "full": 100_000}
 WORKSPACE = {"tiny": (2_000, 5, ["2026-T1"]), "full": (15_000, 30, None)}
@@ -37,7 +38,7 @@ def _indicators(size: str) -> dict[str, Any]:
         demo.generate_register(seed=1, n_cases=CASES[size]).to_csv(export, sep=";", index=False,
                                                                    date_format="%Y-%m-%d")
         frame = register.read_register(export, key=bytes(32))
-    figure = _median(lambda: results._register_indicators(frame, AS_OF), REPEATS[size])
+    figure = _median(lambda: indicators_of(frame, AS_OF), REPEATS[size])
     baseline = _median(lambda: rules.register_status(frame, AS_OF.date()), REPEATS[size])
     return {
         "name": f"register_indicators, {_spaced(len(frame))} ärenden",

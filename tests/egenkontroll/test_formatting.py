@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from egenkontroll import charts, export, formatting, planning, results
+from egenkontroll import _presentation, charts, export, formatting, planning, results
 
 
 @pytest.mark.parametrize(("value", "whole", "one_decimal"), [
@@ -41,7 +41,7 @@ def test_0_999_and_0_005_through_every_output():
     assert shown["Andel"].tolist() == ["99,9 %", "1 %"]
     assert shown["95 % KI"].tolist() == ["0,5–99,9 %"] * 2
     assert shown["Mål"].tolist() == ["99,9 %", "1 %"]
-    sentence = results._item_sentence(SimpleNamespace(**_row()), 0.95)
+    sentence = _presentation._item_sentence(SimpleNamespace(**_row()), 0.95)
     assert "(99,9 %, 95 % KI 0,5–99,9 %)" in sentence and "målet 99,9 %" in sentence
     assert (charts.percent_text(0.999), charts.percent_text(0.005)) == ("99,9 %", "1 %")
     assert (planning.percent(0.999), planning.percent(0.005)) == ("99,9 %", "0,5 %")

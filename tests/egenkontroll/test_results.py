@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from egenkontroll import UserError, results
+from egenkontroll import UserError, _estimation, results
 from egenkontroll.errors import SessionError
 
 Z95 = stats.norm.ppf(0.975)
@@ -283,7 +283,8 @@ def test_every_domain_figure_of_the_demo_equals_r_survey():
     counts = pd.read_csv(DEMO / "demo_domain_counts.csv")
     reference = pd.read_csv(DEMO / "demo_domain_reference.csv").set_index("scenario")
     for scenario, parts in counts.groupby("scenario"):
-        figure = results._estimate(*parts[["N", "n", "n_domain", "k_domain"]].to_numpy(float).T, 0.95)
+        counts_per_stratum = parts[["N", "n", "n_domain", "k_domain"]].to_numpy(float).T
+        figure = _estimation.estimate_figure(*counts_per_stratum, 0.95)
         expected = reference.loc[scenario]
         assert figure.estimate == pytest.approx(expected["estimate"], abs=1e-6)
         assert figure.se == pytest.approx(expected["se"], abs=1e-6)
