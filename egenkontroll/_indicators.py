@@ -80,9 +80,9 @@ def _late_per_quarter(frame: pd.DataFrame, deadline: pd.Series, day: pd.Timestam
     rows = []
     for quarter in pd.period_range(deadline.min().to_period("Q"), last, freq="Q"):
         start, end = quarter.start_time.normalize(), quarter.end_time.normalize()
-        waiting = (deadline < end) & (done.isna() | (done > end))
         late = done.between(start, end) & (done > deadline)
-        rows.append((f"{quarter.year}-K{quarter.quarter}", end, int(waiting.sum()), int(late.sum())))
+        waiting = int(rules.waiting(frame, end.date()).sum())
+        rows.append((f"{quarter.year}-K{quarter.quarter}", end, waiting, int(late.sum())))
     return pd.DataFrame(rows, columns=columns)
 
 
