@@ -21,6 +21,7 @@ from egenkontroll import _db
 from egenkontroll._db import Source
 from egenkontroll._fields import BOOL_FIELDS, DATE_FIELDS, FIELDS
 from egenkontroll.identity import current_user
+from egenkontroll.register import DROPPED_COLUMNS, WARNINGS
 
 __all__ = [
     "ImportReport",
@@ -38,19 +39,32 @@ _FIXES = _db.corrections.c
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: how many cases were new, changed or unchanged."""
+    """What an import did: how many cases were new, changed or unchanged, and which columns it kept.
+
+    ``kept`` are the extra columns stored beside the canonical fields, ``dropped`` the columns left
+    out (not on the profile's allowlist), ``warnings`` Swedish notes on values that were accepted.
+    """
 
     file: str
     rows: int
     new: int
     changed: int
     unchanged: int
+    kept: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return (
+        lines = [
             f"Läste in {self.rows} ärenden från {self.file}: {self.new} nya, "
-            f"{self.changed} ändrade, {self.unchanged} oförändrade."
-        )
+            f"{self.changed} ändrade, {self.unchanged} oförändrade.",
+            f"Sparade kolumner utöver registerfälten: {', '.join(self.kept) or 'inga'}.",
+        ]
+        if self.dropped:
+            lines.append(f"Kolumner som inte sparades (inte med i profilens extra_kolumner): "
+                         f"{', '.join(self.dropped)}.")
+        lines += [f"Varning: {warning}" for warning in self.warnings]
+        return "\n".join(lines)
 
 
 def import_frame(source: Source, frame: pd.DataFrame, *, file: str, profile: str | None) -> ImportReport:
@@ -62,7 +76,10 @@ def import_frame(source: Source, frame: pd.DataFrame, *, file: str, profile: str
         changed = [row for row in rows
                    if stored.get(row["arende_id"], row["row_hash"]) != row["row_hash"]]
         unchanged = len(rows) - len(new) - len(changed)
-        report = ImportReport(file, len(rows), len(new), len(changed), unchanged)
+        report = ImportReport(file, len(rows), len(new), len(changed), unchanged,
+                              kept=tuple(c for c in frame.columns if c not in FIELDS),
+                              dropped=tuple(frame.attrs.get(DROPPED_COLUMNS, ())),
+                              warnings=tuple(frame.attrs.get(WARNINGS, ())))
         import_id = connection.execute(_db.imports.insert().values(
             file=file, profile=profile or "generisk", rows=report.rows, new=report.new,
             changed=report.changed, unchanged=report.unchanged,

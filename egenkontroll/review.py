@@ -456,14 +456,19 @@ class ReviewScreen(widgets.VBox):
         self.refresh()
 
     def _after_failed_save(self) -> None:
-        self.status.value = '<span class="ek-status-konflikt">Inte sparat: se meddelandet ovan.</span>'
+        self._after_refused_comment()
         self.refresh()
+
+    def _after_refused_comment(self) -> None:
+        """As :meth:`_after_failed_save`, but the comment box keeps what the reviewer wrote."""
+        self.status.value = '<span class="ek-status-konflikt">Inte sparat: se meddelandet ovan.</span>'
 
     def _editor(self, item: Item) -> ItemEditor:
         if item.id not in self.editors:
             guard = functools.partial(self.errors.guard, on_error=self._after_failed_save)
+            on_comment = self.errors.guard(self.comment, on_error=self._after_refused_comment)
             self.editors[item.id] = ItemEditor(item, self.review.reference(item),
-                                               on_answer=guard(self.answer), on_comment=guard(self.comment))
+                                               on_answer=guard(self.answer), on_comment=on_comment)
         return self.editors[item.id]
 
     def _navigate(self, moved: bool, at_end: str) -> None:

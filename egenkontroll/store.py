@@ -26,7 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from egenkontroll import _db, _location, case_table, checklists
+from egenkontroll import _db, _location, case_table, checklists, personnummer
 from egenkontroll._db import HasEngine, Source
 from egenkontroll._fields import DATE_FIELDS
 from egenkontroll.errors import ChecklistError, ConflictError, SessionError
@@ -48,7 +48,13 @@ __all__ = [
     "ANSWER_COLUMNS",
     "AUDIT_COLUMNS",
     "CORRECTION_COLUMNS",
+    "PERSONNUMMER_REFUSED",
 ]
+
+#: the refusal of a free text holding a personnummer (nothing is saved)
+PERSONNUMMER_REFUSED = ("Texten innehåller ett personnummer och sparades inte. Skriv inga personnummer i "
+                        "kommentarer eller svar: ärendet känns redan igen på sitt ärende-id. Ta bort numret "
+                        "och spara igen.")
 
 #: the columns of :meth:`Session.answers`
 ANSWER_COLUMNS = ["arende_id", "item_id", "value", "comment", "reviewer", "recorded_at", "revision"]
@@ -492,6 +498,7 @@ class Session:
         corrected = as_date(value, field).isoformat()
         if not (reason or "").strip():
             raise SessionError("Ange varför datumet rättas (orsak); en rättelse utan orsak sparas inte.")
+        _refuse_personnummer(reason)
         change = {"value": corrected, "comment": reason.strip(), "reviewer": reviewer or current_user()}
 
         def stored_beside(connection: sa.Connection) -> dict[str, Any]:
@@ -601,6 +608,7 @@ class Session:
         """The checked key, change, expected revision and wording of one answer (SessionError if unfit)."""
         self._require_case(case_id)
         text = _answer_text(self._answerable_item(item_id), value)
+        _refuse_personnummer(text, comment)
         change = {"value": text, "comment": comment, "reviewer": reviewer or current_user()}
         key = {"session_id": self.id, "arende_id": case_id, "item_id": item_id}
         return key, change, expected_revision, f"svaret på {item_id!r}"
@@ -678,6 +686,13 @@ def _snapshot(row: Mapping[str, Any]) -> Checklist:
 def _parsed_snapshot(text: str) -> Checklist:
     """A stored checklist text, parsed once per process (every session of a tertial shares it)."""
     return checklists.loads(text, source="sparad checklista")
+
+
+def _refuse_personnummer(*texts: str | None) -> None:
+    """SessionError when a free text (answer, comment, reason) holds a personnummer: it would stay in
+    the append-only audit log for good."""
+    if any(text and personnummer.find_in_text(text) for text in texts):
+        raise SessionError(PERSONNUMMER_REFUSED)
 
 
 def _answer_text(item: Item, value: object) -> str | None:
