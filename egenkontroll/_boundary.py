@@ -4,15 +4,19 @@ The command line, the review app and the dashboard meet their users through one 
 each. An expected error (:class:`~egenkontroll.errors.UserError` and
 :class:`sampling.SamplingError`) carries its own Swedish message, which is shown as it is and not
 logged. Any other error is unexpected: the user reads a Swedish sentence that names the log, never a
-traceback, and ``fel.log`` in the workspace folder gets the time, the front end and the traceback
-(where in the code, the exception's type and message). The boundary adds nothing about the case
-at hand: no arende_id, no answer, no register value.
+traceback, and ``fel.log`` in the workspace folder (mode 0600) gets the time, the front end, the type
+of each chained exception, the tables a failed database statement touched, and where in the code it
+happened. Never values: exception messages are left out (a database error's message and parameters
+carry whole case rows, names and free text), and the boundary adds nothing about the case at hand.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +25,8 @@ from egenkontroll.errors import UserError
 
 #: the log of unexpected errors, in the workspace folder
 ERROR_LOG = "fel.log"
+#: the table a SQL statement names after FROM, INTO, UPDATE, JOIN or TABLE
+_TABLE: re.Pattern[str] = re.compile(r'\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+["`]?(\w+)', re.IGNORECASE)
 
 
 def is_expected(error: BaseException) -> bool:
@@ -48,18 +54,41 @@ class Boundary:
         return f"{self.unexpected} {self.log(error, folder)}"
 
     def log(self, error: BaseException, folder: Path | None) -> str:
-        """Append *error*'s traceback to ``fel.log`` in *folder* (else the current folder).
+        """Append *error*'s entry (see the module docstring) to ``fel.log`` in *folder* (else the current
+        folder), a file readable by its owner only.
 
         Returns the sentence telling the user where the details are, or that they could not be written.
         """
         path = (folder if folder is not None and folder.is_dir() else Path.cwd()) / ERROR_LOG
         try:
-            with path.open("a", encoding="utf-8") as handle:
-                handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {self.name}\n")
-                handle.write("".join(traceback.format_exception(error)))
+            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.fchmod(descriptor, 0o600)
+            with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+                handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} {self.name}: oväntat fel\n")
+                handle.write("".join(_entry(error)))
         except OSError:
             return "Felet kunde inte skrivas till loggen."
         return f"Detaljerna finns i loggfilen {path}."
+
+
+def _entry(error: BaseException) -> Iterator[str]:
+    """Type, tables and code locations of *error* and the exceptions chained to it, without values."""
+    for link in _chain(error):
+        kind = type(link)
+        tables = sorted(set(_TABLE.findall(getattr(link, "statement", None) or "")))
+        yield f"{kind.__module__}.{kind.__qualname__}"
+        yield f" (tabell: {', '.join(tables)})\n" if tables else "\n"
+        yield from traceback.format_list(traceback.extract_tb(link.__traceback__))
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """*error* and its causes and contexts, the first cause first (as a traceback prints them)."""
+    chain: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and link not in chain:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    return chain[::-1]
 
 
 CLI = Boundary("kommandoraden", "Ett oväntat fel inträffade.")

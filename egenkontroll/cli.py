@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +23,8 @@ from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+#: files created by a command or by the servers it starts (they inherit it) are for their owner only
+PRIVATE_UMASK = 0o077
 DEMO_EXPORT = "demo-arenderegister.xlsx"
 
 
@@ -130,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
+    previous_umask = os.umask(PRIVATE_UMASK)
     try:
         return run(args)
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or the output piped into e.g. `head`
@@ -139,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = _boundary.CLI.message(error, workspace_folder(args.workspace))
         print(f"egenkontroll: {message}", file=sys.stderr)
         return EXIT_USAGE if _boundary.is_expected(error) else EXIT_UNEXPECTED
+    finally:
+        os.umask(previous_umask)
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
@@ -172,6 +178,7 @@ def _format_status(status: dict[str, Any]) -> str:
         lines.extend(f"  {name}: {count}" for name, count in status[key].items())
     lines.append(f"Granskningar: {len(status['granskningar'])}")
     lines.extend(f"  {session['id']}: {session['titel']}" for session in status["granskningar"])
+    lines.extend(f"Varning: {warning}" for warning in status["varningar"])
     return "\n".join(lines)
 
 

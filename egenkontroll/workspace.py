@@ -51,7 +51,8 @@ class Workspace:
         if folder.exists() and not folder.is_dir():
             raise WorkspaceError(f"{folder}: arbetsytan måste vara en mapp, men här finns en fil.")
         try:
-            (folder / EXPORT_DIR).mkdir(parents=True, exist_ok=True)
+            _location.make_folder(folder)
+            _location.make_folder(folder / EXPORT_DIR)
         except OSError as error:
             raise WorkspaceError(f"{folder}: arbetsytan kan inte skapas ({error.strerror}).") from error
         return cls(folder, _location.connect(folder, database_url))
@@ -99,9 +100,11 @@ class Workspace:
         return case_table.read_cases(self.engine)
 
     def status(self) -> dict[str, Any]:
-        """Counts of cases per enhet, arendetyp and year, the imports and the sessions."""
+        """Counts of cases per enhet, arendetyp and year, the imports, the sessions, and a warning for each
+        folder or file of the workspace that others than its owner may read."""
         return {"arbetsyta": str(self.path), **case_table.summary(self.engine),
-                "granskningar": [session.summary() for session in self.sessions()]}
+                "granskningar": [session.summary() for session in self.sessions()],
+                "varningar": _location.loose_permissions(self.path)}
 
     # --- sessions (granskningstillfällen) ------------------------------------------------------
 
