@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = verbs.add_parser("export", help="exportera resultaten till Excel")
     export.add_argument("file", type=Path, metavar="FIL.xlsx")
     export.add_argument("--period", default=None)
+    export.add_argument("--underlag", action="store_true",
+                        help="skriv i stället underlaget för kvalitetsutvecklaren: ett svar per ärende och "
+                             "fråga, också för små grupper (inte för ledningsgruppen)")
     export.set_defaults(run=_run_export)
 
     for computing in (results, export):
@@ -231,6 +234,11 @@ def _run_export(args: argparse.Namespace) -> int:
     from egenkontroll import export
 
     with _workspace(args) as workspace:
+        if args.underlag:
+            written = export.export_underlag_xlsx(workspace, args.file, period=args.period)
+            print(f"Skrev underlaget för kvalitetsutvecklaren till {written}; det innehåller svar per ärende "
+                  "och är inte till för ledningsgruppen.")
+            return EXIT_OK
         written = export.export_xlsx(workspace, args.file, period=args.period, as_of=args.per_datum)
     print(f"Skrev {written}.")
     return EXIT_OK
