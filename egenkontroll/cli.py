@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from egenkontroll import _boundary, planning, server
+from egenkontroll._filelimits import DEFAULT_LIMITS, Limits
 from egenkontroll._location import workspace_folder
 from egenkontroll.perdatum import per_datum
 from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
@@ -48,6 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp = verbs.add_parser("import", help="läs in ett ärenderegister (xlsx eller csv)")
     imp.add_argument("file", type=Path, metavar="FIL")
     imp.add_argument("--profile", default=None, help="importprofil (namn eller sökväg till YAML)")
+    for flag, name, helptext in (
+        ("--max-mb", "max_megabytes", "största fil, också uppackad (MB)"),
+        ("--max-celler", "max_cells", "största antal celler (rader gånger kolumner)"),
+        ("--max-kolumner", "max_columns", "största antal kolumner"),
+        ("--max-kvot", "max_ratio", "hur många gånger större en del av en xlsx-fil får bli uppackad"),
+    ):
+        default = getattr(DEFAULT_LIMITS, name)
+        imp.add_argument(flag, dest=name, type=int, default=default, metavar="N",
+                         help=f"{helptext} (standard {default})")
     imp.set_defaults(run=_run_import)
 
     status = verbs.add_parser("status", help="visa vad arbetsytan innehåller")
@@ -160,7 +170,9 @@ def _print_json(data: Any) -> None:
 
 def _run_import(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
-        print(workspace.import_register(args.file, profile=args.profile))
+        limits = Limits(max_megabytes=args.max_megabytes, max_cells=args.max_cells,
+                        max_columns=args.max_columns, max_ratio=args.max_ratio)
+        print(workspace.import_register(args.file, profile=args.profile, limits=limits))
     return EXIT_OK
 
 

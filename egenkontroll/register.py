@@ -42,6 +42,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -54,8 +55,9 @@ import pandas as pd
 import python_calamine
 import yaml
 
-from egenkontroll import personnummer
+from egenkontroll import _filelimits, personnummer
 from egenkontroll._fields import BOOL_FIELDS, CASE_TYPES, DATE_FIELDS, FIELDS, REQUIRED
+from egenkontroll._filelimits import DEFAULT_LIMITS, Limits
 from egenkontroll.errors import Problem, RegisterError
 
 __all__ = [
@@ -352,7 +354,8 @@ def _normalise(text: str) -> str:
 
 
 def read_register(
-    path: str | Path, *, profile: str | Path | Profile | None = None, key: bytes
+    path: str | Path, *, profile: str | Path | Profile | None = None, key: bytes,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """Read, validate and pseudonymise a case-register export.
 
@@ -365,6 +368,9 @@ def read_register(
         :class:`Profile`.
     key
         The workspace's pseudonymisation key (HMAC-SHA256).
+    limits
+        How large the file may be (checked before its cells are read) and how many problems are
+        listed one by one.
 
     Returns
     -------
@@ -377,52 +383,93 @@ def read_register(
     Raises
     ------
     RegisterError
-        With every problem found; row numbers are Excel's (header = row 1).
+        With every problem found (the first ``limits.max_problems`` one by one, the rest summarised);
+        row numbers are Excel's (header = row 1).
     """
     path = Path(path)
     chosen = profile if isinstance(profile, Profile) else load_profile(profile)
-    table = _read_table(path, chosen)
-    problems = _Problems(table.problems)
+    table = _read_table(path, chosen, limits)
+    problems = _Problems(table.problems, limits.max_problems)
     readable = bool(table.headings) and not problems.fatal
     frame = _interpret(table, chosen, key, problems) if readable else None
     if problems or frame is None:
-        raise RegisterError(problems.sorted(table.headings), file=path.name)
+        raise RegisterError(problems.sorted(table.headings), file=path.name, total=problems.total)
     return frame
 
 
 class _Problems(list):
-    """Problems collected so far; row-less (file-level) problems make further reading pointless."""
+    """Problems collected so far, up to *limit* one by one (the rest counted per column and message);
+    row-less (file-level) problems make further reading pointless."""
+
+    def __init__(self, problems: Iterable[Problem], limit: int) -> None:
+        super().__init__(problems)
+        self.limit = limit
+        self.left_out: Counter[tuple[str | None, str]] = Counter()
 
     @property
     def fatal(self) -> bool:
         return any(p.row is None for p in self)
 
+    @property
+    def total(self) -> int:
+        return len(self) + self.left_out.total()
+
     def add(self, message: str, row: int | None, column: str | None) -> None:
-        self.append(Problem(message, row=row, column=column))
+        if len(self) < self.limit:
+            self.append(Problem(message, row=row, column=column))
+        else:
+            self.left_out[column, message] += 1
 
     def sorted(self, headings: list[str]) -> list[Problem]:
-        """File-level problems first, then by row and by column as they stand in the file."""
+        """File-level problems first, then by row and by column as they stand in the file; then the
+        summary of those left out."""
         order = {heading: i for i, heading in reversed(list(enumerate(headings)))}
-        return sorted(self, key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, -1)))
+        listed = sorted(self, key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, -1)))
+        return listed + self._summary()
+
+    def _summary(self) -> list[Problem]:
+        """"och N fel till, de flesta i kolumn F: ..." (nothing when none were left out)."""
+        if not self.left_out:
+            return []
+        by_column: Counter[str | None] = Counter()
+        for (column, _), count in self.left_out.items():
+            by_column[column] += count
+        column = by_column.most_common(1)[0][0]
+        message = max((m for c, m in self.left_out if c == column), key=lambda m: self.left_out[column, m])
+        count = f"{self.left_out.total():,}".replace(",", " ")
+        where = f"kolumn {column}" if column else "hela filen"
+        return [Problem(f"och {count} fel till, de flesta i {where}: {message}")]
 
 
 # ---------------------------------------------------------------------------------------------
 # reading files into a grid
 
 
-def _read_table(path: Path, profile: Profile) -> _Table:
-    """Read the file's cells (xlsx or csv, recognised by content)."""
+def _read_table(path: Path, profile: Profile, limits: Limits) -> _Table:
+    """Read the file's cells (xlsx or csv, recognised by content), within *limits*."""
     if not path.is_file():
         return _failed(f"filen finns inte: {path.name}")
+    try:
+        return _read_checked(path, profile, limits)
+    except OSError as error:
+        return _failed(f"filen kan inte läsas ({error.strerror}); kontrollera att du får läsa den och att "
+                       "den inte är öppen i ett annat program")
+
+
+def _read_checked(path: Path, profile: Profile, limits: Limits) -> _Table:
+    """:func:`_read_table` once the file exists: size first, then the content's kind."""
+    too_large = _filelimits.check_file(path, limits)
+    if too_large:
+        return _failed(too_large)
     with path.open("rb") as handle:
         start = handle.read(8)
     if not start:
         return _failed("filen är tom")
     if start.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, profile)
+        return _read_xlsx(path, profile, limits)
     if start.startswith(b"\xd0\xcf\x11\xe0"):
         return _failed("gamla Excel-filer (.xls) stöds inte; spara filen som .xlsx eller .csv")
-    return _read_csv(path.read_bytes(), profile)
+    return _read_csv(path.read_bytes(), profile, limits)
 
 
 def _failed(message: str, row: int | None = None) -> _Table:
@@ -431,8 +478,12 @@ def _failed(message: str, row: int | None = None) -> _Table:
     return _Table([], 1, empty, np.empty(0, dtype=np.int64), [Problem(message, row=row)])
 
 
-def _read_xlsx(path: Path, profile: Profile) -> _Table:
-    """Read the first visible worksheet with python-calamine (cached values of formulas)."""
+def _read_xlsx(path: Path, profile: Profile, limits: Limits) -> _Table:
+    """Read the first visible worksheet with python-calamine (cached values of formulas), once the
+    archive has passed :func:`egenkontroll._filelimits.check_xlsx`."""
+    unsafe = _filelimits.check_xlsx(path, limits)
+    if unsafe:
+        return _failed(unsafe)
     try:
         workbook = python_calamine.load_workbook(str(path))
         visible = [
@@ -514,9 +565,10 @@ def _contains_formula(archive: zipfile.ZipFile, member: str) -> bool:
     return False
 
 
-def _read_csv(data: bytes, profile: Profile) -> _Table:
-    """Decode, sniff the delimiter and split a csv export."""
+def _read_csv(data: bytes, profile: Profile, limits: Limits) -> _Table:
+    """Decode, check the size, sniff the delimiter and split a csv export."""
     text, problem = _decode(data)
+    problem = problem or _filelimits.check_csv_text(text, limits)
     if problem:
         return _failed(problem)
     mojibake = _MOJIBAKE.search(text)

@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from egenkontroll import _location, case_table, register, results, store
+from egenkontroll._filelimits import DEFAULT_LIMITS, Limits
 from egenkontroll.case_table import ImportReport
 from egenkontroll.errors import WorkspaceError
 from egenkontroll.store import Session
@@ -84,15 +85,17 @@ class Workspace:
 
     # --- the case register --------------------------------------------------------------------
 
-    def import_register(self, path: str | os.PathLike[str], profile: str | None = None) -> ImportReport:
-        """Validate *path* completely, then upsert its cases by arende_id in one transaction.
+    def import_register(self, path: str | os.PathLike[str], profile: str | None = None, *,
+                        limits: Limits = DEFAULT_LIMITS) -> ImportReport:
+        """Validate *path* completely (within *limits*: see :class:`egenkontroll._filelimits.Limits`), then
+        upsert its cases by arende_id in one transaction.
 
         Raises
         ------
         egenkontroll.RegisterError
             With every problem in the file; nothing is written.
         """
-        frame = register.read_register(path, profile=profile, key=self.key)
+        frame = register.read_register(path, profile=profile, key=self.key, limits=limits)
         return case_table.import_frame(self.engine, frame, file=Path(path).name, profile=profile)
 
     def cases(self) -> pd.DataFrame:
