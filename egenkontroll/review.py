@@ -24,6 +24,7 @@ import ipywidgets as widgets
 
 from egenkontroll import _boundary
 from egenkontroll import _review_model as model
+from egenkontroll._location import workspace_folder
 from egenkontroll.checklists import Deviation, Item
 from egenkontroll.errors import ChecklistError, Problem
 from egenkontroll.periods import period_label
@@ -60,8 +61,9 @@ _CORRECTABLE = [(label, name) for name, label in model.DATE_LABELS.items()]
 
 
 def app(workspace: Workspace | str | os.PathLike[str] | None = None, session_id: str | None = None, *,
-        reviewer: str | None = None, as_of: date | None = None) -> ReviewApp:
-    """The review app, ready to display.
+        reviewer: str | None = None, as_of: date | None = None) -> ReviewApp | widgets.HTML:
+    """The review app, ready to display; when the workspace cannot be opened (a damaged database, a
+    read-only folder, ...), a Swedish message saying what happened and what to do instead.
 
     Parameters
     ----------
@@ -74,7 +76,11 @@ def app(workspace: Workspace | str | os.PathLike[str] | None = None, session_id:
     as_of
         The date computed verdicts are evaluated on (default ``$EGENKONTROLL_PER_DATUM`` or today).
     """
-    opened = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    try:
+        opened = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    except Exception as error:  # noqa: BLE001 - shown in Swedish, never as Voilà's developer text
+        folder = workspace_folder(None if isinstance(workspace, Workspace) else workspace)
+        return widgets.HTML(f'<div class="ek-fel">{_lines(_boundary.REVIEW.message(error, folder))}</div>')
     return ReviewApp(opened, session_id=session_id, reviewer=reviewer, as_of=as_of)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -131,22 +132,30 @@ class Workspace:
 
 
 def _read_or_create_key(path: Path) -> bytes:
+    """The key in *path*; a new one is written beside it and linked into place, so that a full disk
+    or a crash never leaves a half-written key."""
+    if not path.exists():
+        _create_key(path)
+    text = path.read_text(encoding="ascii").strip()
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        text = path.read_text(encoding="ascii").strip()
-        try:
-            key = bytes.fromhex(text)
-        except ValueError:
-            key = b""
-        if len(key) < 32:
-            raise WorkspaceError(
-                f"{path}: pseudonymnyckeln är skadad. Återställ den från säkerhetskopian."
-            ) from None
-        return key
-    key = secrets.token_bytes(32)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(key.hex())
-        handle.flush()
-        os.fsync(handle.fileno())
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise WorkspaceError(f"{path}: pseudonymnyckeln är skadad. Återställ den från säkerhetskopian.")
     return key
+
+
+def _create_key(path: Path) -> None:
+    """Write a new random key to *path* (mode 0600) unless another process has just done so."""
+    descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_bytes(32).hex())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(partial, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(partial)
