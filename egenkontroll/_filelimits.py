@@ -28,7 +28,7 @@ _MB: Final = 1 << 20
 _CHUNK: Final = 1 << 22
 #: a member smaller than this may have any ratio (tiny XML parts compress extremely well)
 _RATIO_FLOOR: Final = _MB
-_CELL_REF: Final = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,4})(\d{1,8})"')
+_CELL_REF: Final = re.compile(rb' r="([A-Z]{1,4})([0-9]{1,9})"')  # only a cell's reference has letters
 _WORKSHEET: Final = re.compile(r"xl/worksheets/[^/]+\.xml")
 
 

@@ -68,10 +68,11 @@ def write_sheet(path: Path, rows: Iterable[str], level: int = 9) -> Path:
     return path
 
 
-def zip_bomb(tmp: Path) -> Path:
-    """A sheet padded with 150 MB of whitespace (under the size limit): about 150 kB packed."""
+def zip_bomb(tmp: Path, megabytes: int = 150) -> Path:
+    """A sheet padded with *megabytes* of whitespace (by default under the size limit, so that its
+    compression ratio refuses it): a thousandth of that packed."""
     padding = " " * (1 << 20)
-    return write_sheet(tmp / "zipbomb.xlsx", (padding for _ in range(150)))
+    return write_sheet(tmp / f"zipbomb-{megabytes}.xlsx", (padding for _ in range(megabytes)))
 
 
 def many_cells(tmp: Path, rows: int = 800_000, columns: int = 20) -> Path:
