@@ -201,7 +201,7 @@ def _store(path: Path, start: StartView) -> None:
     if start.screen is not None:
         content["screen"]["images"] = {key: base64.b64encode(png).decode("ascii")
                                        for key, png in start.screen.images.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

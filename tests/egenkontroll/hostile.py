@@ -100,6 +100,20 @@ def wide(tmp: Path, columns: int = 20_000) -> Path:
     return write_sheet(tmp / "bred.xlsx", [row])
 
 
+def personnummer_in_text(tmp: Path) -> Path:
+    """A csv whose Handläggare column hides a synthetic personnummer in text, in the twelve-digit form."""
+    from tests.egenkontroll.test_register import case, synthetic_pnr, write_csv
+
+    return write_csv(tmp / "fritext.csv", [case(1), case(2, Handläggare=f"HL2 (19{synthetic_pnr(7)})")])
+
+
+def utf16(tmp: Path) -> Path:
+    """A csv saved as UTF-16."""
+    from tests.egenkontroll.test_register import case, write_csv
+
+    return write_csv(tmp / "utf16.csv", [case(1)], encoding="utf-16")
+
+
 def corrupt(tmp: Path) -> Path:
     """A zip header followed by garbage."""
     path = tmp / "trasig.xlsx"
@@ -123,4 +137,7 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
     "20 000 kolumner": (wide, "bladet har 20000 kolumner (högst 500)"),
     "trasig zip": (corrupt, "filen är skadad"),
     "avklippt xlsx": (truncated, "filen är skadad"),
+    "personnummer i fritext": (personnummer_in_text,
+                               "rad 3, kolumn Handläggare: texten innehåller ett personnummer"),
+    "utf-16": (utf16, "kanske UTF-16"),
 }
