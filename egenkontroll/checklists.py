@@ -1,5 +1,8 @@
 """Checklists as data: load, validate and apply the YAML checklists (format: checklists/README.md).
 
+The built-in checklists are package data, ``egenkontroll.builtin_checklists``, built from the
+top-level folder ``checklists/`` and read through :mod:`importlib.resources`.
+
 >>> from egenkontroll import checklists
 >>> cl = checklists.load("utredningstid")
 >>> cl.evaluate({"arendetyp": "barn_och_unga", "inkom_datum": "2026-03-02",
@@ -19,12 +22,12 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from checklists import DIRECTORY
 from egenkontroll._expr import Expression, Symbol, compile_expression, to_date, to_number
 from egenkontroll._fields import CASE_TYPES, FIELDS, KON_VALUES
 from egenkontroll.errors import ChecklistError, Problem
@@ -70,6 +73,8 @@ _FIELD_KINDS = {"text": "text", "int": "number", "date": "date", "bool": "bool",
 _FIELD_VALUES = {"kon": KON_VALUES, "arendetyp": CASE_TYPES}
 _ITEM_KINDS = {"ja_nej": "text", "datum": "date", "tal": "number", "val": "text", "fritext": "text"}
 _NOT_SHOWN = "Frågan är inte aktuell för ärendet"
+#: the package data holding the built-in checklists (built from the top-level folder checklists/)
+_BUILTIN = "egenkontroll.builtin_checklists"
 
 
 @dataclass(frozen=True)
@@ -267,7 +272,8 @@ def _values(case: Mapping[str, object]) -> dict[str, object]:
 
 def available() -> list[str]:
     """The ids of the built-in checklists."""
-    return sorted(path.stem for path in DIRECTORY.glob("*.yaml"))
+    files = resources.files(_BUILTIN).iterdir()
+    return sorted(entry.name.removesuffix(".yaml") for entry in files if entry.name.endswith(".yaml"))
 
 
 def load(id_or_path: str | Path) -> Checklist:
@@ -278,9 +284,9 @@ def load(id_or_path: str | Path) -> Checklist:
     ChecklistError
         When the file is missing or invalid; lists every problem with its line.
     """
-    builtin = DIRECTORY / f"{id_or_path}.yaml"
-    path = builtin if str(id_or_path) in available() else Path(id_or_path)
-    source = path.name if path == builtin else str(path)
+    builtin = str(id_or_path) in available()
+    path = resources.files(_BUILTIN) / f"{id_or_path}.yaml" if builtin else Path(id_or_path)
+    source = path.name if builtin else str(path)
     if not path.is_file():
         known = ", ".join(available())
         message = f"Checklistan finns inte: {id_or_path} (inbyggda: {known})"

@@ -1,4 +1,10 @@
-"""Serving the notebooks: the review app and the dashboard through Voilà, the notebooks through JupyterLab."""
+"""Serving the notebooks: the review app and the dashboard through Voilà, the notebooks through JupyterLab.
+
+The notebooks (package data ``egenkontroll.notebooks``, built from the top-level folder ``notebooks/``)
+and the Voilà template are read through :mod:`importlib.resources`; Voilà and JupyterLab open them by
+path, which every installed egenkontroll has: pip installs a wheel as files, an editable install points
+at the source tree.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 __all__ = ["NOTEBOOKS", "voila_command", "lab_command", "serve"]
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 IDLE_KERNEL_SECONDS = 1800
 #: how often a running dashboard server checks whether its start view must be computed anew
 KEEP_READY_SECONDS = 60
@@ -18,8 +25,24 @@ KEEP_READY_SECONDS = 60
 #: notebooks have no formulas, so an inline stub with the calls JupyterLab's MathJax plugin makes stands in
 MATHJAX_STUB = ("data:text/javascript,window.MathJax={Hub:{Config:function(){},Configured:function(){},"
                 "Queue:function(){},Register:{StartupHook:function(){}}}};//")  # Voilà appends ?config=...
+
+
+def _on_disk(resource: Traversable) -> Path:
+    """*resource* as a path on disk.
+
+    Raises
+    ------
+    RuntimeError
+        When egenkontroll is imported from an archive (a zip file), where its files have no path.
+    """
+    if not isinstance(resource, Path):
+        raise RuntimeError(f"egenkontroll måste vara installerat som filer, inte i ett arkiv ({resource})")
+    return resource
+
+
+NOTEBOOKS = _on_disk(resources.files("egenkontroll.notebooks"))
 #: holds the Voilà template "egenkontroll" (lab without CDN links) that the notebooks name in their metadata
-TEMPLATE_ROOT = Path(__file__).resolve().parent / "share"
+TEMPLATE_ROOT = _on_disk(resources.files("egenkontroll") / "share")
 
 
 def voila_command(notebook: str, *, port: int, open_browser: bool) -> list[str]:
