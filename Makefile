@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint notebooks clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(STAMP) $(CHROMIUM)
 
 bench: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m benchmarks
+
+notebooks: $(STAMP)
+	$(BIN)/python tests/notebooks/refresh.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check egenkontroll sampling tests benchmarks

@@ -1,7 +1,9 @@
 """egenkontroll: journalgranskning and egenkontroll for Swedish social services.
 
-The errors are imported at once; everything else on first use (PEP 562), so that a notebook that
-needs only a part (the dashboard's start view) does not pay for pandas, scipy and matplotlib.
+The public face: everything a notebook, a script or the README needs is a name here, so nobody imports
+a submodule. The errors are imported at once; everything else on first use (PEP 562), so that a
+notebook that needs only a part (the dashboard's start view) does not pay for pandas, scipy and
+matplotlib.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from egenkontroll._version import __version__
 from egenkontroll.errors import (
     ChecklistError,
     ConflictError,
@@ -22,9 +25,22 @@ from egenkontroll.errors import (
 
 if TYPE_CHECKING:
     from egenkontroll import checklists, rules
-    from egenkontroll.workspace import ImportReport, Workspace
-
-__version__ = "0.1.0"
+    from egenkontroll.case_table import ImportReport
+    from egenkontroll.charts import compliance_figure, trend_figure
+    from egenkontroll.dashboard import show as show_dashboard
+    from egenkontroll.export import export_xlsx
+    from egenkontroll.planning import advise, strata_table
+    from egenkontroll.results import (
+        change_from_previous,
+        for_display,
+        item_results,
+        register_indicators,
+        summary_text,
+        trend,
+    )
+    from egenkontroll.review import app as review_app
+    from egenkontroll.store import Session, sampling_frame
+    from egenkontroll.workspace import Workspace
 
 __all__ = [
     "ChecklistError",
@@ -33,29 +49,60 @@ __all__ = [
     "ImportReport",
     "Problem",
     "RegisterError",
+    "Session",
     "SessionError",
     "UserError",
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "advise",
+    "change_from_previous",
     "checklists",
+    "compliance_figure",
+    "export_xlsx",
+    "for_display",
+    "item_results",
+    "register_indicators",
+    "review_app",
     "rules",
+    "sampling_frame",
+    "show_dashboard",
+    "strata_table",
+    "summary_text",
+    "trend",
+    "trend_figure",
 ]
 
-#: public name -> the module that defines it (a module itself when the name is the module's)
-_LAZY = {
-    "ImportReport": "egenkontroll.workspace",
-    "Workspace": "egenkontroll.workspace",
-    "checklists": "egenkontroll.checklists",
-    "rules": "egenkontroll.rules",
+#: public name -> (the module that defines it, its name there; None when the name is the module itself)
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "ImportReport": ("egenkontroll.case_table", "ImportReport"),
+    "Session": ("egenkontroll.store", "Session"),
+    "Workspace": ("egenkontroll.workspace", "Workspace"),
+    "advise": ("egenkontroll.planning", "advise"),
+    "change_from_previous": ("egenkontroll.results", "change_from_previous"),
+    "checklists": ("egenkontroll.checklists", None),
+    "compliance_figure": ("egenkontroll.charts", "compliance_figure"),
+    "export_xlsx": ("egenkontroll.export", "export_xlsx"),
+    "for_display": ("egenkontroll.results", "for_display"),
+    "item_results": ("egenkontroll.results", "item_results"),
+    "register_indicators": ("egenkontroll.results", "register_indicators"),
+    "review_app": ("egenkontroll.review", "app"),
+    "rules": ("egenkontroll.rules", None),
+    "sampling_frame": ("egenkontroll.store", "sampling_frame"),
+    "show_dashboard": ("egenkontroll.dashboard", "show"),
+    "strata_table": ("egenkontroll.planning", "strata_table"),
+    "summary_text": ("egenkontroll.results", "summary_text"),
+    "trend": ("egenkontroll.results", "trend"),
+    "trend_figure": ("egenkontroll.charts", "trend_figure"),
 }
 
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'egenkontroll' has no attribute {name!r}")
-    module = importlib.import_module(_LAZY[name])
-    value = module if module.__name__.endswith(f".{name}") else getattr(module, name)
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
     globals()[name] = value
     return value
 

@@ -4,15 +4,18 @@ SQLite is the embedded default (WAL, ``synchronous=FULL``, a busy timeout, ``BEG
 writes); any SQLAlchemy URL (e.g. PostgreSQL) can replace it. The schema version lives in the table
 ``schema_version``; :func:`migrate` applies every missing step in order, each in its own transaction,
 and refuses a database written by a newer version of egenkontroll.
+
+Version 1 is written out and frozen; the live tables (``cases`` and the rest) describe the newest
+version, which a fresh workspace reaches through the same steps as an old one. A new register field is
+one line in :mod:`egenkontroll._fields` and a new step that adds its column to ``cases``.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -20,39 +23,12 @@ from sqlalchemy.engine import Connection, Engine
 from egenkontroll._fields import FIELDS
 from egenkontroll.errors import WorkspaceError
 
-__all__ = [
-    "metadata",
-    "schema_version",
-    "cases",
-    "imports",
-    "sessions",
-    "session_cases",
-    "answers",
-    "audit_log",
-    "corrections",
-    "create_engine",
-    "migrate",
-    "current_version",
-    "SCHEMA_VERSION",
-    "write",
-    "read",
-    "utc_now",
-    "workspace_folder",
-    "database_url",
-    "data_stamp",
-    "DEFAULT_WORKSPACE",
-    "DATABASE_FILE",
-]
-
-#: the workspace folder when neither a path nor $EGENKONTROLL_WORKSPACE is given
-DEFAULT_WORKSPACE = Path("arbetsyta")
-#: the SQLite file inside the workspace folder
-DATABASE_FILE = "egenkontroll.sqlite"
-
 BUSY_TIMEOUT_MS = 30_000
 
+#: the newest schema, as the code reads and writes it; a database gets it only through :data:`MIGRATIONS`
 metadata = sa.MetaData()
 
+#: the migrations' own bookkeeping, created before any step runs
 schema_version = sa.Table(
     "schema_version",
     metadata,
@@ -60,29 +36,42 @@ schema_version = sa.Table(
     sa.Column("applied_at", sa.String(32), nullable=False),
 )
 
-_SQL_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
-    "text": sa.Text,
-    "kon": lambda: sa.String(8),
-    "arendetyp": lambda: sa.String(32),
-    "int": sa.Integer,
-    "date": lambda: sa.String(10),  # ISO 8601 text, comparable and portable
-    "bool": sa.Boolean,
-}
+# --- schema version 1, frozen --------------------------------------------------------------------
+# Written out as version 1 was released: never derived from FIELDS or from the live tables, never
+# edited. A later change is a new step in MIGRATIONS, so a fresh workspace and an old one both reach
+# the newest schema through the same steps.
 
-cases = sa.Table(
+_V1 = sa.MetaData()
+
+sa.Table(
     "cases",
-    metadata,
+    _V1,
     sa.Column("arende_id", sa.String(200), primary_key=True),
-    *(sa.Column(name, _SQL_TYPES[kind]()) for name, kind in FIELDS.items() if name != "arende_id"),
-    sa.Column("extra", sa.Text, nullable=False, default="{}"),  # JSON: the source's other columns
+    sa.Column("person_id", sa.Text),
+    sa.Column("kon", sa.String(8)),
+    sa.Column("fodelsear", sa.Integer),
+    sa.Column("enhet", sa.Text),
+    sa.Column("handlaggare", sa.Text),
+    sa.Column("arendetyp", sa.String(32)),
+    sa.Column("inkom_datum", sa.String(10)),
+    sa.Column("forhandsbedomning_datum", sa.String(10)),
+    sa.Column("pagaende_utredning", sa.Boolean),
+    sa.Column("utredning_inledd", sa.String(10)),
+    sa.Column("utredning_avslutad", sa.String(10)),
+    sa.Column("forlangning_beslutad", sa.Boolean),
+    sa.Column("beslut_datum", sa.String(10)),
+    sa.Column("verkstallt_datum", sa.String(10)),
+    sa.Column("barn_i_hushallet", sa.Boolean),
+    sa.Column("extra", sa.Text, nullable=False),  # JSON: the source's other columns
     sa.Column("row_hash", sa.String(32), nullable=False),
     sa.Column("import_id", sa.Integer, nullable=False),
     sa.Column("imported_at", sa.String(32), nullable=False),
+    sa.Index("ix_cases_arendetyp_inkom", "arendetyp", "inkom_datum"),
 )
 
-imports = sa.Table(
+sa.Table(
     "imports",
-    metadata,
+    _V1,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("file", sa.Text, nullable=False),
     sa.Column("profile", sa.Text, nullable=False),
@@ -94,9 +83,9 @@ imports = sa.Table(
     sa.Column("imported_at", sa.String(32), nullable=False),
 )
 
-sessions = sa.Table(
+sa.Table(
     "sessions",
-    metadata,
+    _V1,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("checklist_id", sa.String(100), nullable=False),
@@ -109,9 +98,9 @@ sessions = sa.Table(
     sa.Column("created_at", sa.String(32), nullable=False),
 )
 
-session_cases = sa.Table(
+sa.Table(
     "session_cases",
-    metadata,
+    _V1,
     sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id"), primary_key=True),
     sa.Column("arende_id", sa.String(200), primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
@@ -120,9 +109,9 @@ session_cases = sa.Table(
     sa.Column("weight", sa.Float, nullable=False),
 )
 
-answers = sa.Table(
+sa.Table(
     "answers",
-    metadata,
+    _V1,
     sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id"), primary_key=True),
     sa.Column("arende_id", sa.String(200), primary_key=True),
     sa.Column("item_id", sa.String(100), primary_key=True),
@@ -133,9 +122,9 @@ answers = sa.Table(
     sa.Column("revision", sa.Integer, nullable=False),
 )
 
-audit_log = sa.Table(
+_v1_audit_log = sa.Table(
     "audit_log",
-    metadata,
+    _V1,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", sa.String(32), nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
@@ -148,15 +137,16 @@ audit_log = sa.Table(
     sa.Column("old_comment", sa.Text),
     sa.Column("new_comment", sa.Text),
     sa.Column("revision", sa.Integer),
+    sa.Index("ix_audit_session", "session_id", "arende_id"),
 )
 for _statement in ("UPDATE", "DELETE"):  # append-only, enforced by the database itself
-    sa.event.listen(audit_log, "after_create", sa.DDL(
+    sa.event.listen(_v1_audit_log, "after_create", sa.DDL(
         f"CREATE TRIGGER audit_log_no_{_statement.lower()} BEFORE {_statement} ON audit_log "
         "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END").execute_if(dialect="sqlite"))
 
-corrections = sa.Table(
+sa.Table(
     "corrections",
-    metadata,
+    _V1,
     sa.Column("arende_id", sa.String(200), primary_key=True),
     sa.Column("field", sa.String(64), primary_key=True),
     sa.Column("original", sa.Text),
@@ -168,38 +158,55 @@ corrections = sa.Table(
     sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id"), nullable=False),  # where it was made
 )
 
-sa.Index("ix_cases_arendetyp_inkom", cases.c.arendetyp, cases.c.inkom_datum)
-sa.Index("ix_audit_session", audit_log.c.session_id, audit_log.c.arende_id)
+# --- the live schema -----------------------------------------------------------------------------
+
+_SQL_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
+    "text": sa.Text,
+    "kon": lambda: sa.String(8),
+    "arendetyp": lambda: sa.String(32),
+    "int": sa.Integer,
+    "date": lambda: sa.String(10),  # ISO 8601 text, comparable and portable
+    "bool": sa.Boolean,
+}
+
+#: one column per register field; a new field in FIELDS needs a step in MIGRATIONS that adds its column
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("arende_id", sa.String(200), primary_key=True),
+    *(sa.Column(name, _SQL_TYPES[kind]()) for name, kind in FIELDS.items() if name != "arende_id"),
+    sa.Column("extra", sa.Text, nullable=False, default="{}"),  # JSON: the source's other columns
+    sa.Column("row_hash", sa.String(32), nullable=False),
+    sa.Column("import_id", sa.Integer, nullable=False),
+    sa.Column("imported_at", sa.String(32), nullable=False),
+)
+
+# no step has changed these tables since version 1: the live ones are copies of the frozen ones
+imports, sessions, session_cases, answers, audit_log, corrections = (
+    _V1.tables[name].to_metadata(metadata)
+    for name in ("imports", "sessions", "session_cases", "answers", "audit_log", "corrections")
+)
+
+
+class HasEngine(Protocol):
+    """Anything that holds the workspace database's engine, as a Workspace or a Session does."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+
+#: where the store reads and writes: an engine, or an object holding one
+Source = Engine | HasEngine
+
+
+def engine_of(source: Source) -> Engine:
+    """The engine of *source*."""
+    return source if isinstance(source, Engine) else source.engine
 
 
 def utc_now() -> str:
     """The current time as ISO 8601 text in UTC, to the microsecond."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def workspace_folder(path: str | os.PathLike[str] | None = None) -> Path:
-    """*path*, else ``$EGENKONTROLL_WORKSPACE``, else ``./arbetsyta``."""
-    return Path(path or os.environ.get("EGENKONTROLL_WORKSPACE") or DEFAULT_WORKSPACE)
-
-
-def database_url(folder: Path, url: str | None = None) -> str:
-    """*url*, else ``$EGENKONTROLL_DATABASE_URL``, else the SQLite file in *folder*."""
-    url = url or os.environ.get("EGENKONTROLL_DATABASE_URL")
-    return url or f"sqlite:///{(folder / DATABASE_FILE).resolve()}"
-
-
-def data_stamp(engine: Engine) -> str:
-    """Text that changes whenever the data changes: a new schema, an import, or any audited change.
-
-    Every new session, answer and correction appends to the audit log in the same transaction as the
-    change, and every import adds a row to ``imports`` in its transaction; both tables are append-only,
-    so their row counts and highest ids move with every committed change (counts as well as ids: on a
-    server, ids need not grow in commit order).
-    """
-    stamps = [sa.select(sa.func.max(schema_version.c.version))]
-    stamps += [sa.select(sa.func.count(), sa.func.max(table.c.id)) for table in (imports, audit_log)]
-    with read(engine) as connection:
-        return ":".join(str(value) for query in stamps for value in connection.execute(query).one())
 
 
 def create_engine(url: str) -> Engine:
@@ -246,10 +253,11 @@ def read(engine: Engine) -> Iterator[Connection]:
 # --- migrations ---------------------------------------------------------------------------------
 
 def _v1_initial(connection: Connection) -> None:
-    metadata.create_all(connection, tables=[t for t in metadata.sorted_tables if t is not schema_version])
+    _V1.create_all(connection)
 
 
-#: (version, step). Append new steps; never edit a released one. Each runs in one transaction.
+#: (version, step), numbered 1, 2, 3, ... Append new steps; never edit a released one. Each runs in
+#: one transaction.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
 ]
@@ -264,15 +272,30 @@ def current_version(connection: Connection) -> int:
 
 
 def migrate(engine: Engine, steps: list[tuple[int, Callable[[Connection], None]]] | None = None) -> int:
-    """Bring the database up to the newest schema; returns the version it is at afterwards.
+    """Bring the database up to the newest schema: run every step after the stored version, in order.
+
+    Parameters
+    ----------
+    engine
+        The workspace database.
+    steps
+        The migration steps, default :data:`MIGRATIONS`.
+
+    Returns
+    -------
+    int
+        The schema version the database is at afterwards.
 
     Raises
     ------
     WorkspaceError
         When the database was written by a newer version of egenkontroll.
+    ValueError
+        When *steps* are not numbered 1, 2, 3, ... in order (a programming error).
     """
     steps = MIGRATIONS if steps is None else steps
-    newest = steps[-1][0]
+    _check_numbering(steps)
+    newest = len(steps)
     with write(engine) as connection:
         schema_version.create(connection, checkfirst=True)
         found = current_version(connection)
@@ -281,10 +304,15 @@ def migrate(engine: Engine, steps: list[tuple[int, Callable[[Connection], None]]
             f"Arbetsytans databas har schemaversion {found}, men den här versionen av egenkontroll "
             f"känner bara till version {newest}. Uppdatera egenkontroll."
         )
-    for version, step in steps:
-        if version <= found:
-            continue
+    for version, step in steps[found:]:
         with write(engine) as connection:
             step(connection)
             connection.execute(schema_version.insert().values(version=version, applied_at=utc_now()))
-    return max(found, newest)
+    return newest
+
+
+def _check_numbering(steps: list[tuple[int, Callable[[Connection], None]]]) -> None:
+    """Raise ValueError unless *steps* are numbered 1, 2, 3, ... in order."""
+    numbers = [version for version, _ in steps]
+    if numbers != list(range(1, len(steps) + 1)):
+        raise ValueError(f"migration steps must be numbered 1, 2, 3, ... in order, not {numbers}")

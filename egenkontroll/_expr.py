@@ -25,23 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from egenkontroll.answertypes import false_answers
 from egenkontroll.errors import ChecklistError, Problem
 
-__all__ = [
-    "Symbol",
-    "Expression",
-    "compile_expression",
-    "to_bool",
-    "to_date",
-    "to_number",
-    "to_text",
-    "is_missing",
-    "bool_column",
-    "date_column",
-]
-
 _MAX_LENGTH = 1000
-_FALSE_TEXTS = frozenset({"nej", "ej_aktuellt"})
 _BOOL_TEXTS = {
     "ja": True, "sant": True, "true": True, "1": True, "x": True,
     "nej": False, "falskt": False, "false": False, "0": False,
@@ -147,7 +134,7 @@ def _truth(kind: str, value: object) -> bool | None:
     if value is None:
         return None
     if kind == "text":
-        return value not in _FALSE_TEXTS
+        return value not in false_answers()
     if kind == "number":
         return value != 0
     if kind == "date":
@@ -161,6 +148,11 @@ _SCALAR_CONVERTERS: dict[str, Callable[[object], object]] = {
     "date": to_date,
     "bool": to_bool,
 }
+
+
+def to_kind(kind: str, value: object) -> object:
+    """Return ``value`` read as ``kind`` ("text", "number", "date" or "bool"), or None when it is not one."""
+    return _SCALAR_CONVERTERS[kind](value)
 
 
 def date_column(column: pd.Series) -> pd.Series:
@@ -224,7 +216,7 @@ class _Name(_Node):
     kind: str
 
     def scalar(self, values: Mapping[str, object]) -> object:
-        return _SCALAR_CONVERTERS[self.kind](values.get(self.name))
+        return to_kind(self.kind, values.get(self.name))
 
     def column(self, frame: pd.DataFrame) -> pd.Series:
         if self.name not in frame.columns:
@@ -263,7 +255,7 @@ class _Truth(_Node):
         values = self.operand.column(frame)
         kind = self.operand.kind
         if kind == "text":
-            result = ~values.isin(list(_FALSE_TEXTS))
+            result = ~values.isin(list(false_answers()))
         elif kind == "number":
             result = values != 0
         elif kind == "date":

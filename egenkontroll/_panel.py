@@ -18,17 +18,18 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import sqlalchemy as sa
 
-from egenkontroll import _db, charts, results, rules, store
+from egenkontroll import case_table, charts, results, rules, store
 from egenkontroll._fields import KON_LABELS
-from egenkontroll.dashboard import ALL, HOW_TO_READ, Filters, Screen, StartView
-from egenkontroll.workspace import Workspace
+from egenkontroll._views import ALL, HOW_TO_READ, Filters, Screen, StartView
+from egenkontroll.perdatum import per_datum
+from egenkontroll.periods import parse_period, tertial_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["View", "Model", "figures", "key_figures", "screen", "start_view"]
+    from egenkontroll.store import Session
+    from egenkontroll.workspace import Workspace
 
 _DEVIATIONS_SHOWN = 10
 _BARN = "barn_och_unga"
@@ -86,15 +87,16 @@ class Model:
     workspace
         An open :class:`~egenkontroll.workspace.Workspace`.
     as_of
-        The evaluation date of the time limits (default today).
+        The evaluation date of the time limits (default :func:`~egenkontroll.perdatum.per_datum`:
+        ``$EGENKONTROLL_PER_DATUM`` or today).
     """
 
     def __init__(self, workspace: Workspace, as_of: dt.date | None = None) -> None:
         self.workspace = workspace
-        self.as_of = as_of or dt.date.today()
-        self.cases = store.corrected_cases(workspace)
-        self.sessions = workspace.sessions()
-        self.answers = _all_answers(self.sessions, self.cases)
+        self.as_of = per_datum(as_of)
+        self.cases = case_table.corrected_cases(workspace)
+        self.sessions = store.list_sessions(workspace)
+        self.answers = store.answers_of(workspace, self.sessions, ("enhet", "inkom_datum"))
         self._views: dict[Filters, View] = {}
         self._item_results: dict[str, results.ItemResults] = {}
 
@@ -107,7 +109,7 @@ class Model:
     def periods(self) -> list[str]:
         """Years and tertials with reviewed cases, newest first."""
         inkom = self.answers.drop_duplicates("arende_id")["inkom_datum"].dropna()
-        tertials = results.tertial_label(inkom)
+        tertials = tertial_label(inkom)
         years = inkom.dt.year.astype(str)
         return sorted(set(tertials) | set(years), key=lambda label: (label[:4], label), reverse=True)
 
@@ -117,9 +119,7 @@ class Model:
 
     def data_date(self) -> str:
         """When the register was last imported and the last answer saved ("ÅÅÅÅ-MM-DD")."""
-        with _db.read(self.workspace.engine) as connection:
-            imported = connection.execute(sa.select(sa.func.max(_db.imports.c.imported_at))).scalar()
-            answered = connection.execute(sa.select(sa.func.max(_db.answers.c.recorded_at))).scalar()
+        imported, answered = case_table.data_dates(self.workspace)
         return (f"Registret inläst {_day_text(imported)}, senaste granskningssvar {_day_text(answered)}, "
                 f"tidsfrister beräknade per {self.as_of:%Y-%m-%d}.")
 
@@ -165,20 +165,10 @@ class Model:
         )
 
 
-def _all_answers(sessions: list, cases: pd.DataFrame) -> pd.DataFrame:
-    """Every session's answers with checklist, enhet and inkom_datum of the case."""
-    frames = [session.answers().assign(checklist=session.checklist.id, session=session.id)
-              for session in sessions]
-    columns = [*store.ANSWER_COLUMNS, "checklist", "session"]
-    answers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    facts = cases.set_index("arende_id")[["enhet", "inkom_datum"]]
-    return answers.join(facts, on="arende_id")
-
-
 def _in_scope(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Rows whose inkom_datum is in the period and whose enhet is the chosen one."""
     keep = pd.Series(True, index=frame.index)
-    bounds = store.parse_period(filters.period)
+    bounds = parse_period(filters.period)
     if bounds is not None:
         keep &= frame["inkom_datum"].between(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))
     if filters.enhet is not None:
@@ -211,7 +201,7 @@ def _register_figures(cases: pd.DataFrame, as_of: dt.date) -> dict[str, tuple[in
     return {name: (int(column.sum()), int(column.notna().sum())) for name, column in status.items()}
 
 
-def _deviations(answers: pd.DataFrame, sessions: list) -> pd.DataFrame:
+def _deviations(answers: pd.DataFrame, sessions: list[Session]) -> pd.DataFrame:
     """The latest "nej" answers that carry a comment, newest first."""
     texts = {(s.checklist.id, item.id): item.text for s in sessions for item in s.checklist.items}
     chosen = answers[(answers["value"] == "nej") & answers["comment"].fillna("").str.strip().ne("")]

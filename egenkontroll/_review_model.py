@@ -19,47 +19,20 @@ from typing import Any
 import pandas as pd
 
 from egenkontroll import checklists, planning, store
-from egenkontroll._fields import CASE_TYPE_LABELS, DATE_FIELDS
+from egenkontroll._fields import BOOL_FIELDS, CASE_TYPE_LABELS, DATE_FIELDS, FIELD_LABELS
 from egenkontroll.checklists import Deviation, Item
 from egenkontroll.errors import ConflictError, SessionError
+from egenkontroll.identity import current_user
+from egenkontroll.periods import TERTIAL_NAMES, parse_period, period_label
 from egenkontroll.store import Session
-from egenkontroll.workspace import Workspace, current_user
-
-__all__ = [
-    "ReviewModel",
-    "StartModel",
-    "CaseCard",
-    "Fact",
-    "VerdictRow",
-    "StoredAnswer",
-    "SaveResult",
-    "CaseSummary",
-    "new_seed",
-    "DATE_LABELS",
-    "STRATA_CHOICES",
-    "ALL_CASES",
-]
+from egenkontroll.workspace import Workspace
 
 #: register date field -> how the case card names it
-DATE_LABELS = {
-    "inkom_datum": "Inkom",
-    "forhandsbedomning_datum": "Förhandsbedömning",
-    "utredning_inledd": "Utredning inledd",
-    "utredning_avslutad": "Utredning avslutad",
-    "beslut_datum": "Beslut",
-    "verkstallt_datum": "Verkställt",
-}
-#: register flags shown on the case card
-_FLAG_LABELS = {
-    "pagaende_utredning": "Utredning pågick redan",
-    "forlangning_beslutad": "Förlängning beslutad",
-    "barn_i_hushallet": "Barn i hushållet",
-}
+DATE_LABELS = {name: FIELD_LABELS[name] for name in DATE_FIELDS}
 #: (label, strata column) for a new session; "" is none (a widget's None means "nothing chosen")
 STRATA_CHOICES = [("Ingen stratifiering", ""), ("Per enhet", "enhet"), ("Per handläggare", "handlaggare")]
 #: the period value meaning every case
 ALL_CASES = ""
-_TERTIAL_NAMES = {1: "januari–april", 2: "maj–augusti", 3: "september–december"}
 _UNKNOWN = "okänt"
 
 
@@ -181,7 +154,7 @@ class StartModel:
         choices: list[tuple[str, str]] = []
         for year in range(last.year, first.year - 1, -1):
             choices.append((f"{year} (hela året)", str(year)))
-            choices.extend((f"{year}-T{t} ({_TERTIAL_NAMES[t]} {year})", f"{year}-T{t}")
+            choices.extend((f"{year}-T{t} ({TERTIAL_NAMES[t]} {year})", f"{year}-T{t}")
                            for t in (3, 2, 1) if _tertial_overlaps(year, t, first, last))
         return [*choices, ("Alla ärenden", ALL_CASES)]
 
@@ -226,12 +199,12 @@ class StartModel:
 
 def _session_label(session: Session) -> str:
     done, total = session.progress()
-    return (f"{session.title} · {session.checklist.title} · {store.period_label(session.period)} · "
+    return (f"{session.title} · {session.checklist.title} · {period_label(session.period)} · "
             f"{done} av {total} klara")
 
 
 def _tertial_overlaps(year: int, tertial: int, first: pd.Timestamp, last: pd.Timestamp) -> bool:
-    start, end = store.parse_period(f"{year}-T{tertial}")
+    start, end = parse_period(f"{year}-T{tertial}")
     return pd.Timestamp(start) <= last and pd.Timestamp(end) >= first
 
 
@@ -245,9 +218,9 @@ class ReviewModel:
     session
         The session; this object is this reviewer's view of it.
     reviewer
-        Who answers; default :func:`~egenkontroll.workspace.current_user`.
+        Who answers; default :func:`~egenkontroll.identity.current_user`.
     as_of
-        The date computed verdicts are evaluated on (default today).
+        The date computed verdicts are evaluated on (default ``$EGENKONTROLL_PER_DATUM`` or today).
 
     The current case starts at the first case not yet done. Every answer is saved at once with the
     revision this model last showed, so a change someone else made in between is reported, never
@@ -354,7 +327,7 @@ class ReviewModel:
             total=self.total,
             done=self.is_done(),
             dates=[self._date_fact(name) for name in DATE_FIELDS],
-            flags=[Fact(name, label, case.get(name)) for name, label in _FLAG_LABELS.items()],
+            flags=[Fact(name, FIELD_LABELS[name], case.get(name)) for name in BOOL_FIELDS],
             verdicts=self._verdict_rows(),
         )
 
@@ -476,7 +449,7 @@ class ReviewModel:
         notes = []
         for row in rows.itertuples():
             item = self.session.checklist.item(row.item_id)
-            texts = [row.value] if item.type == "fritext" else []
+            texts = [row.value] if item.answer_type.remark else []
             texts += [row.comment] if isinstance(row.comment, str) else []
             notes.extend(f"{item.text} – {text}" for text in texts)
         return notes

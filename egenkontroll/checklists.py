@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -28,8 +28,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from egenkontroll._expr import Expression, Symbol, compile_expression, to_date, to_number
+from egenkontroll._expr import Expression, Symbol, compile_expression, to_date, to_kind
 from egenkontroll._fields import CASE_TYPES, FIELDS, KON_VALUES
+from egenkontroll.answertypes import ANSWER_TYPES, NO, NOT_APPLICABLE, YES, AnswerType
 from egenkontroll.errors import ChecklistError, Problem
 from egenkontroll.rules import RULES, Reference, Verdict, evaluate_rule
 
@@ -42,24 +43,10 @@ __all__ = [
     "loads",
     "available",
     "ANSWER_TYPES",
-    "ANSWER_LABELS",
     "YES",
     "NO",
     "NOT_APPLICABLE",
 ]
-
-YES, NO, NOT_APPLICABLE = "ja", "nej", "ej_aktuellt"
-#: how a ja/nej answer is shown
-ANSWER_LABELS = {YES: "Ja", NO: "Nej", NOT_APPLICABLE: "Ej aktuellt"}
-#: answer type (``typ`` in YAML) -> what it means, in Swedish
-ANSWER_TYPES = {
-    "ja_nej": "ja, nej eller ej aktuellt",
-    "datum": "datum (ÅÅÅÅ-MM-DD)",
-    "tal": "tal",
-    "val": "ett av flera angivna val",
-    "fritext": "fritext",
-    "beraknad": "beräknas från registrets datum (anges med regel)",
-}
 
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*\Z")
 _TOP_KEYS = ("id", "version", "titel", "beskrivning", "galler_for", "extra_falt", "fragor")
@@ -71,7 +58,6 @@ _EXTRA_KINDS = {"text": "text", "tal": "number", "datum": "date", "sant_falskt":
 _FIELD_KINDS = {"text": "text", "int": "number", "date": "date", "bool": "bool",
                 "kon": "text", "arendetyp": "text"}
 _FIELD_VALUES = {"kon": KON_VALUES, "arendetyp": CASE_TYPES}
-_ITEM_KINDS = {"ja_nej": "text", "datum": "date", "tal": "number", "val": "text", "fritext": "text"}
 _NOT_SHOWN = "Frågan är inte aktuell för ärendet"
 #: the package data holding the built-in checklists (built from the top-level folder checklists/)
 _BUILTIN = "egenkontroll.builtin_checklists"
@@ -86,7 +72,7 @@ class Item:
     id, text, help
         Identifier, the question and its help text (Swedish).
     type
-        A key of :data:`ANSWER_TYPES`.
+        A key of :data:`~egenkontroll.answertypes.ANSWER_TYPES` (see :attr:`answer_type`).
     choices
         The values of a ``val`` item (empty otherwise).
     critical
@@ -116,9 +102,19 @@ class Item:
     _reference_date: str | None = field(default=None, repr=False)
 
     @property
+    def answer_type(self) -> AnswerType:
+        """The record of the item's answer type."""
+        return ANSWER_TYPES[self.type]
+
+    @property
     def computed(self) -> bool:
         """True when the item is computed from register dates, not answered."""
-        return self.type == "beraknad"
+        return self.answer_type.computed
+
+    @property
+    def allowed_values(self) -> tuple[str, ...]:
+        """The only valid answers, when the answer type or the item's ``val`` fixes them (else empty)."""
+        return tuple(self.answer_type.values) or self.choices
 
     def reference_for(self, case: Mapping[str, object]) -> str:
         """The legal reference in force on the case's date ('' when the item names none)."""
@@ -137,14 +133,9 @@ class Item:
             return "Frågan beräknas från registret och besvaras inte"
         if not isinstance(value, str) or not value.strip():
             return "Svaret är tomt"
-        if self.type == "ja_nej" and value not in ANSWER_LABELS:
-            return "Svaret ska vara ja, nej eller ej_aktuellt"
-        if self.type == "datum" and to_date(value) is None:
-            return "Svaret ska vara ett datum (ÅÅÅÅ-MM-DD)"
-        if self.type == "tal" and to_number(value) is None:
-            return "Svaret ska vara ett tal"
-        if self.type == "val" and value not in self.choices:
-            return f"Svaret ska vara ett av: {', '.join(self.choices)}"
+        allowed = self.allowed_values
+        if to_kind(self.answer_type.kind, value) is None or (allowed and value not in allowed):
+            return self.answer_type.problem.format(choices=", ".join(allowed))
         return None
 
     def _shown(self, values: Mapping[str, object]) -> bool:
@@ -224,7 +215,7 @@ class Checklist:
         )
 
     def evaluate(self, case: Mapping[str, object], as_of: object = None) -> dict[str, Verdict]:
-        """A :class:`Verdict` for every computed item (as_of default today).
+        """A :class:`Verdict` for every computed item (as_of default ``$EGENKONTROLL_PER_DATUM`` or today).
 
         Applicability is not checked here (see :meth:`applies_to`); a computed item whose
         show-condition is not met gets ``Verdict(None, ..., "Frågan är inte aktuell för ärendet")``.
@@ -241,7 +232,7 @@ class Checklist:
             if item.computed and verdicts[item.id].compliant is False:
                 verdict = verdicts[item.id]
                 found.append(Deviation(item.id, item.text, verdict.explanation, verdict.reference))
-            elif item.critical and answers.get(item.id) == NO:
+            elif item.critical and item.answer_type.outcome(answers.get(item.id)) is False:
                 explanation = f"Kritisk fråga besvarad med nej: {item.text}"
                 found.append(Deviation(item.id, item.text, explanation, item.reference_for(case)))
         return found
@@ -528,7 +519,7 @@ class _Builder:
             if key not in _ITEM_KEYS:
                 self.unknown_key(key, entry, _ITEM_KEYS, column)
         item_id = self.item_id(entry, column, seen)
-        kind = self.item_type(entry, column)
+        answer_type = self.item_type(entry, column)
         show_if = self.optional_text(entry, "visas_om", column)
         condition = None
         if show_if is not None:
@@ -538,10 +529,10 @@ class _Builder:
             id=item_id,
             text=self.required_text(entry, "fraga", column),
             help=self.optional_text(entry, "hjalptext", column) or "",
-            type=kind,
-            choices=self.choices(entry, kind, column),
-            critical=self.critical(entry, kind, column),
-            rule=self.rule(entry, kind, column),
+            type=answer_type.name if answer_type else "",
+            choices=self.choices(entry, answer_type, column),
+            critical=self.critical(entry, answer_type, column),
+            rule=self.rule(entry, answer_type, column),
             show_if=show_if,
             optional=self.flag(entry, "frivillig", column),
             line=entry.line,
@@ -552,13 +543,12 @@ class _Builder:
         return item
 
     def declare(self, item: Item) -> None:
-        if not item.id:
+        if not item.id or not item.type:
             return
         if item.computed:
             self.computed_ids.add(item.id)
-        elif item.type in _ITEM_KINDS:
-            values = tuple(ANSWER_LABELS) if item.type == "ja_nej" else item.choices or None
-            self.item_symbols[item.id] = Symbol(_ITEM_KINDS[item.type], values)
+        else:
+            self.item_symbols[item.id] = Symbol(item.answer_type.kind, item.allowed_values or None)
 
     def item_id(self, entry: _Mapping, column: str, seen: dict[str, int]) -> str:
         item_id = self.identifier(entry, "id", column)
@@ -572,24 +562,26 @@ class _Builder:
             seen[item_id] = line
         return item_id
 
-    def item_type(self, entry: _Mapping, column: str) -> str:
+    def item_type(self, entry: _Mapping, column: str) -> AnswerType | None:
         kind = entry.get("typ")
-        if kind not in ANSWER_TYPES:
+        answer_type = ANSWER_TYPES.get(kind) if isinstance(kind, str) else None
+        if answer_type is None:
             known = ", ".join(ANSWER_TYPES)
             message = "'typ' saknas" if kind is None else f"Okänd svarstyp '{kind}'"
             self.problem(f"{message} (tillåtna: {known})", entry.line_of("typ"), column)
-            return ""
-        return kind
+        return answer_type
 
-    def choices(self, entry: _Mapping, kind: str, column: str) -> tuple[str, ...]:
+    def choices(self, entry: _Mapping, answer_type: AnswerType | None, column: str) -> tuple[str, ...]:
         value = entry.get("val")
         line = entry.line_of("val")
-        if kind != "val":
+        if answer_type is None or not answer_type.choices:
             if value is not None:
-                self.problem("'val' kan bara anges för frågor av typen val", line, column)
+                message = f"'val' kan bara anges för frågor av typen {_type_names(lambda t: t.choices)}"
+                self.problem(message, line, column)
             return ()
         if not isinstance(value, list) or len(value) < 2:
-            self.problem("En fråga av typen val behöver en lista 'val' med minst två val", line, column)
+            message = f"En fråga av typen {answer_type.name} behöver en lista 'val' med minst två val"
+            self.problem(message, line, column)
             return ()
         choices = tuple(str(choice) for choice in value if isinstance(choice, str | int | float))
         if len(choices) != len(value) or any(isinstance(choice, bool) for choice in value):
@@ -598,19 +590,20 @@ class _Builder:
             self.problem("Samma val står flera gånger i 'val'", line, column)
         return choices
 
-    def critical(self, entry: _Mapping, kind: str, column: str) -> bool:
+    def critical(self, entry: _Mapping, answer_type: AnswerType | None, column: str) -> bool:
         critical = self.flag(entry, "kritisk", column)
-        if critical and kind not in ("ja_nej", "beraknad"):
-            message = "'kritisk' kan bara anges för ja_nej-frågor och beräknade frågor"
+        if critical and (answer_type is None or not answer_type.countable):
+            message = f"'kritisk' kan bara anges för frågor av typen {_type_names(lambda t: t.countable)}"
             self.problem(message, entry.line_of("kritisk"), column)
         return critical
 
-    def rule(self, entry: _Mapping, kind: str, column: str) -> str | None:
+    def rule(self, entry: _Mapping, answer_type: AnswerType | None, column: str) -> str | None:
         rule = entry.get("regel")
         line = entry.line_of("regel")
-        if kind != "beraknad":
+        if answer_type is None or not answer_type.computed:
             if rule is not None:
-                self.problem("'regel' kan bara anges för frågor av typen beraknad", line, column)
+                message = f"'regel' kan bara anges för frågor av typen {_type_names(lambda t: t.computed)}"
+                self.problem(message, line, column)
             return None
         if rule not in RULES:
             known = ", ".join(RULES)
@@ -638,3 +631,8 @@ class _Builder:
             self.problem(f"lagrum: 'datum' ska vara ett datumfält i registret, inte '{day}'",
                          value.line_of("datum"), column)
         return {"_reference": Reference(before, after), "_reference_date": day}
+
+
+def _type_names(test: Callable[[AnswerType], bool]) -> str:
+    """The names of the answer types that pass *test*, for a Swedish message ("ja_nej eller beraknad")."""
+    return " eller ".join(name for name, answer_type in ANSWER_TYPES.items() if test(answer_type))

@@ -1,29 +1,27 @@
 """The command line: ``egenkontroll [--workspace DIR] VERB``.
 
 Exit codes: 0 success, 2 bad input or usage (a Swedish message, never a traceback), 1 unexpected error
-(the traceback goes to ``fel.log`` in the workspace, not to the screen).
+(the traceback goes to ``fel.log`` in the workspace, not to the screen; see :mod:`egenkontroll._boundary`).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-import sampling
-from egenkontroll import planning, server
-from egenkontroll._db import workspace_folder
-from egenkontroll.errors import UserError
+from egenkontroll import _boundary, planning, server
+from egenkontroll._location import workspace_folder
+from egenkontroll.perdatum import per_datum
 from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
 
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
-ERROR_LOG = "fel.log"
 DEMO_EXPORT = "demo-arenderegister.xlsx"
 
 
@@ -85,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--period", default=None)
     export.set_defaults(run=_run_export)
 
+    for computing in (results, export):
+        computing.add_argument("--per-datum", type=_day, default=None, metavar="ÅÅÅÅ-MM-DD",
+                               help="dagen tidsfristerna bedöms per (standard: i dag)")
+
     for verb, helptext, run in (
         ("review", "starta granskningsappen (Voilà)", _run_review),
         ("dashboard", "starta instrumentpanelen för ledningsgruppen (Voilà)", _run_dashboard),
@@ -95,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
         serving.add_argument("--port", type=int, default=8866 if verb != "lab" else 8888)
         serving.add_argument("--no-browser", action="store_true", help="öppna ingen webbläsare")
         serving.set_defaults(run=run)
+        if verb != "lab":
+            today = "demoregistrets uttagsdag" if verb == "demo" else "i dag"
+            serving.add_argument("--per-datum", type=_day, default=None, metavar="ÅÅÅÅ-MM-DD",
+                                 help=f"dagen tidsfristerna bedöms per (standard: {today})")
     verbs.choices["demo"].add_argument("--no-serve", action="store_true",
                                        help="bygg bara demo-arbetsytan, starta ingen server")
     return parser
@@ -111,31 +117,28 @@ def _rate(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' är inte en andel (skriv t.ex. 5% eller 0.05)") from None
 
 
+def _day(text: str) -> dt.date:
+    """A date given as YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        message = f"'{text}' är inget datum (skriv ÅÅÅÅ-MM-DD, t.ex. 2026-10-31)"
+        raise argparse.ArgumentTypeError(message) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except (UserError, sampling.SamplingError) as error:
-        print(f"egenkontroll: {error}", file=sys.stderr)
-        return EXIT_USAGE
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or the output piped into e.g. `head`
         sys.stderr.close()
         return EXIT_OK
-    except Exception:  # noqa: BLE001 - the last line of defence: no traceback in front of a user
-        log = _log_unexpected(args.workspace)
-        print(f"egenkontroll: ett oväntat fel inträffade. Detaljerna finns i {log}.", file=sys.stderr)
-        return EXIT_UNEXPECTED
-
-
-def _log_unexpected(workspace: Path | None) -> Path:
-    folder = workspace_folder(workspace)
-    folder = folder if folder.is_dir() else Path.cwd()
-    log = folder / ERROR_LOG
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(traceback.format_exc())
-    return log
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback in front of a user
+        message = _boundary.CLI.message(error, workspace_folder(args.workspace))
+        print(f"egenkontroll: {message}", file=sys.stderr)
+        return EXIT_USAGE if _boundary.is_expected(error) else EXIT_UNEXPECTED
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
@@ -207,11 +210,13 @@ def _run_verify(args: argparse.Namespace) -> int:
 def _run_results(args: argparse.Namespace) -> int:
     from egenkontroll import results
 
+    day = per_datum(args.per_datum)
     with _workspace(args) as workspace:
         if args.json:
-            _print_json(results.results_json(workspace))
+            _print_json(results.results_json(workspace, as_of=day))
         else:
-            print(results.for_display(results.item_results(workspace)).to_string(index=False))
+            print(results.for_display(results.item_results(workspace, as_of=day)).to_string(index=False))
+            print(f"Tidsfristerna är bedömda per {day:%Y-%m-%d}.")
     return EXIT_OK
 
 
@@ -219,7 +224,7 @@ def _run_export(args: argparse.Namespace) -> int:
     from egenkontroll import export
 
     with _workspace(args) as workspace:
-        written = export.export_xlsx(workspace, args.file, period=args.period)
+        written = export.export_xlsx(workspace, args.file, period=args.period, as_of=args.per_datum)
     print(f"Skrev {written}.")
     return EXIT_OK
 
@@ -229,7 +234,7 @@ def _serve_notebook(args: argparse.Namespace, notebook: str,
     workspace = workspace_folder(args.workspace)
     Workspace.open(workspace).close()
     command = server.voila_command(notebook, port=args.port, open_browser=not args.no_browser)
-    return server.serve(command, workspace, keep_ready=keep_ready)
+    return server.serve(command, workspace, keep_ready=keep_ready, per_datum=args.per_datum)
 
 
 def _run_review(args: argparse.Namespace) -> int:
@@ -240,13 +245,17 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     print("Förbereder instrumentpanelens startvy ...", flush=True)
     from egenkontroll import dashboard
 
-    return _serve_notebook(args, "dashboard.ipynb", dashboard.KeepReady(args.workspace))
+    return _serve_notebook(args, "dashboard.ipynb", dashboard.KeepReady(args.workspace, args.per_datum))
 
 
 def _run_lab(args: argparse.Namespace) -> int:
     workspace = workspace_folder(args.workspace)
     Workspace.open(workspace).close()
-    return server.serve(server.lab_command(port=args.port, open_browser=not args.no_browser), workspace)
+    command = server.lab_command(port=args.port, open_browser=not args.no_browser)
+    if server.ALLOW_ROOT in command:
+        print("egenkontroll: körs som root (vanligt på servrar och i containrar); JupyterLab startas ändå.",
+              flush=True)
+    return server.serve(command, workspace)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -263,6 +272,7 @@ def _run_demo(args: argparse.Namespace) -> int:
             print(f"Demo-arbetsytan {workspace.path} finns redan; den används som den är.")
     if args.no_serve:
         return EXIT_OK
+    args.per_datum = args.per_datum or demo.EXPORT_DATE  # the demo's story stays the same on any day
     return _run_dashboard(args)
 
 

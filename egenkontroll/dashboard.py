@@ -4,7 +4,7 @@ The numbers and figures come from :mod:`egenkontroll._panel` (:class:`Model`, :f
 :func:`key_figures`): reading a workspace, estimating and drawing take seconds with tens of thousands
 of answers. The first screen (the first checklist, every period and enhet) changes only when the
 data do, so :func:`warm` stores it in the workspace (``.cache/instrumentpanel.json``) under a stamp
-of the data (schema version, imports, audit log; see :func:`egenkontroll._db.data_stamp`), the
+of the data (schema version, imports, audit log; see :func:`egenkontroll._location.data_stamp`), the
 evaluation date and the program version. :func:`show`, which ``notebooks/dashboard.ipynb`` calls,
 shows a start view whose stamp still matches at once, without importing pandas, scipy or
 matplotlib, and computes only when a filter changes; a missing or outdated start view is computed
@@ -27,15 +27,19 @@ import importlib.util
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from egenkontroll import __version__, _db
-from egenkontroll.errors import EgenkontrollError
+from egenkontroll import _boundary, _location
+from egenkontroll._version import __version__
+from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView
+from egenkontroll.perdatum import per_datum
 from egenkontroll.server import TEMPLATE_ROOT
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from egenkontroll._panel import Model, View, figures, key_figures  # noqa: F401 - lazily re-exported
     from egenkontroll.workspace import Workspace
 
@@ -60,27 +64,6 @@ __all__ = [
     "show",
 ]
 
-#: the dropdown choice meaning "no filter"
-ALL = "Alla"
-#: the "Så läser du diagrammen" text
-HOW_TO_READ = (
-    "Staplarna och punkterna visar andelen granskade akter där svaret är ja. Det svarta strecket "
-    "genom stapeln är ett 95-procentigt konfidensintervall: granskningen bygger på ett slumpmässigt "
-    "urval, och den verkliga andelen ligger med stor säkerhet inom intervallet. Ett kort intervall "
-    "betyder att urvalet säger mycket, ett långt att det säger mindre. Den svarta markeringen är målet. "
-    "Resultat som bygger på färre än 5 ärenden visas inte (–, tom ruta), så att ingen enskild person "
-    "kan pekas ut. Tidsfristerna (14 dagar, 4 månader) räknas på alla ärenden i registret, inte på ett "
-    "urval, och har därför inget intervall."
-)
-#: the chart sections: (key of :func:`figures`, heading)
-SECTIONS = (
-    ("per_fraga", "Andel ja per fråga"),
-    ("trend", "Utveckling per tertial"),
-    ("per_enhet", "Per enhet och fråga"),
-    ("utredningstid", "Utredningstid"),
-    ("kon", "Per kön"),
-    ("utredningstid_kon", "Utredningstid per kön"),
-)
 #: where :func:`warm` keeps the start view, relative to the workspace folder
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
@@ -96,45 +79,6 @@ def __getattr__(name: str) -> Any:
     return getattr(_panel, name)
 
 
-@dataclass(frozen=True)
-class Filters:
-    """A filter choice; None means every period, every enhet."""
-
-    checklist: str
-    period: str | None = None
-    enhet: str | None = None
-
-
-@dataclass(frozen=True)
-class Screen:
-    """What the widgets show for one filter choice: HTML texts and PNG charts keyed as :data:`SECTIONS`."""
-
-    key_figures: str
-    notes: str
-    change: str
-    images: dict[str, bytes]
-    deviations: str
-    method: str
-
-
-@dataclass(frozen=True)
-class StartView:
-    """The dropdowns' choices, the fixed texts, and the :class:`Screen` of the first choice.
-
-    ``filters`` and ``screen`` are None when the workspace has no granskningar; ``stamp`` says which
-    data, day and program version the view was computed from.
-    """
-
-    stamp: str
-    checklists: list[tuple[str, str]]
-    periods: list[str]
-    enheter: list[str]
-    header: str
-    how_to_read: str
-    filters: Filters | None
-    screen: Screen | None
-
-
 # --------------------------------------------------------------------------- the start view, kept ready
 
 
@@ -147,7 +91,7 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None,
             show_anyway: bool = False) -> tuple[StartView, Model]:
     from egenkontroll import _panel
 
-    as_of = as_of or dt.date.today()
+    as_of = per_datum(as_of)
     stamp = _stamp(workspace.engine, as_of)  # before reading: a change meanwhile makes the view outdated
     model = _panel.Model(workspace, as_of=as_of)
     try:
@@ -164,28 +108,30 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None,
     return start, model
 
 
-def refresh(folder: str | os.PathLike[str] | None = None) -> bool:
+def refresh(folder: str | os.PathLike[str] | None = None, as_of: dt.date | None = None) -> bool:
     """Compute and store the start view unless the stored one still matches; True when computed.
 
     ``egenkontroll dashboard`` calls this before serving and then every minute, so that the start view
     is ready again soon after an answer, an import or midnight.
     """
-    folder = _db.workspace_folder(folder)
-    if cached_start_view(folder) is not None:
+    folder = _location.workspace_folder(folder)
+    if cached_start_view(folder, as_of) is not None:
         return False
     with _open(folder) as workspace:
-        warm(workspace)
+        warm(workspace, as_of)
     return True
 
 
 def cached_start_view(folder: str | os.PathLike[str] | None = None,
                       as_of: dt.date | None = None) -> StartView | None:
-    """The stored start view when it still matches the data, *as_of* (default today) and this version.
+    """The stored start view when it still matches the data, *as_of* and this version.
+
+    *as_of* defaults to :func:`~egenkontroll.perdatum.per_datum` (``$EGENKONTROLL_PER_DATUM`` or today).
 
     None when there is none, it is outdated or unreadable, or the workspace cannot be read cheaply
     (then :func:`show` takes the full way, which reports any problem properly).
     """
-    folder = _db.workspace_folder(folder)
+    folder = _location.workspace_folder(folder)
     path = folder / START_VIEW_FILE
     if not path.is_file():
         return None
@@ -203,17 +149,18 @@ class KeepReady:
     data change, so that a lasting problem costs one computation and one message, not one a minute.
     """
 
-    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
-        self.folder = _db.workspace_folder(folder)
+    def __init__(self, folder: str | os.PathLike[str] | None = None, as_of: dt.date | None = None) -> None:
+        self.folder = _location.workspace_folder(folder)
+        self.as_of = as_of
         self._failed: str | None = None
 
     def __call__(self) -> bool:
         """:func:`refresh`; False without trying when the last try failed on the same data."""
-        stamp = _current_stamp(self.folder)
+        stamp = _current_stamp(self.folder, self.as_of)
         if stamp == self._failed:
             return False
         try:
-            return refresh(self.folder)
+            return refresh(self.folder, self.as_of)
         except Exception:
             self._failed = stamp
             raise
@@ -221,20 +168,20 @@ class KeepReady:
 
 def _current_stamp(folder: Path, as_of: dt.date | None = None) -> str | None:
     """The stamp the data in *folder* have now (None: no database there to read cheaply)."""
-    if not (os.environ.get("EGENKONTROLL_DATABASE_URL") or (folder / _db.DATABASE_FILE).is_file()):
+    engine = _location.peek(folder)
+    if engine is None:
         return None
-    engine = _db.create_engine(_db.database_url(folder))
     try:
-        return _stamp(engine, as_of or dt.date.today())
+        return _stamp(engine, per_datum(as_of))
     finally:
         engine.dispose()
 
 
-def _stamp(engine: Any, as_of: dt.date) -> str:
+def _stamp(engine: Engine, as_of: dt.date) -> str:
     """The program (version, format, source code), the database, the day and the data."""
     database = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
     return "|".join([__version__, str(_START_VIEW_FORMAT), _code_stamp(), database, as_of.isoformat(),
-                     _db.data_stamp(engine)])
+                     _location.data_stamp(engine)])
 
 
 @functools.lru_cache(maxsize=1)
@@ -293,15 +240,18 @@ class App:
         The start view (default computed from *model*).
     load_model
         Builds the model when it is first needed (with a ``start`` from :func:`cached_start_view`).
+    folder
+        The workspace folder, where unexpected errors are logged (default the model's workspace).
     """
 
     def __init__(self, model: Model | None = None, *, start: StartView | None = None,
-                 load_model: Callable[[], Model] | None = None) -> None:
+                 load_model: Callable[[], Model] | None = None, folder: Path | None = None) -> None:
         import ipywidgets as widgets
 
         if model is None and load_model is None:
             raise TypeError("App needs a model or load_model")
         self._model, self._load_model = model, load_model
+        self._folder = folder if folder is not None or model is None else model.workspace.path
         if start is None:
             from egenkontroll import _panel
 
@@ -360,7 +310,11 @@ class App:
         """
         self.busy.value = _BUSY_HTML
         try:
-            _safely(self.errors, self._render)
+            self.errors.value = ""
+            try:
+                self._render()
+            except Exception as error:  # noqa: BLE001 - the ledningsgrupp sees Swedish, never a traceback
+                self.errors.value = _message_html(_boundary.DASHBOARD.message(error, self._folder))
         finally:
             self.busy.value = ""
 
@@ -386,17 +340,6 @@ _BUSY_HTML = ('<p class="ek-raknar" style="font-size:17px">'
               "<em>Räknar fram siffrorna och diagrammen för valet …</em></p>")
 
 
-def _safely(errors: Any, action: Callable[[], None]) -> None:
-    errors.value = ""
-    try:
-        action()
-    except EgenkontrollError as error:
-        errors.value = _message_html(str(error))
-    except Exception:  # noqa: BLE001 - the ledningsgrupp sees a Swedish message, never a traceback
-        errors.value = _message_html("Något gick fel när instrumentpanelen skulle visas. Kontakta den som "
-                                     "ansvarar för arbetsytan.")
-
-
 def _message_html(text: str) -> str:
     return f'<p style="color:#B00020;font-size:18px"><strong>{html.escape(text)}</strong></p>'
 
@@ -410,7 +353,7 @@ def show(workspace: str | os.PathLike[str] | Workspace | None = None) -> App:
     from IPython.display import display
 
     if workspace is None or isinstance(workspace, str | os.PathLike):
-        app = _app_for_folder(_db.workspace_folder(workspace))
+        app = _app_for_folder(_location.workspace_folder(workspace))
     else:
         start, model = _warmed(workspace, show_anyway=True)
         app = App(model, start=start)
@@ -421,7 +364,7 @@ def show(workspace: str | os.PathLike[str] | Workspace | None = None) -> App:
 def _app_for_folder(folder: Path) -> App:
     start = cached_start_view(folder)
     if start is not None:
-        return App(start=start, load_model=lambda: _model(folder))
+        return App(start=start, load_model=lambda: _model(folder), folder=folder)
     start, model = _warmed(_open(folder), show_anyway=True)
     return App(model, start=start)
 

@@ -24,11 +24,13 @@ from openpyxl.utils import get_column_letter
 
 from egenkontroll import charts, results, store
 from egenkontroll.errors import UserError
+from egenkontroll.perdatum import per_datum
+from egenkontroll.periods import parse_period, period_label
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from egenkontroll.workspace import Workspace
+    from egenkontroll.store import Session, Source
 
 __all__ = ["SHEETS", "FORMULA_PREFIXES", "export_xlsx", "safe_text"]
 
@@ -67,21 +69,24 @@ _FIGURES = ("k", "n", "estimate", "lower", "upper", "status")
 # --------------------------------------------------------------------------- public
 
 
-def export_xlsx(ws: Workspace, path: str | os.PathLike[str], *, period: str | None = None,
-                as_of: dt.date | None = None) -> Path:
+def export_xlsx(ws: Source, path: str | os.PathLike[str], *, period: str | None = None,
+                as_of: dt.date | str | None = None) -> Path:
     """Write the Excel report of *ws* to *path* atomically and return the path.
 
     Parameters
     ----------
     ws
-        The workspace.
+        The workspace, or the engine of its database.
     path
         The .xlsx file to write (replaced if it exists).
     period
         Only cases whose inkom_datum falls in the period ("2026", "2026-T1"); the Trend sheet always
         covers every tertial.
     as_of
-        The evaluation date of the time limits (default today).
+        The evaluation date of the time limits ("per datum", date or ISO text; default
+        ``$EGENKONTROLL_PER_DATUM`` or today). The
+        workbook states it on the Sammanfattning and Metod sheets and reads no other date, so the same
+        workspace and *as_of* give the same figures on any day.
 
     Raises
     ------
@@ -89,8 +94,7 @@ def export_xlsx(ws: Workspace, path: str | os.PathLike[str], *, period: str | No
         When the folder cannot be written or *period* is not understood.
     """
     target = Path(path)
-    as_of = as_of or dt.date.today()
-    workbook = _workbook(ws, period, as_of)
+    workbook = _workbook(ws, period, per_datum(as_of))
     return _save_atomically(workbook, target)
 
 
@@ -105,9 +109,10 @@ def safe_text(cell: Any) -> None:
 # --------------------------------------------------------------------------- the workbook
 
 
-def _workbook(ws: Workspace, period: str | None, as_of: dt.date) -> Workbook:
-    sessions = ws.sessions()
-    gathered = results.ItemResults(ws, sessions=sessions, as_of=as_of)
+def _workbook(ws: Source, period: str | None, as_of: dt.date) -> Workbook:
+    sessions = store.list_sessions(ws)
+    answers = store.answers_of(ws, sessions, _UNDERLAG_FIELDS)
+    gathered = results.ItemResults(ws, sessions=sessions, as_of=as_of, answers=answers)
     per_item = gathered.table(period=period)
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -118,7 +123,7 @@ def _workbook(ws: Workspace, period: str | None, as_of: dt.date) -> Workbook:
     trend = _suppressed(gathered.table(by="tertial"))
     _table(workbook.create_sheet(SHEETS[3]), trend, (_Column("group", "Tertial"), *_ITEM_COLUMNS))
     _register(workbook.create_sheet(SHEETS[4]), results.register_indicators(ws, as_of=as_of))
-    _table(workbook.create_sheet(SHEETS[5]), _underlag(ws, sessions, period), _UNDERLAG_COLUMNS)
+    _table(workbook.create_sheet(SHEETS[5]), _underlag(answers, sessions, period), _UNDERLAG_COLUMNS)
     _table(workbook.create_sheet(SHEETS[6]), _method(sessions, as_of), _METHOD_COLUMNS)
     return workbook
 
@@ -136,8 +141,7 @@ def _summary(sheet: Worksheet, per_item: pd.DataFrame, period: str | None, as_of
     lines: list[Sequence[Any]] = [
         ("Egenkontroll – journalgranskning",),
         ("Period (inkomstdatum)", period or "alla"),
-        ("Tidsfrister beräknade per", as_of.isoformat()),
-        ("Exporterad", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
+        ("Per datum (tidsfrister bedömda)", as_of.isoformat()),
         (),
         ("Trafikljus", results.TRAFFIC_LIGHT_RULE),
         (),
@@ -188,6 +192,8 @@ def _register(sheet: Worksheet, indicators: Mapping[str, pd.DataFrame]) -> None:
     _finish(sheet, freeze=None)
 
 
+#: the register fields of the Underlag sheet
+_UNDERLAG_FIELDS = ("person_id", "enhet", "arendetyp", "inkom_datum")
 _UNDERLAG_COLUMNS = (
     _Column("session", "Granskning"), _Column("checklist", "Checklista"), _Column("arende_id", "Ärende"),
     _Column("person_id", "Person (pseudonym)"), _Column("enhet", "Enhet"), _Column("arendetyp", "Ärendetyp"),
@@ -196,19 +202,13 @@ _UNDERLAG_COLUMNS = (
 )
 
 
-def _underlag(ws: Workspace, sessions: Sequence[Any], period: str | None) -> pd.DataFrame:
-    """One row per case and answered item; pseudonymised (no reviewer, no handläggare)."""
-    cases = ws.cases().set_index("arende_id")[["person_id", "enhet", "arendetyp", "inkom_datum"]]
-    frames = []
-    for session in sessions:
-        texts = {item.id: item.text for item in session.checklist.items}
-        answers = session.answers()
-        frames.append(answers.assign(session=session.id, checklist=session.checklist.id,
-                                     item_text=answers["item_id"].map(texts)))
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=[*store.ANSWER_COLUMNS, "session", "checklist", "item_text"])
-    frame = frame.join(cases, on="arende_id")
-    bounds = store.parse_period(period)
+def _underlag(answers: pd.DataFrame, sessions: Sequence[Session], period: str | None) -> pd.DataFrame:
+    """One row per case and answered item (*answers* of :func:`egenkontroll.store.answers_of` with
+    :data:`_UNDERLAG_FIELDS`); pseudonymised (no reviewer, no handläggare), corrected dates."""
+    texts = {(session.id, item.id): item.text for session in sessions for item in session.checklist.items}
+    keys = zip(answers["session"], answers["item_id"], strict=True)
+    frame = answers.assign(item_text=[texts.get(key) for key in keys])
+    bounds = parse_period(period)
     if bounds is not None:
         frame = frame[frame["inkom_datum"].between(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))]
     frame["inkom_datum"] = frame["inkom_datum"].dt.strftime("%Y-%m-%d")
@@ -219,11 +219,11 @@ _METHOD_COLUMNS = (
     _Column("id", "Granskning"), _Column("checklist", "Checklista"), _Column("version", "Version"),
     _Column("period", "Period"), _Column("design", "Urvalsdesign"), _Column("n", "Urval"),
     _Column("N", "Population"), _Column("seed", "Seed"), _Column("fingerprint", "Fingeravtryck (manifest)"),
-    _Column("interval", "Intervallmetod"), _Column("created_at", "Skapad"), _Column("exported", "Exporterad"),
+    _Column("interval", "Intervallmetod"), _Column("created_at", "Skapad"), _Column("per_datum", "Per datum"),
 )
 
 
-def _method(sessions: Sequence[Any], as_of: dt.date) -> pd.DataFrame:
+def _method(sessions: Sequence[Session], as_of: dt.date) -> pd.DataFrame:
     interval = ("95 % konfidensintervall: " + "; ".join(results.METHOD_NAMES.values())
                 + f". Figurer som bygger på färre än {results.SUPPRESSION_LIMIT} ärenden visas som –.")
     rows = []
@@ -233,11 +233,11 @@ def _method(sessions: Sequence[Any], as_of: dt.date) -> pd.DataFrame:
         design = ("stratifierat efter " + ", ".join(strata)) if strata else "obundet slumpmässigt urval"
         rows.append({
             "id": session.id, "checklist": session.checklist.id, "version": str(session.checklist.version),
-            "period": store.period_label(session.period), "design": design, "n": manifest.get("n"),
+            "period": period_label(session.period), "design": design, "n": manifest.get("n"),
             "N": manifest.get("N"), "seed": str(manifest.get("seed")),
             "fingerprint": manifest.get("fingerprint"),
             "interval": interval, "created_at": session.created_at,
-            "exported": f"{dt.date.today()} (frister per {as_of})",
+            "per_datum": as_of.isoformat(),
         })
     return pd.DataFrame(rows, columns=[column.source for column in _METHOD_COLUMNS])
 

@@ -8,7 +8,9 @@ Counting
     ("ej_aktuellt", unanswered and hidden items are left out); k = the "ja" answers. For a
     computed item, k = verdicts True and n = verdicts True or False on the sampled cases (an
     undecided verdict, None, is left out); verdicts use the reviewers' date corrections and
-    ``as_of`` (default today). Free-text, date, number and choice items get no row.
+    ``as_of`` (default ``$EGENKONTROLL_PER_DATUM`` or today). Free-text, date, number and choice
+    items get no row (the answer type decides: :attr:`egenkontroll.answertypes.AnswerType.countable`,
+    ``yes`` and ``no``).
 Strata
     Every stratum of every session is a stratum of its own (an unstratified session is one
     stratum). Several sessions of one checklist (e.g. one per tertial) are therefore combined as
@@ -67,14 +69,23 @@ import pandas as pd
 from scipy import stats
 
 import sampling
-from egenkontroll import rules, store
+from egenkontroll import case_table, rules, store
 from egenkontroll._fields import CASE_TYPE_LABELS, KON_LABELS
-from egenkontroll.checklists import NO, YES, Checklist, Item
+from egenkontroll.checklists import Checklist, Item
 from egenkontroll.errors import UserError
+from egenkontroll.perdatum import per_datum
+from egenkontroll.periods import (
+    UNKNOWN,
+    PeriodText,
+    parse_period,
+    period_label,
+    period_words,
+    previous_period,
+    tertial_label,
+)
 
 if TYPE_CHECKING:
-    from egenkontroll.store import Session
-    from egenkontroll.workspace import Workspace
+    from egenkontroll.store import Session, Source
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -94,7 +105,6 @@ __all__ = [
     "register_indicators",
     "summary_text",
     "results_json",
-    "tertial_label",
 ]
 
 #: the columns of :func:`item_results`
@@ -124,7 +134,6 @@ METHOD_NAMES = {
 _GREEN, _YELLOW, _RED = "grön", "gul", "röd"
 _SUPPRESSED = "–"
 _ALL = "Alla"
-_UNKNOWN_GROUP = "okänt"
 _ANSWERED, _COMPUTED = "svar", "beraknad"
 _OBSERVATION_COLUMNS = ["checklist", "item", "stratum", "base", "arende_id", "yes"]
 _NO_ANSWERS = pd.DataFrame(columns=["arende_id", "item_id", "value"])
@@ -164,10 +173,15 @@ class _Material:
     titles: dict[str, str]
 
 
+def _read(ws: Source, sessions: Sequence[Session], as_of: dt.date | None) -> _Material:
+    """:func:`_gather` on the corrected register and the answers of *sessions*, read from *ws*."""
+    return _gather(_indexed_register(ws), sessions, as_of, store.answers_of(ws, sessions))
+
+
 def _gather(register: pd.DataFrame, sessions: Sequence[Session], as_of: dt.date | None,
-            answers: pd.DataFrame | None = None) -> _Material:
+            answers: pd.DataFrame) -> _Material:
     """*register*: the corrected register indexed by arende_id; *answers*: as :class:`ItemResults` takes
-    them, or None to read each session's."""
+    them."""
     sampled_ids = pd.concat([session.design["arende_id"] for session in sessions]) if sessions else []
     cases = _case_records(register, sampled_ids)
     parts = [_session_material(session, cases, as_of, given)
@@ -183,10 +197,8 @@ def _gather(register: pd.DataFrame, sessions: Sequence[Session], as_of: dt.date 
     return _Material(observations, strata, _item_table(sessions), cases, {cid: titles[cid] for cid in order})
 
 
-def _answers_per_session(sessions: Sequence[Session], answers: pd.DataFrame | None) -> list[pd.DataFrame]:
-    """Each session's answers: from *answers* (by its ``session`` column) when given, else read."""
-    if answers is None:
-        return [session.answers() for session in sessions]
+def _answers_per_session(sessions: Sequence[Session], answers: pd.DataFrame) -> list[pd.DataFrame]:
+    """Each session's answers, from *answers* by its ``session`` column."""
     by_session = dict(tuple(answers.groupby("session")))
     return [by_session.get(session.id, _NO_ANSWERS) for session in sessions]
 
@@ -196,8 +208,8 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
-def _indexed_register(ws: Workspace) -> pd.DataFrame:
-    return store.corrected_cases(ws).set_index("arende_id", drop=False)
+def _indexed_register(ws: Source) -> pd.DataFrame:
+    return case_table.corrected_cases(ws).set_index("arende_id", drop=False)
 
 
 def _session_material(
@@ -239,14 +251,14 @@ def _case_records(register: pd.DataFrame, case_ids: Iterable[str]) -> dict[str, 
 def _countable(
     checklist: Checklist, case: Mapping[str, Any], answers: Mapping[str, str], as_of: dt.date | None
 ) -> Iterable[tuple[Item, bool]]:
-    """(item, yes) for every visible item with a ja/nej answer or a decided verdict."""
+    """(item, yes) for every visible item with a counted (yes or no) answer or a decided verdict."""
     for item in checklist.visible_items(case, answers):
         if item.computed:
             compliant = rules.evaluate_rule(item.rule, case, as_of).compliant
             if compliant is not None:
                 yield item, compliant
-        elif item.type == "ja_nej" and answers.get(item.id) in (YES, NO):
-            yield item, answers[item.id] == YES
+        elif (outcome := item.answer_type.outcome(answers.get(item.id))) is not None:
+            yield item, outcome
 
 
 def _stratum_table(session: Session, sampled: pd.DataFrame) -> pd.DataFrame:
@@ -265,20 +277,13 @@ def _group_columns(register: pd.DataFrame) -> pd.DataFrame:
     inkom = register["inkom_datum"]
     return pd.DataFrame({
         "alla": _ALL,
-        "enhet": register["enhet"].fillna(_UNKNOWN_GROUP).astype(str),
-        "arendetyp": register["arendetyp"].fillna(_UNKNOWN_GROUP).astype(str),
-        "kon": register["kon"].fillna(_UNKNOWN_GROUP).astype(str),
+        "enhet": register["enhet"].fillna(UNKNOWN).astype(str),
+        "arendetyp": register["arendetyp"].fillna(UNKNOWN).astype(str),
+        "kon": register["kon"].fillna(UNKNOWN).astype(str),
         "tertial": tertial_label(inkom),
-        "ar": inkom.dt.year.astype("Int64").astype(str).replace("<NA>", _UNKNOWN_GROUP),
+        "ar": inkom.dt.year.astype("Int64").astype(str).replace("<NA>", UNKNOWN),
         "inkom_datum": inkom,
     }, index=register.index)
-
-
-def tertial_label(dates: pd.Series) -> pd.Series:
-    """``"2026-T1"`` (January-April), ``-T2`` (May-August), ``-T3`` (September-December); "okänt" for NaT."""
-    tertial = (dates.dt.month - 1) // 4 + 1
-    label = dates.dt.year.astype("Int64").astype(str) + "-T" + tertial.astype("Int64").astype(str)
-    return label.where(dates.notna(), _UNKNOWN_GROUP)
 
 
 def _is_measure(item: Item) -> bool:
@@ -295,7 +300,7 @@ def _item_table(sessions: Sequence[Session]) -> pd.DataFrame:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for session in reversed(sessions):
         for item in session.checklist.items:
-            if item.computed or item.type == "ja_nej":
+            if item.answer_type.countable:
                 rows.setdefault((session.checklist.id, item.id), {
                     "checklist": session.checklist.id, "item": item.id, "item_text": item.text,
                     "critical": item.critical, "computed": item.computed, "measure": _is_measure(item)})
@@ -381,11 +386,11 @@ def _figures(
 
 
 def item_results(
-    ws: Workspace,
+    ws: Source,
     *,
     sessions: Sequence[Session | str] | None = None,
     checklist: Checklist | str | None = None,
-    period: str | int | Sequence[dt.date | str] | None = None,
+    period: str | int | PeriodText | None = None,
     by: str | None = None,
     confidence: float = 0.95,
     goals: Mapping[str, float] | None = None,
@@ -396,7 +401,7 @@ def item_results(
     Parameters
     ----------
     ws
-        The workspace.
+        The workspace, or the engine of its database.
     sessions
         Sessions (objects or ids) to include; default every session in the workspace.
     checklist
@@ -410,7 +415,7 @@ def item_results(
     goals
         Goal per item id (or "checklist_id.item_id") as a share; see the module docstring.
     as_of
-        The evaluation date of computed items (default today).
+        The evaluation date of computed items (default ``$EGENKONTROLL_PER_DATUM`` or today).
 
     Returns
     -------
@@ -437,16 +442,16 @@ class ItemResults:
     Parameters
     ----------
     register
-        The register with the reviewers' corrections (:func:`egenkontroll.store.corrected_cases`), when
-        the caller has already read it; default read here.
+        The register with the reviewers' corrections (:func:`egenkontroll.case_table.corrected_cases`),
+        when the caller has already read it; default read here.
     answers
-        Every chosen session's :meth:`~egenkontroll.store.Session.answers` with a ``session`` column
-        (the session id), when the caller has already read them; default read here.
+        The chosen sessions' answers as :func:`egenkontroll.store.answers_of` gives them, when the caller
+        has already read them; default read here.
     """
 
     def __init__(
         self,
-        ws: Workspace,
+        ws: Source,
         *,
         sessions: Sequence[Session | str] | None = None,
         checklist: Checklist | str | None = None,
@@ -455,12 +460,14 @@ class ItemResults:
         answers: pd.DataFrame | None = None,
     ) -> None:
         indexed = _indexed_register(ws) if register is None else register.set_index("arende_id", drop=False)
-        self._material = _gather(indexed, _sessions(ws, sessions, checklist), _day(as_of), answers)
+        chosen = _sessions(ws, sessions, checklist)
+        answers = store.answers_of(ws, chosen) if answers is None else answers
+        self._material = _gather(indexed, chosen, per_datum(as_of), answers)
 
     def table(
         self,
         *,
-        period: str | int | Sequence[dt.date | str] | None = None,
+        period: str | int | PeriodText | None = None,
         by: str | None = None,
         confidence: float = 0.95,
         goals: Mapping[str, float] | None = None,
@@ -471,8 +478,8 @@ class ItemResults:
     def change(
         self,
         *,
-        period: str | int | Sequence[dt.date | str],
-        previous: str | int | Sequence[dt.date | str] | None = None,
+        period: str | int | PeriodText,
+        previous: str | int | PeriodText | None = None,
         confidence: float = 0.95,
     ) -> pd.DataFrame:
         """The :func:`change_from_previous` table for *period* against *previous*."""
@@ -496,27 +503,18 @@ def _dimension(by: str | None) -> str:
 
 
 def _sessions(
-    ws: Workspace, sessions: Sequence[Session | str] | None, checklist: Checklist | str | None
+    ws: Source, sessions: Sequence[Session | str] | None, checklist: Checklist | str | None
 ) -> list[Session]:
-    chosen = ws.sessions() if sessions is None else [
-        ws.session(s) if isinstance(s, str) else s for s in sessions]
+    chosen = store.list_sessions(ws) if sessions is None else [
+        store.open_session(ws, s) if isinstance(s, str) else s for s in sessions]
     if checklist is None:
         return chosen
     wanted = checklist if isinstance(checklist, str) else checklist.id
     return [session for session in chosen if session.checklist.id == wanted]
 
 
-def _day(as_of: dt.date | str | None) -> dt.date | None:
-    if as_of is None or isinstance(as_of, dt.date):
-        return as_of
-    try:
-        return dt.date.fromisoformat(str(as_of))
-    except ValueError:
-        raise UserError(f"{as_of!r} är inget datum; skriv datum som ÅÅÅÅ-MM-DD.") from None
-
-
-def _restrict(material: _Material, period: str | int | Sequence[dt.date | str] | None) -> _Material:
-    bounds = store.parse_period(period)
+def _restrict(material: _Material, period: str | int | PeriodText | None) -> _Material:
+    bounds = parse_period(period)
     if bounds is None:
         return material
     start, end = (pd.Timestamp(day) for day in bounds)
@@ -529,11 +527,11 @@ def _restrict(material: _Material, period: str | int | Sequence[dt.date | str] |
 
 
 def change_from_previous(
-    ws: Workspace,
+    ws: Source,
     *,
     checklist: Checklist | str,
-    period: str | int | Sequence[dt.date | str],
-    previous: str | int | Sequence[dt.date | str] | None = None,
+    period: str | int | PeriodText,
+    previous: str | int | PeriodText | None = None,
     confidence: float = 0.95,
     as_of: dt.date | str | None = None,
 ) -> pd.DataFrame:
@@ -559,9 +557,9 @@ def change_from_previous(
     return gathered.change(period=period, previous=previous, confidence=confidence)
 
 
-def _change(material: _Material, period: str | int | Sequence[dt.date | str],
-            previous: str | int | Sequence[dt.date | str] | None, confidence: float) -> pd.DataFrame:
-    previous = _previous_period(period) if previous is None else previous
+def _change(material: _Material, period: str | int | PeriodText,
+            previous: str | int | PeriodText | None, confidence: float) -> pd.DataFrame:
+    previous = previous_period(period) if previous is None else previous
     now = _results(material, period, "alla", confidence, {})
     before = _results(material, previous, "alla", confidence, {})
     columns = ["checklist", "item", "k", "n", "estimate"]
@@ -585,24 +583,12 @@ def _fisher(k: int, n: int, k_previous: int, n_previous: int) -> float:
     return float(stats.fisher_exact([[k, n - k], [k_previous, n_previous - k_previous]]).pvalue)
 
 
-def _previous_period(period: str | int | Sequence[dt.date | str]) -> str:
-    bounds = store.parse_period(period)
-    label = store.period_label(bounds)
-    if label.isdigit():
-        return str(int(label) - 1)
-    if len(label) == 7 and label[4:6] == "-T":
-        year, tertial = int(label[:4]), int(label[6])
-        return f"{year - 1}-T3" if tertial == 1 else f"{year}-T{tertial - 1}"
-    raise UserError(f"Ange vilken period {label} ska jämföras med (previous); bara för ett år eller ett "
-                    "tertial kan föregående period väljas automatiskt.")
-
-
-def _period_name(period: str | int | Sequence[dt.date | str]) -> str:
-    return store.period_label(store.parse_period(period))
+def _period_name(period: PeriodText) -> str:
+    return period_label(parse_period(period))
 
 
 def trend(
-    ws: Workspace,
+    ws: Source,
     *,
     checklist: Checklist | str,
     item: str | None = None,
@@ -620,7 +606,7 @@ def trend(
     """
     frame = item_results(ws, checklist=checklist, by="tertial", confidence=confidence, goals=goals,
                          as_of=as_of)
-    frame = frame[frame["group"] != _UNKNOWN_GROUP].rename(columns={"group": "period"})
+    frame = frame[frame["group"] != UNKNOWN].rename(columns={"group": "period"})
     if item is not None:
         frame = frame[frame["item"] == item]
     return frame.drop(columns=["critical", "dimension"]).reset_index(drop=True)
@@ -703,9 +689,9 @@ _DISPLAY_FORMATS = {
 
 
 def summary_text(
-    ws: Workspace,
+    ws: Source,
     *,
-    period: str | int | Sequence[dt.date | str],
+    period: str | int | PeriodText,
     checklist: Checklist | str | None = None,
     confidence: float = 0.95,
     goals: Mapping[str, float] | None = None,
@@ -713,30 +699,23 @@ def summary_text(
 ) -> str:
     """The Swedish results block for the kvalitetsberättelse, one paragraph per checklist.
 
-    Built from :func:`item_results` for *period*; suppressed figures are not given.
+    Built from :func:`item_results` for *period*; suppressed figures are not given. The text ends with
+    the date the time limits were judged on (*as_of*, see :func:`per_datum`).
     """
     goals = _checked_goals(goals)
-    material = _gather(_indexed_register(ws), _sessions(ws, None, checklist), _day(as_of))
+    day = per_datum(as_of)
+    material = _read(ws, _sessions(ws, None, checklist), day)
     figures = _results(material, period, "alla", confidence, goals)
     cases = _restrict(material, period).cases
-    when = _period_words(period)
+    when = period_words(period)
     paragraphs = [
         _checklist_paragraph(when, title, cases[cases["checklist"] == cid],
                              figures[figures["checklist"] == cid], confidence)
         for cid, title in material.titles.items() if (cases["checklist"] == cid).any()
     ]
-    return "\n\n".join(paragraphs) or f"Under {when} gjordes ingen granskning."
-
-
-def _period_words(period: str | int | Sequence[dt.date | str]) -> str:
-    """ "T1 2026", "2026" or "2026-01-05 – 2026-03-20"."""
-    start, end = store.parse_period(period)
-    label = store.period_label((start, end))
-    if label.isdigit():
-        return label
-    if label[4:6] == "-T":
-        return f"{label[5:]} {label[:4]}"
-    return f"{start} – {end}"
+    if not paragraphs:
+        return f"Under {when} gjordes ingen granskning."
+    return "\n\n".join([*paragraphs, f"Tidsfristerna är bedömda per {day:%Y-%m-%d}."])
 
 
 def _checklist_paragraph(when: str, title: str, cases: pd.DataFrame, figures: pd.DataFrame,
@@ -764,19 +743,22 @@ def _item_sentence(row: Any, confidence: float) -> str:
 
 
 def results_json(
-    ws: Workspace, *, confidence: float = 0.95, as_of: dt.date | str | None = None
+    ws: Source, *, confidence: float = 0.95, as_of: dt.date | str | None = None
 ) -> dict[str, Any]:
     """Everything ``egenkontroll results --json`` prints, JSON-serialisable.
 
-    Keys: ``confidence``, ``traffic_light_rule``, ``sessions`` (id, title, checklist, version,
-    period, design, strata with N and n, sampled, reviewed), ``items`` (the rows of
+    Keys: ``per_datum`` (the evaluation date of the time limits, ISO), ``confidence``,
+    ``traffic_light_rule``, ``sessions`` (id, title, checklist, version, period, design, strata with
+    N and n, sampled, reviewed), ``items`` (the rows of
     :func:`item_results` over all sessions), and ``per_session`` (session id -> its own rows).
     """
-    sessions = ws.sessions()
-    material = _gather(_indexed_register(ws), sessions, _day(as_of))
+    sessions = store.list_sessions(ws)
+    day = per_datum(as_of)
+    material = _read(ws, sessions, day)
     per_session = {s.id: _records(_results(_only(material, s.id), None, "alla", confidence, {}))
                    for s in sessions}
     return {
+        "per_datum": day.isoformat(),
         "confidence": confidence,
         "traffic_light_rule": TRAFFIC_LIGHT_RULE,
         "sessions": [_session_record(s, material.cases) for s in sessions],
@@ -798,7 +780,7 @@ def _session_record(session: Session, cases: pd.DataFrame) -> dict[str, Any]:
     stratified = bool(session.manifest["design"]["strata"])
     return {
         "id": session.id, "title": session.title, "checklist": session.checklist.id,
-        "checklist_version": str(session.checklist.version), "period": store.period_label(session.period),
+        "checklist_version": str(session.checklist.version), "period": period_label(session.period),
         "design": "stratified" if stratified else "simple random",
         "strata_by": list(session.manifest["design"]["strata"]),
         "strata": [{"stratum": e["stratum"], "N": int(e["N"]), "n": int(e["n"])}
@@ -821,7 +803,7 @@ def _plain(value: Any) -> Any:
 # --------------------------------------------------------------------------- public: register indicators
 
 
-def register_indicators(ws: Workspace, *, as_of: dt.date | str | None = None) -> dict[str, pd.DataFrame]:
+def register_indicators(ws: Source, *, as_of: dt.date | str | None = None) -> dict[str, pd.DataFrame]:
     """Indicators computed for every case in the register (no sampling, so no intervals).
 
     Returns
@@ -837,7 +819,7 @@ def register_indicators(ws: Workspace, *, as_of: dt.date | str | None = None) ->
         ``"ej_verkstallda_lista"``: the decisions waiting past 3 months on *as_of*: arende_id,
         person_id (pseudonym), enhet, arendetyp, beslut_datum, deadline, days_waiting.
     """
-    return _register_indicators(store.corrected_cases(ws), pd.Timestamp(_day(as_of) or dt.date.today()))
+    return _register_indicators(case_table.corrected_cases(ws), pd.Timestamp(per_datum(as_of)))
 
 
 def _register_indicators(frame: pd.DataFrame, day: pd.Timestamp) -> dict[str, pd.DataFrame]:

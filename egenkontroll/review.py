@@ -4,8 +4,8 @@
 case at a time: the case card, the checklist's items by answer type, navigation and progress. Every
 change is saved at once; the status line says when, or what happened on a conflict. Errors in a
 callback are shown in Swedish in an Output widget (the traceback goes to ``fel.log`` in the
-workspace), never swallowed. Every free text (answers, comments, titles, reasons, register values)
-is escaped before it reaches an HTML widget.
+workspace; see :mod:`egenkontroll._boundary`), never swallowed. Every free text (answers, comments,
+titles, reasons, register values) is escaped before it reaches an HTML widget.
 
 Comments are saved when the text box loses focus (``continuous_update=False``): one write and one
 audit row per edited comment, and no timer thread racing the kernel's own callbacks.
@@ -15,25 +15,22 @@ from __future__ import annotations
 
 import functools
 import os
-import traceback
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 import ipywidgets as widgets
 
-import sampling
+from egenkontroll import _boundary
 from egenkontroll import _review_model as model
-from egenkontroll.checklists import ANSWER_LABELS, Deviation, Item
-from egenkontroll.errors import UserError
-from egenkontroll.store import period_label
+from egenkontroll.checklists import Deviation, Item
+from egenkontroll.errors import ChecklistError, Problem
+from egenkontroll.periods import period_label
 from egenkontroll.workspace import Workspace
 
-__all__ = ["app", "ReviewApp", "StartScreen", "ReviewScreen", "ItemEditor", "ErrorArea", "ERROR_LOG"]
+__all__ = ["app", "ReviewApp", "StartScreen", "ReviewScreen", "ItemEditor", "ErrorArea"]
 
-#: where unexpected errors are logged, in the workspace folder
-ERROR_LOG = "fel.log"
 _STYLE = """<style>
 .ek-app { max-width: 60em; }
 .ek-app h2, .ek-app h3 { margin: 0.4em 0 0.2em 0; }
@@ -59,8 +56,6 @@ _STYLE = """<style>
 .ek-kort { border: 1px solid #ddd; background: #fafafa; padding: 0 0.6em 0.4em 0.6em; }
 .ek-bedomning { margin-top: 0.4em; }
 </style>"""
-_UNEXPECTED = ("Något gick fel, och det du nyss gjorde kanske inte sparades. Ladda om sidan och försök igen; "
-               "om felet kommer tillbaka, kontakta den som ansvarar för verktyget och nämn {log}.")
 _CORRECTABLE = [(label, name) for name, label in model.DATE_LABELS.items()]
 
 
@@ -75,9 +70,9 @@ def app(workspace: Workspace | str | os.PathLike[str] | None = None, session_id:
     session_id
         Open this granskning at once instead of showing the start screen.
     reviewer
-        Who answers; default :func:`~egenkontroll.workspace.current_user`.
+        Who answers; default :func:`~egenkontroll.identity.current_user`.
     as_of
-        The date computed verdicts are evaluated on (default today).
+        The date computed verdicts are evaluated on (default ``$EGENKONTROLL_PER_DATUM`` or today).
     """
     opened = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
     return ReviewApp(opened, session_id=session_id, reviewer=reviewer, as_of=as_of)
@@ -115,10 +110,8 @@ class ErrorArea:
             self.clear()
             try:
                 return callback(*args, **kwargs)
-            except (UserError, sampling.SamplingError) as error:  # Swedish messages: ours and sampling's
-                self.show(str(error))
-            except Exception:  # noqa: BLE001 - shown to the user, logged with its traceback
-                self.show(_UNEXPECTED.format(log=self._log()))
+            except Exception as error:  # noqa: BLE001 - shown in Swedish; an unexpected one is logged
+                self.show(_boundary.REVIEW.message(error, self.workspace.path))
             if on_error is not None:
                 self._after_error(on_error)
             return None
@@ -128,18 +121,8 @@ class ErrorArea:
     def _after_error(self, on_error: Callable[[], Any]) -> None:
         try:
             on_error()
-        except Exception:  # noqa: BLE001 - the first message stays; this one is only logged
-            self._log()
-
-    def _log(self) -> str:
-        path = self.workspace.path / ERROR_LOG
-        try:
-            with path.open("a", encoding="utf-8") as handle:
-                handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S} granskningsappen\n")
-                handle.write(traceback.format_exc())
-        except OSError:
-            return "att felet inte kunde skrivas till loggen"
-        return f"loggfilen {path}"
+        except Exception as error:  # noqa: BLE001 - the first message stays; this one is only logged
+            _boundary.REVIEW.log(error, self.workspace.path)
 
 
 class ReviewApp(widgets.VBox):
@@ -286,12 +269,12 @@ class ItemEditor(widgets.VBox):
         self.add_class("ek-fraga")
         self.add_class(f"ek-fraga-{item.id}")
         self._quiet = False
-        self.input = _answer_widget(item)
+        self.input = _input(item).make(item)
         self.input.observe(lambda change: self._changed(on_answer, _blank_to_none(change["new"])),
                            names="value")
         parts: list[widgets.Widget] = [widgets.HTML(_question_html(item, reference)), self.input]
         self.comment: widgets.Textarea | None = None
-        if item.type != "fritext":
+        if not item.answer_type.remark:
             self.comment = widgets.Textarea(placeholder="Kommentar (sparas när du lämnar rutan)",
                                             continuous_update=False, layout=widgets.Layout(width="40em"))
             self.comment.add_class("ek-kommentar")
@@ -303,7 +286,7 @@ class ItemEditor(widgets.VBox):
         """Show the stored answer and comment (None: unanswered) without saving anything."""
         self._quiet = True
         try:
-            self.input.value = _to_widget(self.item, stored.value if stored else None)
+            self.input.value = _input(self.item).shown(stored.value if stored else None)
             if self.comment is not None:
                 self.comment.value = (stored.comment or "") if stored else ""
                 self.comment.disabled = stored is None
@@ -315,26 +298,64 @@ class ItemEditor(widgets.VBox):
             callback(self.item.id, value)
 
 
-def _answer_widget(item: Item) -> widgets.ValueWidget:
-    if item.type == "ja_nej":
-        return widgets.ToggleButtons(options=[(label, value) for value, label in ANSWER_LABELS.items()],
-                                     value=None, style={"button_width": "auto"})
-    if item.type == "datum":
-        return widgets.DatePicker(value=None)
-    if item.type == "val":
-        return widgets.Dropdown(options=list(item.choices), value=None)
-    if item.type == "tal":
-        return widgets.Text(placeholder="ett tal, t.ex. 3", continuous_update=False)
+class _Input(NamedTuple):
+    """The answer widget of one answer type: how to make it, and a stored answer (or None) as its value."""
+
+    make: Callable[[Item], widgets.ValueWidget]
+    shown: Callable[[str | None], Any]
+
+
+def _buttons(item: Item) -> widgets.ToggleButtons:
+    return widgets.ToggleButtons(options=[(label, value) for value, label in item.answer_type.values.items()],
+                                 value=None, style={"button_width": "auto"})
+
+
+def _date_picker(item: Item) -> widgets.DatePicker:
+    return widgets.DatePicker(value=None)
+
+
+def _dropdown(item: Item) -> widgets.Dropdown:
+    return widgets.Dropdown(options=list(item.choices), value=None)
+
+
+def _number_box(item: Item) -> widgets.Text:
+    return widgets.Text(placeholder="ett tal, t.ex. 3", continuous_update=False)
+
+
+def _text_area(item: Item) -> widgets.Textarea:
     return widgets.Textarea(placeholder="Skriv här (sparas när du lämnar rutan)", continuous_update=False,
                             layout=widgets.Layout(width="40em"))
 
 
-def _to_widget(item: Item, value: str | None) -> Any:
-    if item.type == "datum":
-        return date.fromisoformat(value) if value else None
-    if item.type in ("ja_nej", "val"):
-        return value
+def _as_stored(value: str | None) -> str | None:
+    return value
+
+
+def _as_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _as_text(value: str | None) -> str:
     return value or ""
+
+
+#: answer type name -> its widget; every answerable type in the registry needs one
+_INPUTS: dict[str, _Input] = {
+    "ja_nej": _Input(_buttons, _as_stored),
+    "datum": _Input(_date_picker, _as_date),
+    "val": _Input(_dropdown, _as_stored),
+    "tal": _Input(_number_box, _as_text),
+    "fritext": _Input(_text_area, _as_text),
+}
+
+
+def _input(item: Item) -> _Input:
+    """The widget of the item's answer type; ChecklistError naming the item when there is none."""
+    if item.type not in _INPUTS:
+        message = (f"Svarstypen '{item.type}' kan inte visas i granskningen "
+                   f"(typer som kan visas: {', '.join(_INPUTS)})")
+        raise ChecklistError([Problem(message, row=item.line, column=item.id)])
+    return _INPUTS[item.type]
 
 
 def _blank_to_none(value: Any) -> Any:

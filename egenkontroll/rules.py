@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from egenkontroll._expr import bool_column, date_column, to_bool, to_date, to_text
+from egenkontroll.perdatum import per_datum
 
 __all__ = [
     "NEW_SOL_FROM",
@@ -238,7 +239,7 @@ def _rule(rule: Rule | str) -> Rule:
 
 def _as_of(as_of: object) -> dt.date:
     if as_of is None:
-        return dt.date.today()
+        return per_datum()
     day = to_date(as_of)
     if day is None:
         raise ValueError(f"as_of är inget datum: {as_of!r}")
@@ -258,7 +259,7 @@ def evaluate_rule(rule: Rule | str, case: Mapping[str, object], as_of: object = 
     case
         Canonical fields; dates as date, datetime, Timestamp or ISO text; absent = unknown.
     as_of
-        The evaluation date (default today): decides open cases.
+        The evaluation date (default ``$EGENKONTROLL_PER_DATUM`` or today): decides open cases.
     """
     rule = _rule(rule)
     start, end = to_date(case.get(rule.start)), to_date(case.get(rule.end))
@@ -323,7 +324,7 @@ def register_status(frame: pd.DataFrame, as_of: object = None) -> pd.DataFrame:
     frame
         The register (canonical columns; absent columns count as unknown).
     as_of
-        The evaluation date (default today).
+        The evaluation date (default ``$EGENKONTROLL_PER_DATUM`` or today).
 
     Returns
     -------

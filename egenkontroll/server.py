@@ -8,6 +8,7 @@ at the source tree.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from collections.abc import Callable
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+
+from egenkontroll.perdatum import ENVIRONMENT_VARIABLE as PER_DATUM_VARIABLE
 
 __all__ = ["NOTEBOOKS", "voila_command", "lab_command", "serve"]
 
@@ -43,6 +46,8 @@ def _on_disk(resource: Traversable) -> Path:
 NOTEBOOKS = _on_disk(resources.files("egenkontroll.notebooks"))
 #: holds the Voilà template "egenkontroll" (lab without CDN links) that the notebooks name in their metadata
 TEMPLATE_ROOT = _on_disk(resources.files("egenkontroll") / "share")
+#: JupyterLab refuses to start as root without this flag (servers and containers often run as root)
+ALLOW_ROOT = "--allow-root"
 
 
 def voila_command(notebook: str, *, port: int, open_browser: bool) -> list[str]:
@@ -64,17 +69,26 @@ def voila_command(notebook: str, *, port: int, open_browser: bool) -> list[str]:
 
 
 def lab_command(*, port: int, open_browser: bool) -> list[str]:
-    """The JupyterLab command line, opened on the notebooks folder, loopback only."""
+    """The JupyterLab command line on the notebooks folder, loopback only; as root with :data:`ALLOW_ROOT`."""
     command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={NOTEBOOKS}", f"--port={port}",
                "--ServerApp.ip=127.0.0.1"]
+    if _running_as_root():
+        command.append(ALLOW_ROOT)
     if not open_browser:
         command.append("--no-browser")
     return command
 
 
+def _running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
 def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], object] | None = None,
-          interval: float = KEEP_READY_SECONDS) -> int:
+          interval: float = KEEP_READY_SECONDS, per_datum: dt.date | None = None) -> int:
     """Run a server in the foreground with the workspace handed to its kernels; returns its exit code.
+
+    *per_datum*, when given, is handed to the kernels too: their time limits are judged on that day
+    instead of today (the demo's register is taken out on a fixed day).
 
     *keep_ready*, when given, is called before the server starts and then every *interval* seconds
     while it runs (the dashboard re-computes its start view when the data have changed); a failure
@@ -84,6 +98,8 @@ def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], objec
     quiet = {"PYTHONWARNINGS": "ignore::DeprecationWarning"}  # Voilà's own warnings, not for the user's eyes
     environment = {**quiet, **os.environ, "EGENKONTROLL_WORKSPACE": str(workspace.resolve()),
                    "JUPYTER_PATH": search_path}
+    if per_datum is not None:
+        environment[PER_DATUM_VARIABLE] = per_datum.isoformat()
     if keep_ready is not None:
         _call_safely(keep_ready)
     process = subprocess.Popen(command, env=environment)

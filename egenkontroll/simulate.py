@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from egenkontroll import checklists, demo, store
-from egenkontroll.checklists import NO, NOT_APPLICABLE, YES, Checklist, Item
+from egenkontroll import checklists, demo
+from egenkontroll.checklists import Checklist, Item
+from egenkontroll.periods import parse_period
 
 if TYPE_CHECKING:
     from egenkontroll.store import Session
@@ -51,9 +52,9 @@ RATES: dict[tuple[str, str], tuple[float, float]] = {
     ("utredningstid", "sarskilda_skal"): (0.70, 0.90),
     ("utredningstid", "datum_stammer"): (0.90, 0.97),
 }
-#: the rate of ja/nej items not in :data:`RATES` (e.g. in a user's own checklist)
+#: the rate of ja/nej (counted) items not in :data:`RATES` (e.g. in a user's own checklist)
 _DEFAULT_RATE = (0.85, 0.95)
-#: share of "ej_aktuellt" among the answers to non-critical compliance items
+#: share of "ej_aktuellt" (an uncounted answer) among the answers to non-critical compliance items
 _NOT_APPLICABLE_SHARE = 0.04
 #: share of "nej" answers on critical items that get a comment
 _COMMENT_SHARE = 0.4
@@ -79,10 +80,10 @@ _CASE_NOTE = "Avvikelsen är återkopplad till handläggaren och följs upp vid 
 
 def default_periods(as_of: dt.date = demo.EXPORT_DATE) -> list[str]:
     """The tertials from 2025-T1 up to the one holding *as_of*."""
-    first = store.parse_period(_FIRST_PERIOD)[0]
+    first = parse_period(_FIRST_PERIOD)[0]
     periods = []
     year, tertial = first.year, 1
-    while store.parse_period(f"{year}-T{tertial}")[0] <= as_of:
+    while parse_period(f"{year}-T{tertial}")[0] <= as_of:
         periods.append(f"{year}-T{tertial}")
         year, tertial = (year + 1, 1) if tertial == 3 else (year, tertial + 1)
     return periods
@@ -139,7 +140,7 @@ def simulate_reviews(
 
 
 def _frame_size(register: pd.DataFrame, checklist: Checklist, period: str) -> int:
-    start, end = (pd.Timestamp(day) for day in store.parse_period(period))
+    start, end = (pd.Timestamp(day) for day in parse_period(period))
     inside = register["inkom_datum"].between(start, end)
     return int((checklist.applies_mask(register) & inside).sum())
 
@@ -193,27 +194,29 @@ class _Reviewer:
         first, last = RATES.get((checklist_id, item.id), _DEFAULT_RATE)
         return first + (last - first) * self.progress
 
-    def ja_nej(self, checklist_id: str, item: Item) -> str:
+    def counted(self, checklist_id: str, item: Item) -> str:
+        """An answer to a counted (ja/nej) item: yes, no or, now and then, an uncounted one."""
+        answer_type = item.answer_type
         measures = item.critical or bool(item.reference_for({}))
-        if measures and not item.critical and self.rng.random() < _NOT_APPLICABLE_SHARE:
-            return NOT_APPLICABLE
+        if (measures and not item.critical and answer_type.uncounted
+                and self.rng.random() < _NOT_APPLICABLE_SHARE):
+            return answer_type.uncounted[0]
         before = self.accumulated.get(item.id, float(self.rng.random()))
         after = before + self.yes_share(checklist_id, item)
         self.accumulated[item.id] = after
-        return YES if math.floor(after) > math.floor(before) else NO
+        return str(answer_type.yes if math.floor(after) > math.floor(before) else answer_type.no)
 
-    def other(self, item: Item, case: Mapping[str, Any]) -> str | None:
-        """An answer to a date, number, choice or required free-text item (None: leave it)."""
-        if item.type == "datum":
+    def other(self, item: Item, case: Mapping[str, Any]) -> str:
+        """An answer to an item that is not counted: one of its allowed values, a date, a number or text."""
+        allowed = item.allowed_values
+        if allowed:
+            return str(allowed[int(self.rng.integers(len(allowed)))])
+        if item.answer_type.kind == "date":
             day = case.get("inkom_datum") or demo.EXPORT_DATE
             return day.isoformat()
-        if item.type == "tal":
+        if item.answer_type.kind == "number":
             return str(int(self.rng.integers(1, 10)))
-        if item.type == "val":
-            return str(item.choices[int(self.rng.integers(len(item.choices)))])
-        if item.type == "fritext" and not item.optional:
-            return "Inga ytterligare iakttagelser."
-        return None
+        return "Inga ytterligare iakttagelser."
 
     def comments(self) -> bool:
         return bool(self.rng.random() < _COMMENT_SHARE)
@@ -239,9 +242,9 @@ def _review_case(session: Session, case_id: str, case: Mapping[str, Any], review
     given: dict[str, str] = {}
     deviation = False
     for item in _unanswered(checklist, case, given):
-        if item.type == "ja_nej":
-            value = reviewer.ja_nej(checklist.id, item)
-        elif item.type == "fritext" and item.optional:
+        if item.answer_type.countable:
+            value = reviewer.counted(checklist.id, item)
+        elif item.answer_type.remark and item.optional:
             value = _CASE_NOTE if deviation else None
         else:
             value = reviewer.other(item, case)
@@ -249,7 +252,7 @@ def _review_case(session: Session, case_id: str, case: Mapping[str, Any], review
             given[item.id] = ""
             continue
         comment = None
-        if item.critical and value == NO:
+        if item.critical and item.answer_type.outcome(value) is False:
             deviation = True
             comment = _deviation_comment(item, reviewer, xss)
         answers.append({"case_id": case_id, "item_id": item.id, "value": value, "reviewer": name,

@@ -24,25 +24,27 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
-from egenkontroll import _db, checklists
-from egenkontroll._fields import BOOL_FIELDS, DATE_FIELDS, FIELDS
+from egenkontroll import _db, _location, case_table, checklists
+from egenkontroll._db import HasEngine, Source
+from egenkontroll._fields import DATE_FIELDS
 from egenkontroll.errors import ChecklistError, ConflictError, SessionError
-from egenkontroll.workspace import current_user
+from egenkontroll.identity import current_user
+from egenkontroll.periods import Period, PeriodText, as_date, parse_period, period_label
 
 if TYPE_CHECKING:
     from egenkontroll.checklists import Checklist, Item, Verdict
-    from egenkontroll.workspace import Workspace
 
 __all__ = [
     "Session",
     "create_session",
     "open_session",
     "list_sessions",
-    "parse_period",
-    "period_label",
-    "corrected_cases",
+    "answers_of",
     "sampling_frame",
+    "HasEngine",
+    "Source",
     "ANSWER_COLUMNS",
     "AUDIT_COLUMNS",
     "CORRECTION_COLUMNS",
@@ -59,12 +61,6 @@ CORRECTION_COLUMNS = ["arende_id", "field", "original", "corrected", "reason", "
 
 #: audit_log.action values
 CREATED, ANSWERED, CORRECTED = "ny_granskning", "svar", "korrigering"
-
-_TERTIAL_MONTHS = {1: (1, 4), 2: (5, 8), 3: (9, 12)}
-_YEAR = re.compile(r"^(\d{4})$")
-_TERTIAL = re.compile(r"^(\d{4})-T([123])$", re.IGNORECASE)
-
-_Period = tuple[date, date] | None
 
 
 @dataclass(frozen=True)
@@ -104,88 +100,16 @@ _CORRECTIONS = _revisioned(_db.corrections, ("arende_id", "field"), CORRECTED,
 _AUDIT = _db.audit_log.insert()
 
 
-# --- periods ------------------------------------------------------------------------------------
-
-def parse_period(period: str | int | Sequence[date | str] | None) -> _Period:
-    """The inclusive (start, end) dates of *period*.
-
-    Parameters
-    ----------
-    period
-        None (every case), a year (``"2026"`` or ``2026``), a tertial (``"2026-T1"``: T1 January-April,
-        T2 May-August, T3 September-December) or a pair of dates or ISO texts, both included.
-
-    Raises
-    ------
-    SessionError
-        When *period* is none of these, or ends before it starts.
-    """
-    if period is None:
-        return None
-    if isinstance(period, str | int):
-        return _named_period(str(period).strip())
-    if len(period) != 2:
-        raise SessionError(_bad_period(period))
-    start, end = (_as_date(value, "perioden") for value in period)
-    if end < start:
-        raise SessionError(f"Perioden slutar ({end}) före den börjar ({start}).")
-    return start, end
-
-
-def period_label(period: _Period) -> str:
-    """A short name for *period*: ``"2026"``, ``"2026-T1"``, ``"20260105-20260320"`` or ``"alla"``."""
-    if period is None:
-        return "alla"
-    start, end = period
-    if parse_period(str(start.year)) == period:
-        return str(start.year)
-    for tertial in _TERTIAL_MONTHS:
-        if parse_period(f"{start.year}-T{tertial}") == period:
-            return f"{start.year}-T{tertial}"
-    return f"{start:%Y%m%d}-{end:%Y%m%d}"
-
-
-def _named_period(text: str) -> tuple[date, date]:
-    if match := _YEAR.match(text):
-        year = int(match[1])
-        return date(year, 1, 1), date(year, 12, 31)
-    if match := _TERTIAL.match(text):
-        year, (first, last) = int(match[1]), _TERTIAL_MONTHS[int(match[2])]
-        return date(year, first, 1), _month_end(year, last)
-    raise SessionError(_bad_period(text))
-
-
-def _month_end(year: int, month: int) -> date:
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return date.fromordinal(following.toordinal() - 1)
-
-
-def _bad_period(period: object) -> str:
-    return (f"Perioden {period!r} förstås inte. Ange ett år (\"2026\"), ett tertial (\"2026-T1\") "
-            "eller ett par datum (start, slut).")
-
-
-def _as_date(value: object, what: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise SessionError(f"{value!r} är inget datum ({what}); skriv datum som ÅÅÅÅ-MM-DD.") from None
-
-
 # --- creating, opening and listing sessions ------------------------------------------------------
 
 def create_session(
-    workspace: Workspace,
+    source: Source,
     checklist: Checklist | str | os.PathLike[str],
     *,
     n: int | None,
     seed: int | None = None,
     strata: str | Sequence[str] | None = None,
-    period: str | int | Sequence[date | str] | None = None,
+    period: PeriodText | None = None,
     title: str | None = None,
     created_by: str | None = None,
     allocation: str = "proportional",
@@ -194,8 +118,9 @@ def create_session(
 ) -> Session:
     """Draw *n* cases that *checklist* applies to in *period* and start a granskningstillfälle.
 
-    The sampling frame is the register (``workspace.cases()``) filtered by ``checklist.applies_mask``
-    and by *period* on ``inkom_datum``; the draw is :func:`sampling.select` with ``id_column="arende_id"``.
+    The sampling frame is the register (:func:`~egenkontroll.case_table.read_cases`) filtered by
+    ``checklist.applies_mask`` and by *period* on ``inkom_datum``; the draw is :func:`sampling.select`
+    with ``id_column="arende_id"``.
     A *seed* of None draws a fresh random seed, which the manifest records.
 
     With *reuse*, a session that holds the very same draw (same checklist text, period and manifest:
@@ -213,7 +138,7 @@ def create_session(
 
     cl = _resolve_checklist(checklist)
     bounds = parse_period(period)
-    frame = _sampling_frame(workspace.cases(), cl, bounds)
+    frame = _sampling_frame(case_table.read_cases(source), cl, bounds)
     _check_sample_size(n, len(frame), cl, bounds)
     seed = secrets.randbits(32) if seed is None else seed
     try:
@@ -234,20 +159,20 @@ def create_session(
         "created_by": creator,
         "created_at": _db.utc_now(),
     }
-    with _db.write(workspace.engine) as connection:
+    with _db.write(_db.engine_of(source)) as connection:
         same = _same_draw(connection, row) if reuse else None
         if same is not None:
-            return open_session(workspace, same)
+            return open_session(source, same)
         row["id"] = _unused_session_id(connection, label, cl.id)
         connection.execute(_db.sessions.insert().values(row))
         connection.execute(_db.session_cases.insert(), _design_rows(row["id"], drawn.frame))
         connection.execute(_db.audit_log.insert().values(
             at=row["created_at"], actor=creator, action=CREATED, session_id=row["id"],
             new_value=f"{cl.id} version {cl.version}, n={n}, seed={seed}"))
-    return open_session(workspace, row["id"])
+    return open_session(source, row["id"])
 
 
-def open_session(workspace: Workspace, session_id: str) -> Session:
+def open_session(source: Source, session_id: str) -> Session:
     """Reopen the granskningstillfälle *session_id*.
 
     Raises
@@ -255,12 +180,14 @@ def open_session(workspace: Workspace, session_id: str) -> Session:
     SessionError
         When the workspace has no session with that id.
     """
+    engine = _db.engine_of(source)
     stored = _db.sessions.c
-    with _db.read(workspace.engine) as connection:
+    with _db.read(engine) as connection:
         row = connection.execute(sa.select(_db.sessions).where(stored.id == session_id)).mappings().first()
         if row is None:
             known = connection.execute(sa.select(stored.id).order_by(stored.created_at)).scalars()
-            raise SessionError(f"Granskningen {session_id!r} finns inte i arbetsytan {workspace.path}. "
+            raise SessionError(f"Granskningen {session_id!r} finns inte i arbetsytan "
+                               f"{_location.describe(engine)}. "
                                f"Befintliga granskningar: {', '.join(known) or 'inga'}.")
         design = pd.read_sql(
             sa.select(_db.session_cases.c.arende_id, _db.session_cases.c.stratum,
@@ -269,35 +196,76 @@ def open_session(workspace: Workspace, session_id: str) -> Session:
             connection)
         seen = _revisions(connection, _ANSWERS, session_id)
         seen_corrections = _revisions(connection, _CORRECTIONS, session_id)
-    return Session(workspace, dict(row), design, seen, seen_corrections)
+    return Session(engine, dict(row), design, seen, seen_corrections)
 
 
-def list_sessions(workspace: Workspace) -> list[Session]:
-    """Every granskningstillfälle in *workspace*, oldest first."""
+def list_sessions(source: Source) -> list[Session]:
+    """Every granskningstillfälle in the database of *source*, oldest first."""
     stored = _db.sessions.c
-    with _db.read(workspace.engine) as connection:
+    with _db.read(_db.engine_of(source)) as connection:
         ids = connection.execute(sa.select(stored.id).order_by(stored.created_at, stored.id)).scalars().all()
-    return [open_session(workspace, session_id) for session_id in ids]
+    return [open_session(source, session_id) for session_id in ids]
 
 
 def sampling_frame(
-    workspace: Workspace,
+    source: Source,
     checklist: Checklist | str | os.PathLike[str],
-    period: str | int | Sequence[date | str] | None = None,
+    period: PeriodText | None = None,
 ) -> pd.DataFrame:
     """The cases *checklist* applies to with inkom_datum in *period*: what a sample is drawn from."""
-    return _sampling_frame(workspace.cases(), _resolve_checklist(checklist), parse_period(period))
+    return _sampling_frame(case_table.read_cases(source), _resolve_checklist(checklist), parse_period(period))
 
 
-def corrected_cases(workspace: Workspace) -> pd.DataFrame:
-    """The register (``workspace.cases()``) with every reviewer's date corrections applied."""
-    frame = workspace.cases()
-    with _db.read(workspace.engine) as connection:
-        fixes = connection.execute(sa.select(_db.corrections.c.arende_id, _db.corrections.c.field,
-                                             _db.corrections.c.corrected)).all()
-    for arende_id, field, corrected in fixes:
-        frame.loc[frame["arende_id"] == arende_id, field] = pd.Timestamp(corrected)
-    return frame
+def answers_of(source: Source, sessions: Sequence[Session], case_fields: Sequence[str] = ()) -> pd.DataFrame:
+    """The latest answers of many *sessions* in one query, with register fields of their cases.
+
+    Parameters
+    ----------
+    sessions
+        The sessions whose answers are read; the rows follow their order, then sample order and item id.
+    case_fields
+        Register fields added per answer; dates carry the reviewers' corrections (datetime64).
+
+    Returns
+    -------
+    DataFrame
+        :data:`ANSWER_COLUMNS`, ``session`` (its id), ``checklist`` (its checklist id), *case_fields*.
+        Cleared answers are left out, as in :meth:`Session.answers`.
+    """
+    ids = [session.id for session in sessions]
+    if not ids:
+        frame = pd.DataFrame(columns=[*ANSWER_COLUMNS, "session", "checklist", *case_fields])
+    else:
+        with _db.read(_db.engine_of(source)) as connection:
+            frame = pd.read_sql(_answers_query(ids, case_fields), connection)
+    dates = {name: pd.to_datetime(frame[name], format="%Y-%m-%d")
+             for name in case_fields if name in DATE_FIELDS}
+    return frame.assign(**dates).astype({"revision": "int64"})
+
+
+def _answers_query(session_ids: list[str], case_fields: Sequence[str]) -> sa.Select:
+    """The query of :func:`answers_of`."""
+    state, order = _db.answers.c, _db.session_cases.c
+    session_order = {session_id: number for number, session_id in enumerate(session_ids)}
+    query = (sa.select(*(state[name] for name in ANSWER_COLUMNS), state.session_id.label("session"),
+                       _db.sessions.c.checklist_id.label("checklist"), *map(_corrected_field, case_fields))
+             .join(_db.session_cases,
+                   (order.session_id == state.session_id) & (order.arende_id == state.arende_id))
+             .join(_db.sessions, _db.sessions.c.id == state.session_id)
+             .where(state.session_id.in_(session_ids), state.value.is_not(None))
+             .order_by(sa.case(session_order, value=state.session_id), order.position, state.item_id))
+    if case_fields:
+        query = query.outerjoin(_db.cases, _db.cases.c.arende_id == state.arende_id)
+    return query
+
+
+def _corrected_field(name: str) -> sa.ColumnElement[Any]:
+    """The register field *name* of an answer's case; a date with the reviewers' correction, if any."""
+    if name not in DATE_FIELDS:
+        return _db.cases.c[name]
+    fix = sa.select(_db.corrections.c.corrected).where(
+        _db.corrections.c.arende_id == _db.answers.c.arende_id, _db.corrections.c.field == name)
+    return sa.func.coalesce(fix.scalar_subquery(), _db.cases.c[name]).label(name)
 
 
 def _resolve_checklist(checklist: Checklist | str | os.PathLike[str]) -> Checklist:
@@ -306,7 +274,7 @@ def _resolve_checklist(checklist: Checklist | str | os.PathLike[str]) -> Checkli
     return checklist
 
 
-def _sampling_frame(cases: pd.DataFrame, cl: Checklist, bounds: _Period) -> pd.DataFrame:
+def _sampling_frame(cases: pd.DataFrame, cl: Checklist, bounds: Period) -> pd.DataFrame:
     if cases.empty:
         return cases
     mask = cl.applies_mask(cases).fillna(False).astype(bool)
@@ -316,7 +284,7 @@ def _sampling_frame(cases: pd.DataFrame, cl: Checklist, bounds: _Period) -> pd.D
     return cases.loc[mask].reset_index(drop=True)
 
 
-def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: _Period) -> None:
+def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: Period) -> None:
     where = f"checklistan {cl.id!r}" + (f" under perioden {bounds[0]} – {bounds[1]}" if bounds else "")
     if available == 0:
         raise SessionError(f"Det finns inga ärenden för {where}. "
@@ -410,16 +378,16 @@ class Session:
         One row per sampled case: arende_id, stratum, inclusion_probability, weight (sample order).
     """
 
-    def __init__(self, workspace: Workspace, row: Mapping[str, Any], design: pd.DataFrame,
+    def __init__(self, engine: Engine, row: Mapping[str, Any], design: pd.DataFrame,
                  seen: dict[tuple[str, str], int], seen_corrections: dict[tuple[str, str], int]) -> None:
-        self.workspace = workspace
+        self.engine = engine
         self.id: str = row["id"]
         self.title: str = row["title"]
         self.created_by: str = row["created_by"]
         self.created_at: str = row["created_at"]
         self.checklist = _snapshot(row)
         start, end = row["period_start"], row["period_end"]
-        self.period: _Period = (date.fromisoformat(start), date.fromisoformat(end)) if start else None
+        self.period: Period = (date.fromisoformat(start), date.fromisoformat(end)) if start else None
         self.manifest: dict[str, Any] = json.loads(row["manifest"])
         self.design = design
         self.case_ids: list[str] = design["arende_id"].tolist()
@@ -444,7 +412,7 @@ class Session:
             ``"ja"``/``"nej"``/``"ej_aktuellt"``, a date (or ISO text), a number, one of the item's
             choices or free text, as the item's type asks; None clears the answer.
         reviewer
-            Who answers; default :func:`~egenkontroll.workspace.current_user`.
+            Who answers; default :func:`~egenkontroll.identity.current_user`.
         expected_revision
             The revision this answer replaces; default the one this object last saw (0 = unanswered).
 
@@ -483,7 +451,7 @@ class Session:
         """
         rows = [self._answer_change(**answer) for answer in answers]
         written: dict[tuple[str, str], int] = {}
-        with _db.write(self.workspace.engine) as connection:
+        with _db.write(self.engine) as connection:
             revisions = [self._write(connection, _ANSWERS, self._seen, written, key, change, expected, what)
                          for key, change, expected, what in rows]
         self._seen.update(written)
@@ -494,16 +462,7 @@ class Session:
 
         Columns: arende_id, item_id, value, comment, reviewer, recorded_at, revision.
         """
-        state = _db.answers.c
-        order = _db.session_cases.c
-        query = (sa.select(*(state[name] for name in ANSWER_COLUMNS))
-                 .join(_db.session_cases, (order.session_id == state.session_id)
-                       & (order.arende_id == state.arende_id))
-                 .where(state.session_id == self.id, state.value.is_not(None))
-                 .order_by(order.position, state.item_id))
-        with _db.read(self.workspace.engine) as connection:
-            frame = pd.read_sql(query, connection)
-        return frame.astype({"revision": "int64"})
+        return answers_of(self.engine, [self])[ANSWER_COLUMNS]
 
     def revision(self, case_id: str, item_id: str) -> int:
         """The revision of the answer this object last saw (0: unanswered)."""
@@ -530,7 +489,7 @@ class Session:
         if field not in DATE_FIELDS:
             raise SessionError(f"{field!r} är inget datumfält i registret; "
                                f"rätta något av: {', '.join(DATE_FIELDS)}.")
-        corrected = _as_date(value, field).isoformat()
+        corrected = as_date(value, field).isoformat()
         if not (reason or "").strip():
             raise SessionError("Ange varför datumet rättas (orsak); en rättelse utan orsak sparas inte.")
         change = {"value": corrected, "comment": reason.strip(), "reviewer": reviewer or current_user()}
@@ -549,7 +508,7 @@ class Session:
         fixes = _db.corrections.c
         query = (sa.select(*(fixes[name] for name in CORRECTION_COLUMNS))
                  .where(fixes.arende_id.in_(_sampled_ids(self.id))).order_by(fixes.arende_id, fixes.field))
-        with _db.read(self.workspace.engine) as connection:
+        with _db.read(self.engine) as connection:
             return pd.read_sql(query, connection)
 
     # --- cases, verdicts and progress -----------------------------------------------------------
@@ -607,12 +566,12 @@ class Session:
         log = _db.audit_log.c
         query = sa.select(*(log[name] for name in AUDIT_COLUMNS)).where(log.session_id == self.id)
         query = query.order_by(log.id)
-        with _db.read(self.workspace.engine) as connection:
+        with _db.read(self.engine) as connection:
             return pd.read_sql(query, connection).astype({"revision": "Int64"})
 
     def sampling_frame(self) -> pd.DataFrame:
         """The frame the sample was drawn from, rebuilt from today's register (see :meth:`verify`)."""
-        return _sampling_frame(self.workspace.cases(), self.checklist, self.period)
+        return _sampling_frame(case_table.read_cases(self.engine), self.checklist, self.period)
 
     def verify(self) -> bool:
         """Whether the draw reproduces from today's register; raises sampling.VerificationError if not."""
@@ -651,7 +610,7 @@ class Session:
               extra: Callable[[sa.Connection], dict[str, Any]] | None = None) -> int:
         """Compare revisions, write *change* (value, comment, reviewer) and audit it, in one transaction."""
         written: dict[tuple[str, str], int] = {}
-        with _db.write(self.workspace.engine) as connection:
+        with _db.write(self.engine) as connection:
             revision = self._write(connection, kind, seen, written, key, change, expected, what, extra)
         seen.update(written)
         return revision
@@ -688,24 +647,14 @@ class Session:
 
     def _cases(self, case_ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
         """Sampled cases by arende_id, corrections applied (all of them when *case_ids* is None)."""
-        ids = _sampled_ids(self.id) if case_ids is None else list(case_ids)
-        with _db.read(self.workspace.engine) as connection:
-            rows = connection.execute(
-                sa.select(_db.cases).where(_db.cases.c.arende_id.in_(ids))).mappings().all()
-            fixes = connection.execute(sa.select(_db.corrections.c.arende_id, _db.corrections.c.field,
-                                                 _db.corrections.c.corrected)
-                                       .where(_db.corrections.c.arende_id.in_(ids))).all()
-        cases = {row["arende_id"]: _case_fields(row) for row in rows}
-        for arende_id, field, corrected in fixes:
-            cases[arende_id][field] = date.fromisoformat(corrected)
-        return cases
+        return case_table.case_records(self.engine, _sampled_ids(self.id) if case_ids is None else case_ids)
 
     def _answers_by_case(self) -> dict[str, dict[str, str]]:
         state = _db.answers.c
         query = sa.select(state.arende_id, state.item_id, state.value).where(
             state.session_id == self.id, state.value.is_not(None))
         by_case: dict[str, dict[str, str]] = {case_id: {} for case_id in self.case_ids}
-        with _db.read(self.workspace.engine) as connection:
+        with _db.read(self.engine) as connection:
             for arende_id, item_id, value in connection.execute(query):
                 by_case[arende_id][item_id] = value
         return by_case
@@ -731,21 +680,11 @@ def _parsed_snapshot(text: str) -> Checklist:
     return checklists.loads(text, source="sparad checklista")
 
 
-def _case_fields(row: Mapping[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {name: row[name] for name in FIELDS}
-    for name in DATE_FIELDS:
-        fields[name] = date.fromisoformat(fields[name]) if fields[name] else None
-    for name in BOOL_FIELDS:
-        fields[name] = None if fields[name] is None else bool(fields[name])
-    extras = json.loads(row["extra"] or "{}")
-    return {**extras, **fields}
-
-
 def _answer_text(item: Item, value: object) -> str | None:
-    """*value* as the stored text (dates as ISO text, numbers as text), or SessionError if it does not fit."""
+    """*value* as the stored text (as its answer type renders it), or SessionError if it does not fit."""
     if value is None:
         return None
-    text = value.isoformat() if isinstance(value, date) else str(value).strip()
+    text = item.answer_type.to_text(value)
     problem = item.check_answer(text)
     if problem is not None:
         raise SessionError(f"Svaret {value!r} på frågan {item.id!r} sparades inte: {problem}.")

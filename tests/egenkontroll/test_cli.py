@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -196,3 +198,66 @@ def test_sample_with_unknown_checklist_is_a_usage_error(tmp_path, small_export):
     result = run_cli("--workspace", ws, "sample", "--checklist", "finns_inte", "--n", "3")
     assert result.returncode == 2
     assert "Checklistan finns inte" in result.stderr
+
+
+# --------------------------------------------------------------------------- per datum and root
+
+
+def test_results_state_the_per_datum_they_were_computed_as_of(tmp_path):
+    from tests.egenkontroll.test_export import build_small_workspace
+
+    folder = build_small_workspace(tmp_path / "ws")
+    given = json.loads(run_cli("--workspace", str(folder), "results", "--json",
+                               "--per-datum", "2026-10-31").stdout)
+    assert given["per_datum"] == "2026-10-31"
+    text = run_cli("--workspace", str(folder), "results", "--per-datum", "2027-01-15").stdout
+    assert text.rstrip().endswith("Tidsfristerna är bedömda per 2027-01-15.")
+
+
+@pytest.mark.parametrize("verb", ["results", "export", "dashboard", "review", "demo"])
+def test_a_per_datum_that_is_no_date_is_a_usage_error_in_swedish(tmp_path, verb):
+    extra = [str(tmp_path / "ut.xlsx")] if verb == "export" else []
+    done = run_cli("--workspace", str(tmp_path / "ws"), verb, *extra, "--per-datum", "31/10/2026")
+    assert done.returncode == 2
+    assert "'31/10/2026' är inget datum (skriv ÅÅÅÅ-MM-DD" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_serving_verbs_hand_their_per_datum_to_the_kernels(tmp_path, monkeypatch):
+    handed = []
+
+    class Voila:
+        def __init__(self, command, env):
+            handed.append(env.get("EGENKONTROLL_PER_DATUM"))
+
+        def wait(self, timeout=None):
+            return 0
+
+    monkeypatch.setattr(server.subprocess, "Popen", Voila)
+    assert cli.main(["--workspace", str(tmp_path / "ws"), "review", "--no-browser",
+                     "--per-datum", "2026-10-31"]) == 0
+    assert cli.main(["--workspace", str(tmp_path / "ws"), "review", "--no-browser"]) == 0
+    assert handed == ["2026-10-31", None]
+
+
+@pytest.mark.parametrize(("uid", "allowed"), [(0, True), (1000, False)])
+def test_lab_passes_allow_root_exactly_when_run_as_root(monkeypatch, uid, allowed):
+    monkeypatch.setattr(server.os, "geteuid", lambda: uid)
+    assert (server.ALLOW_ROOT in server.lab_command(port=8888, open_browser=False)) is allowed
+
+
+def test_lab_starts_and_serves_as_the_user_running_the_suite(tmp_path):
+    """In CI the suite runs as root, where JupyterLab refuses to start without --allow-root."""
+    from tests.browser.conftest import free_port, wait_until_serving
+
+    port = free_port()
+    process = subprocess.Popen([*EGENKONTROLL, "--workspace", str(tmp_path / "ws"), "lab", "--no-browser",
+                                "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env=cli_environment(), start_new_session=True)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}/api", process)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the CLI and the JupyterLab it started
+        output, _ = process.communicate(timeout=60)
+    if server.os.geteuid() == 0:
+        assert "körs som root" in output
+    assert "Running as root is not recommended" not in output

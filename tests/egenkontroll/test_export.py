@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import time_machine
 
 from egenkontroll import Workspace, demo, export, results
 
@@ -174,3 +175,18 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(small_workspace, tm
         export.export_xlsx(workspace, target, as_of=AS_OF)
     assert target.read_bytes() == b"gammal"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_the_workbook_states_its_per_datum_and_reads_no_clock(small_workspace, tmp_path):
+    books = []
+    for number, now in enumerate(("2027-03-01T09:00:00", "2034-12-24T23:30:00")):
+        target = tmp_path / f"rapport-{number}.xlsx"
+        with time_machine.travel(dt.datetime.fromisoformat(now), tick=False), \
+                Workspace.open(small_workspace) as workspace:
+            export.export_xlsx(workspace, target, as_of="2026-10-31")
+        books.append(openpyxl.load_workbook(target))
+    first, second = ([list(sheet.iter_rows(values_only=True)) for sheet in book] for book in books)
+    assert first == second
+    summary = {row[0]: row[1] for row in books[0]["Sammanfattning"].iter_rows(values_only=True) if row[0]}
+    assert summary["Per datum (tidsfrister bedömda)"] == "2026-10-31"
+    assert {row["Per datum"] for row in rows(books[0]["Metod"])} == {"2026-10-31"}

@@ -424,6 +424,8 @@ def test_summary_text_is_swedish_with_counts_and_interval(workspace, srs):
     assert "målet 100 % är inte uppnått" in text
     assert results.summary_text(workspace, period="2025") == "Under 2025 gjordes ingen granskning."
     assert "99,5 % KI" in results.summary_text(workspace, period="2026-T1", confidence=0.995)
+    dated = results.summary_text(workspace, period="2026-T1", as_of="2026-05-02")
+    assert dated.endswith("\n\nTidsfristerna är bedömda per 2026-05-02.")
 
 
 def test_results_json_is_serialisable_and_names_design_and_method(workspace, stratified):
@@ -435,6 +437,7 @@ def test_results_json_is_serialisable_and_names_design_and_method(workspace, str
     assert vald["method"] == "korn-graubard" and vald["k"] == 16
     assert data["per_session"][session["id"]][0]["item"] == "vald_fragat"
     assert data["traffic_light_rule"] == results.TRAFFIC_LIGHT_RULE
+    assert results.results_json(workspace, as_of="2026-05-02")["per_datum"] == "2026-05-02"
 
 
 # --------------------------------------------------------------------------- register indicators

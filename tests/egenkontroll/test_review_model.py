@@ -14,7 +14,7 @@ from drills.synthetic import synthetic_personnummer
 from scipy import stats
 
 from egenkontroll import SessionError
-from egenkontroll._fields import CASE_TYPE_LABELS, CASE_TYPES, KON_LABELS, KON_VALUES
+from egenkontroll._fields import CASE_TYPE_LABELS, CASE_TYPES, FIELD_LABELS, FIELDS, KON_LABELS, KON_VALUES
 from egenkontroll._review_model import ReviewModel, StartModel
 
 AS_OF = date(2026, 11, 1)
@@ -113,6 +113,10 @@ def test_card_shows_case_dates_and_verdicts_with_reference_but_no_person(ws, tid
 
 def test_every_case_type_and_kon_has_a_label():
     assert set(CASE_TYPE_LABELS) == set(CASE_TYPES) and set(KON_LABELS) == set(KON_VALUES)
+
+
+def test_every_register_field_has_a_label():
+    assert list(FIELD_LABELS) == list(FIELDS) and all(FIELD_LABELS.values())
 
 
 # --- show-conditions --------------------------------------------------------------------------

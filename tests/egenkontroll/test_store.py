@@ -14,8 +14,10 @@ from drills.synthetic import FIRST_DAY, case_id, row, write_register
 
 import sampling
 from egenkontroll import ConflictError, SessionError, _db, checklists, store
+from egenkontroll.case_table import corrected_cases
 from egenkontroll.checklists import loads
-from egenkontroll.store import ANSWER_COLUMNS, corrected_cases, parse_period, period_label
+from egenkontroll.periods import parse_period, period_label
+from egenkontroll.store import ANSWER_COLUMNS
 
 CASES = 120
 

@@ -1,0 +1,71 @@
+"""What the dashboard shows, as plain data: the filter choice, the screen, the start view, the sections.
+
+Both halves of the dashboard use these types: :mod:`egenkontroll._panel` fills them and
+:mod:`egenkontroll.dashboard` shows and stores them. Nothing here imports pandas, so that a stored
+start view is shown without the heavy libraries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: the dropdown choice meaning "no filter"
+ALL = "Alla"
+#: the "Så läser du diagrammen" text
+HOW_TO_READ = (
+    "Staplarna och punkterna visar andelen granskade akter där svaret är ja. Det svarta strecket "
+    "genom stapeln är ett 95-procentigt konfidensintervall: granskningen bygger på ett slumpmässigt "
+    "urval, och den verkliga andelen ligger med stor säkerhet inom intervallet. Ett kort intervall "
+    "betyder att urvalet säger mycket, ett långt att det säger mindre. Den svarta markeringen är målet. "
+    "Resultat som bygger på färre än 5 ärenden visas inte (–, tom ruta), så att ingen enskild person "
+    "kan pekas ut. Tidsfristerna (14 dagar, 4 månader) räknas på alla ärenden i registret, inte på ett "
+    "urval, och har därför inget intervall."
+)
+#: the chart sections: (key of :func:`egenkontroll._panel.figures`, heading)
+SECTIONS = (
+    ("per_fraga", "Andel ja per fråga"),
+    ("trend", "Utveckling per tertial"),
+    ("per_enhet", "Per enhet och fråga"),
+    ("utredningstid", "Utredningstid"),
+    ("kon", "Per kön"),
+    ("utredningstid_kon", "Utredningstid per kön"),
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A filter choice; None means every period, every enhet."""
+
+    checklist: str
+    period: str | None = None
+    enhet: str | None = None
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the widgets show for one filter choice: HTML texts and PNG charts keyed as :data:`SECTIONS`."""
+
+    key_figures: str
+    notes: str
+    change: str
+    images: dict[str, bytes]
+    deviations: str
+    method: str
+
+
+@dataclass(frozen=True)
+class StartView:
+    """The dropdowns' choices, the fixed texts, and the :class:`Screen` of the first choice.
+
+    ``filters`` and ``screen`` are None when the workspace has no granskningar; ``stamp`` says which
+    data, day and program version the view was computed from.
+    """
+
+    stamp: str
+    checklists: list[tuple[str, str]]
+    periods: list[str]
+    enheter: list[str]
+    header: str
+    how_to_read: str
+    filters: Filters | None
+    screen: Screen | None

@@ -1,0 +1,139 @@
+"""Periods: years, tertials and date ranges, as the user writes them and as the data are grouped.
+
+A tertial is a third of a calendar year: T1 January-April, T2 May-August, T3 September-December
+(the periods of the verksamhetsuppföljning). A period is an inclusive pair of dates, or None for
+every case. Nothing here needs pandas: :func:`tertial_label` works on any pandas Series it is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from egenkontroll.errors import SessionError, UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: tertial number -> (first month, last month)
+TERTIAL_MONTHS = {1: (1, 4), 2: (5, 8), 3: (9, 12)}
+#: tertial number -> its months in Swedish
+TERTIAL_NAMES = {1: "januari–april", 2: "maj–augusti", 3: "september–december"}
+#: the group of a case whose date is unknown
+UNKNOWN = "okänt"
+#: how the user may write a period, for type hints
+PeriodText = str | int | Sequence[date | str]
+#: inclusive (start, end) dates, or None for every case
+Period = tuple[date, date] | None
+
+_YEAR = re.compile(r"^(\d{4})$")
+_TERTIAL = re.compile(r"^(\d{4})-T([123])$", re.IGNORECASE)
+
+
+def parse_period(period: PeriodText | None) -> Period:
+    """The inclusive (start, end) dates of *period*.
+
+    Parameters
+    ----------
+    period
+        None (every case), a year (``"2026"`` or ``2026``), a tertial (``"2026-T1"``: T1 January-April,
+        T2 May-August, T3 September-December) or a pair of dates or ISO texts, both included.
+
+    Raises
+    ------
+    SessionError
+        When *period* is none of these, or ends before it starts.
+    """
+    if period is None:
+        return None
+    if isinstance(period, str | int):
+        return _named_period(str(period).strip())
+    if len(period) != 2:
+        raise SessionError(_bad_period(period))
+    start, end = (as_date(value, "perioden") for value in period)
+    if end < start:
+        raise SessionError(f"Perioden slutar ({end}) före den börjar ({start}).")
+    return start, end
+
+
+def period_label(period: Period) -> str:
+    """A short name for *period*: ``"2026"``, ``"2026-T1"``, ``"20260105-20260320"`` or ``"alla"``."""
+    if period is None:
+        return "alla"
+    start, end = period
+    if parse_period(str(start.year)) == period:
+        return str(start.year)
+    for tertial in TERTIAL_MONTHS:
+        if parse_period(f"{start.year}-T{tertial}") == period:
+            return f"{start.year}-T{tertial}"
+    return f"{start:%Y%m%d}-{end:%Y%m%d}"
+
+
+def period_words(period: PeriodText) -> str:
+    """*period* as running text: ``"T1 2026"``, ``"2026"`` or ``"2026-01-05 – 2026-03-20"``."""
+    start, end = parse_period(period)
+    label = period_label((start, end))
+    if label.isdigit():
+        return label
+    if _TERTIAL.match(label):
+        return f"{label[5:]} {label[:4]}"
+    return f"{start} – {end}"
+
+
+def previous_period(period: PeriodText) -> str:
+    """The year before a year, or the tertial before a tertial (``"2026-T1"`` -> ``"2025-T3"``).
+
+    Raises
+    ------
+    UserError
+        When *period* is neither a year nor a tertial.
+    """
+    label = period_label(parse_period(period))
+    if label.isdigit():
+        return str(int(label) - 1)
+    if match := _TERTIAL.match(label):
+        year, tertial = int(match[1]), int(match[2])
+        return f"{year - 1}-T3" if tertial == 1 else f"{year}-T{tertial - 1}"
+    raise UserError(f"Ange vilken period {label} ska jämföras med (previous); bara för ett år eller ett "
+                    "tertial kan föregående period väljas automatiskt.")
+
+
+def tertial_label(dates: pd.Series) -> pd.Series:
+    """``"2026-T1"`` (January-April), ``-T2`` (May-August), ``-T3`` (September-December); "okänt" for NaT."""
+    tertial = (dates.dt.month - 1) // 4 + 1
+    label = dates.dt.year.astype("Int64").astype(str) + "-T" + tertial.astype("Int64").astype(str)
+    return label.where(dates.notna(), UNKNOWN)
+
+
+def as_date(value: object, what: str) -> date:
+    """*value* (a date, a datetime or ISO text) as a date; SessionError naming *what* when it is none."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SessionError(f"{value!r} är inget datum ({what}); skriv datum som ÅÅÅÅ-MM-DD.") from None
+
+
+def _named_period(text: str) -> tuple[date, date]:
+    if match := _YEAR.match(text):
+        year = int(match[1])
+        return date(year, 1, 1), date(year, 12, 31)
+    if match := _TERTIAL.match(text):
+        year, (first, last) = int(match[1]), TERTIAL_MONTHS[int(match[2])]
+        return date(year, first, 1), _month_end(year, last)
+    raise SessionError(_bad_period(text))
+
+
+def _month_end(year: int, month: int) -> date:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def _bad_period(period: object) -> str:
+    return (f"Perioden {period!r} förstås inte. Ange ett år (\"2026\"), ett tertial (\"2026-T1\") "
+            "eller ett par datum (start, slut).")
