@@ -33,6 +33,7 @@ notebooks: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check egenkontroll sampling tests benchmarks
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) demo-arbetsyta .pytest_cache

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -63,11 +63,13 @@ def import_frame(source: Source, frame: pd.DataFrame, *, file: str, profile: str
                    if stored.get(row["arende_id"], row["row_hash"]) != row["row_hash"]]
         unchanged = len(rows) - len(new) - len(changed)
         report = ImportReport(file, len(rows), len(new), len(changed), unchanged)
-        import_id = connection.execute(_db.imports.insert().values(
+        inserted = connection.execute(_db.imports.insert().values(
             file=file, profile=profile or "generisk", rows=report.rows, new=report.new,
             changed=report.changed, unchanged=report.unchanged,
             imported_by=current_user(), imported_at=_db.utc_now(),
-        )).inserted_primary_key[0]
+        )).inserted_primary_key
+        assert inserted is not None  # a single-row insert always has one
+        import_id = inserted[0]
         _upsert(connection, new, changed, {"import_id": import_id, "imported_at": _db.utc_now()})
     return report
 
@@ -162,7 +164,7 @@ def _to_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
     hashes = pd.util.hash_pandas_object(stored.astype(str), index=False).to_numpy(np.uint64)
     stored["row_hash"] = [format(int(h), "016x") for h in hashes]
-    records = stored.to_dict("records")
+    records = cast(list[dict[str, Any]], stored.to_dict("records"))  # the column labels are text
     for record in records:
         for name in BOOL_FIELDS:
             if record[name] is not None:
@@ -184,7 +186,7 @@ def _from_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([result, extras], axis=1) if not extras.empty else result
 
 
-def _case_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+def _case_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {name: row[name] for name in FIELDS}
     for name in DATE_FIELDS:
         fields[name] = date.fromisoformat(fields[name]) if fields[name] else None

@@ -115,7 +115,8 @@ def _workbook(ws: Source, period: str | None, as_of: dt.date) -> Workbook:
     gathered = results.ItemResults(ws, sessions=sessions, as_of=as_of, answers=answers)
     per_item = gathered.table(period=period)
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    if workbook.active is not None:  # a new workbook's empty first sheet
+        workbook.remove(workbook.active)
     _summary(workbook.create_sheet(SHEETS[0]), per_item, period, as_of)
     _table(workbook.create_sheet(SHEETS[1]), _suppressed(per_item), _ITEM_COLUMNS)
     by_enhet = _suppressed(gathered.table(period=period, by="enhet"))
@@ -207,7 +208,8 @@ def _underlag(answers: pd.DataFrame, sessions: Sequence[Session], period: str | 
     :data:`_UNDERLAG_FIELDS`); pseudonymised (no reviewer, no handläggare), corrected dates."""
     texts = {(session.id, item.id): item.text for session in sessions for item in session.checklist.items}
     keys = zip(answers["session"], answers["item_id"], strict=True)
-    frame = answers.assign(item_text=[texts.get(key) for key in keys])
+    frame = answers.assign(item_text=pd.Series([texts.get(key) for key in keys], index=answers.index,
+                                               dtype=object))
     bounds = parse_period(period)
     if bounds is not None:
         frame = frame[frame["inkom_datum"].between(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))]

@@ -107,8 +107,9 @@ def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], objec
         while True:
             try:
                 return process.wait(timeout=interval if keep_ready else None)
-            except subprocess.TimeoutExpired:
-                _call_safely(keep_ready)
+            except subprocess.TimeoutExpired:  # only with keep_ready: without it there is no timeout
+                if keep_ready is not None:
+                    _call_safely(keep_ready)
     except KeyboardInterrupt:
         process.terminate()
         process.wait()

@@ -139,7 +139,7 @@ def create_session(
     cl = _resolve_checklist(checklist)
     bounds = parse_period(period)
     frame = _sampling_frame(case_table.read_cases(source), cl, bounds)
-    _check_sample_size(n, len(frame), cl, bounds)
+    n = _check_sample_size(n, len(frame), cl, bounds)
     seed = secrets.randbits(32) if seed is None else seed
     try:
         drawn = sampling.select(frame, n, seed=seed, id_column="arende_id", strata=strata,
@@ -163,13 +163,13 @@ def create_session(
         same = _same_draw(connection, row) if reuse else None
         if same is not None:
             return open_session(source, same)
-        row["id"] = _unused_session_id(connection, label, cl.id)
+        session_id = row["id"] = _unused_session_id(connection, label, cl.id)
         connection.execute(_db.sessions.insert().values(row))
-        connection.execute(_db.session_cases.insert(), _design_rows(row["id"], drawn.frame))
+        connection.execute(_db.session_cases.insert(), _design_rows(session_id, drawn.frame))
         connection.execute(_db.audit_log.insert().values(
-            at=row["created_at"], actor=creator, action=CREATED, session_id=row["id"],
+            at=row["created_at"], actor=creator, action=CREATED, session_id=session_id,
             new_value=f"{cl.id} version {cl.version}, n={n}, seed={seed}"))
-    return open_session(source, row["id"])
+    return open_session(source, session_id)
 
 
 def open_session(source: Source, session_id: str) -> Session:
@@ -284,7 +284,8 @@ def _sampling_frame(cases: pd.DataFrame, cl: Checklist, bounds: Period) -> pd.Da
     return cases.loc[mask].reset_index(drop=True)
 
 
-def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: Period) -> None:
+def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: Period) -> int:
+    """*n* when it is a sample size that the *available* cases can give; else SessionError."""
     where = f"checklistan {cl.id!r}" + (f" under perioden {bounds[0]} – {bounds[1]}" if bounds else "")
     if available == 0:
         raise SessionError(f"Det finns inga ärenden för {where}. "
@@ -294,6 +295,7 @@ def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: Per
                            f"{available} ärenden finns för {where}.")
     if n > available:
         raise SessionError(f"Urvalet (n={n}) är större än antalet ärenden för {where} ({available}).")
+    return n
 
 
 def _same_draw(connection: sa.Connection, row: Mapping[str, Any]) -> str | None:
