@@ -23,6 +23,8 @@ __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
 DEMO_EXPORT = "demo-arenderegister.xlsx"
+#: the folder in the workspace where ``egenkontroll lab`` keeps the user's copies of the notebooks
+LAB_FOLDER = "anteckningsbocker"
 
 
 class _SwedishParser(argparse.ArgumentParser):
@@ -251,7 +253,9 @@ def _run_dashboard(args: argparse.Namespace) -> int:
 def _run_lab(args: argparse.Namespace) -> int:
     workspace = workspace_folder(args.workspace)
     Workspace.open(workspace).close()
-    command = server.lab_command(port=args.port, open_browser=not args.no_browser)
+    notebooks = server.notebook_copies(workspace / LAB_FOLDER)
+    print(f"egenkontroll: anteckningsböckerna öppnas från {notebooks} (din egen kopia).", flush=True)
+    command = server.lab_command(port=args.port, open_browser=not args.no_browser, notebook_dir=notebooks)
     if server.ALLOW_ROOT in command:
         print("egenkontroll: körs som root (vanligt på servrar och i containrar); JupyterLab startas ändå.",
               flush=True)

@@ -68,15 +68,29 @@ def voila_command(notebook: str, *, port: int, open_browser: bool) -> list[str]:
     return command
 
 
-def lab_command(*, port: int, open_browser: bool) -> list[str]:
-    """The JupyterLab command line on the notebooks folder, loopback only; as root with :data:`ALLOW_ROOT`."""
-    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={NOTEBOOKS}", f"--port={port}",
+def lab_command(*, port: int, open_browser: bool, notebook_dir: Path = NOTEBOOKS) -> list[str]:
+    """The JupyterLab command line on *notebook_dir*, loopback only; as root with :data:`ALLOW_ROOT`."""
+    command = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={notebook_dir}", f"--port={port}",
                "--ServerApp.ip=127.0.0.1"]
     if _running_as_root():
         command.append(ALLOW_ROOT)
     if not open_browser:
         command.append("--no-browser")
     return command
+
+
+def notebook_copies(folder: Path) -> Path:
+    """*folder* holding the user's own copy of every notebook; a copy already there is left as it is.
+
+    JupyterLab saves where it opened a notebook: the copies leave the installed package unchanged
+    (site-packages may not even be writable), and a user's edits survive an upgrade.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
+        copy = folder / notebook.name
+        if not copy.exists():
+            copy.write_bytes(notebook.read_bytes())
+    return folder
 
 
 def _running_as_root() -> bool:
