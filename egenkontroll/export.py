@@ -1,10 +1,11 @@
 """The Excel export for the ledningsgrupp and the kvalitetsberättelse (``egenkontroll export FILE.xlsx``).
 
 Sheets: Sammanfattning, Per fråga, Per enhet, Trend, Registerindikatorer, Underlag (one row per case
-and item, pseudonymised: arende_id and person_id only, no names), Metod. Figures from fewer than five
-cases are "–" in every sheet. Text is always written as text: a value starting with ``= + - @``, tab or
-carriage return gets Excel's quote prefix and is stored as a string, never as a formula. The file is
-written to a temporary file beside the target and moved into place, so it is never half-written.
+and item, the case pseudonymised: arende_id and person_id only, no handläggare; the reviewer named),
+Metod. Figures from fewer than five cases are "–" in every sheet. Text is always written as text: a
+value starting with ``= + - @``, tab or carriage return gets Excel's quote prefix and is stored as a
+string, never as a formula. The file is written to a temporary file beside the target and moved into
+place, so it is never half-written.
 """
 
 from __future__ import annotations
@@ -199,13 +200,14 @@ _UNDERLAG_COLUMNS = (
     _Column("session", "Granskning"), _Column("checklist", "Checklista"), _Column("arende_id", "Ärende"),
     _Column("person_id", "Person (pseudonym)"), _Column("enhet", "Enhet"), _Column("arendetyp", "Ärendetyp"),
     _Column("inkom_datum", "Inkom"), _Column("item_id", "Fråga (id)"), _Column("item_text", "Fråga"),
-    _Column("value", "Svar"), _Column("comment", "Kommentar"), _Column("recorded_at", "Sparat"),
+    _Column("value", "Svar"), _Column("comment", "Kommentar"), _Column("reviewer", "Granskare"),
+    _Column("recorded_at", "Sparat"),
 )
 
 
 def _underlag(answers: pd.DataFrame, sessions: Sequence[Session], period: str | None) -> pd.DataFrame:
     """One row per case and answered item (*answers* of :func:`egenkontroll.store.answers_of` with
-    :data:`_UNDERLAG_FIELDS`); pseudonymised (no reviewer, no handläggare), corrected dates."""
+    :data:`_UNDERLAG_FIELDS`); cases pseudonymised (no handläggare), the reviewer named, corrected dates."""
     texts = {(session.id, item.id): item.text for session in sessions for item in session.checklist.items}
     keys = zip(answers["session"], answers["item_id"], strict=True)
     frame = answers.assign(item_text=pd.Series([texts.get(key) for key in keys], index=answers.index,

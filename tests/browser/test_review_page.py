@@ -54,9 +54,13 @@ def unexplained(console_errors: list[str], failed: list[str], refused: list[str]
     return left
 
 
-def open_session(page, label: str):
-    """Pick the session on the start screen and open it; returns the first case's vald_fragat item."""
+def open_session(page, label: str, reviewer: str = "Granskare A"):
+    """Name the reviewer unless the browser remembers one, pick the session on the start screen and open
+    it; returns the first case's vald_fragat item."""
     page.locator(".ek-valj-granskning select").wait_for(timeout=APP_START)
+    name = page.locator(".ek-granskare input")
+    if not name.input_value():
+        name.fill(reviewer)
     page.locator(".ek-valj-granskning select").select_option(label=label)
     page.get_by_role("button", name="Öppna granskningen").click()
     item = page.locator(".ek-fraga-vald_fragat")
