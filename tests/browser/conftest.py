@@ -65,7 +65,8 @@ def serve():
 
     def start(verb: str, workspace: Path, extra_environment: dict[str, str] | None = None) -> Served:
         port = free_port()
-        environment = {**cli_environment(), "EGENKONTROLL_TOKEN": TOKEN, **(extra_environment or {})}
+        environment = {**cli_environment(), "EGENKONTROLL_TOKEN": TOKEN, "PYTHONPATH": str(REPO),
+                       **(extra_environment or {})}  # the kernels import this checkout's egenkontroll
         process = subprocess.Popen(
             [*EGENKONTROLL, "--workspace", str(workspace), verb, "--no-browser", "--port", str(port)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment, cwd=REPO,
