@@ -23,8 +23,9 @@ Intervals (documented choices, reproduced to the printed digits by the tests):
   bootstrap, so nothing random).
 
 Finite population: with ``population=N`` (the double-reviewed units are n of N), the variance is
-multiplied by 1 - n/N, as irrCAC's ``N`` argument does. Bounds are clipped to [-1, 1] (irrCAC
-clips the upper bound at 1; statsmodels does not clip).
+multiplied by 1 - n/N, as irrCAC's ``N`` argument does. The upper bound is clipped at 1, the
+largest value any of these coefficients can take (as irrCAC; statsmodels does not clip). The lower
+bound is not clipped: with missing ratings Fleiss' kappa can fall below -1.
 
 A coefficient whose chance agreement is 1 has no value (0/0): kappa and alpha when every rating
 falls in one category. Then a :class:`SamplingError` says so. AC1's chance agreement is at most
@@ -75,7 +76,7 @@ class Agreement:
     se
         Its standard error (with the finite population correction when ``population`` was given).
     lower, upper
-        Two-sided confidence bounds at ``confidence``, clipped to [-1, 1].
+        Two-sided confidence bounds at ``confidence``; the upper bound clipped at 1.
     pa
         Observed agreement. For Krippendorff's alpha the small-sample corrected agreement
         ``(1 - 1/m) pa' + 1/m`` (m pairable ratings) that makes ``estimate = (pa - pe)/(1 - pe)``.
@@ -537,8 +538,8 @@ def _result(
     df: int | None,
     population: int | None,
 ) -> Agreement:
-    lower = float(min(max(estimate - half, -1.0), 1.0))
-    upper = float(max(min(estimate + half, 1.0), -1.0))
+    lower = float(estimate - half)
+    upper = float(min(estimate + half, 1.0))
     return Agreement(
         float(estimate),
         float(se),
