@@ -1,9 +1,17 @@
-"""Pure statistics for audit sampling: plan, select, evaluate, verify.
+"""Pure statistics for audit sampling: plan, select, evaluate, verify, agreement between raters.
 
 ``sampling`` knows nothing about social services and never imports ``egenkontroll``.
 See ``sampling/README.md`` for the conventions (AICPA tables, hashing, intervals).
 """
 
+from ._agreement import (
+    Agreement,
+    cohen_kappa,
+    fleiss_kappa,
+    gwet_ac1,
+    gwet_ac1_raw,
+    krippendorff_alpha,
+)
 from ._evaluate import Interval, evaluate
 from ._manifest import verify
 from ._plan import Plan, plan, sample_size_for_margin
@@ -14,14 +22,20 @@ from .errors import SamplingError, VerificationError
 
 __all__ = [
     "__version__",
+    "Agreement",
     "Interval",
     "Plan",
     "SamplingError",
     "Selection",
     "StratifiedEstimate",
     "VerificationError",
+    "cohen_kappa",
     "evaluate",
     "evaluate_stratified",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "gwet_ac1_raw",
+    "krippendorff_alpha",
     "plan",
     "sample_size_for_margin",
     "select",
