@@ -1,4 +1,4 @@
-"""Pure statistics for audit sampling: plan, select, evaluate, verify.
+"""Pure statistics for audit sampling: plan, select, evaluate, verify; run and p-chart rules.
 
 ``sampling`` knows nothing about social services and never imports ``egenkontroll``.
 See ``sampling/README.md`` for the conventions (AICPA tables, hashing, intervals).
@@ -7,6 +7,7 @@ See ``sampling/README.md`` for the conventions (AICPA tables, hashing, intervals
 from ._evaluate import Interval, evaluate
 from ._manifest import verify
 from ._plan import Plan, plan, sample_size_for_margin
+from ._runcharts import PLimits, RunsAnalysis, p_limits, runs_analysis
 from ._select import Selection, select
 from ._stratified import StratifiedEstimate, evaluate_stratified
 from ._version import __version__
@@ -16,13 +17,17 @@ __all__ = [
     "__version__",
     "Interval",
     "Plan",
+    "PLimits",
+    "RunsAnalysis",
     "SamplingError",
     "Selection",
     "StratifiedEstimate",
     "VerificationError",
     "evaluate",
     "evaluate_stratified",
+    "p_limits",
     "plan",
+    "runs_analysis",
     "sample_size_for_margin",
     "select",
     "verify",
