@@ -1,4 +1,5 @@
-"""Pure statistics for audit sampling: plan, select, evaluate, verify, agreement between raters.
+"""Pure statistics for audit sampling: plan, select, evaluate, verify; agreement between raters; run
+and p-chart rules.
 
 ``sampling`` knows nothing about social services and never imports ``egenkontroll``.
 See ``sampling/README.md`` for the conventions (AICPA tables, hashing, intervals).
@@ -15,6 +16,7 @@ from ._agreement import (
 from ._evaluate import Interval, evaluate
 from ._manifest import verify
 from ._plan import Plan, plan, sample_size_for_margin
+from ._runcharts import PLimits, RunsAnalysis, p_limits, runs_analysis
 from ._select import Selection, select
 from ._stratified import StratifiedEstimate, evaluate_stratified
 from ._version import __version__
@@ -25,6 +27,8 @@ __all__ = [
     "Agreement",
     "Interval",
     "Plan",
+    "PLimits",
+    "RunsAnalysis",
     "SamplingError",
     "Selection",
     "StratifiedEstimate",
@@ -36,7 +40,9 @@ __all__ = [
     "gwet_ac1",
     "gwet_ac1_raw",
     "krippendorff_alpha",
+    "p_limits",
     "plan",
+    "runs_analysis",
     "sample_size_for_margin",
     "select",
     "verify",
