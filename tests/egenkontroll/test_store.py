@@ -1,10 +1,11 @@
-"""The review store: sessions, answers, revisions and conflicts, corrections, audit log, progress."""
+"""The review store: sessions, answers, revisions and conflicts, corrections, audit log, progress.
+
+Every test using a workspace runs on SQLite and on PostgreSQL (``both_backends``, tests/pgserver.py)."""
 
 from __future__ import annotations
 
 import getpass
 import re
-import sqlite3
 from datetime import date, timedelta
 
 import pandas as pd
@@ -18,6 +19,8 @@ from egenkontroll.case_table import corrected_cases
 from egenkontroll.checklists import loads
 from egenkontroll.periods import parse_period, period_label
 from egenkontroll.store import ANSWER_COLUMNS
+
+pytestmark = pytest.mark.both_backends
 
 CASES = 120
 
@@ -226,9 +229,11 @@ def test_record_returns_increasing_revisions_and_answers_keeps_the_latest(vald):
 
 def test_an_answer_is_committed_when_record_returns(ws, vald):
     vald.record(vald.case_ids[0], "vald_fragat", "ja", reviewer="anna")
-    with sqlite3.connect(ws.path / "egenkontroll.sqlite") as other:
-        stored = other.execute("SELECT value, reviewer, revision FROM answers").fetchall()
-    assert stored == [("ja", "anna", 1)]
+    other = sa.create_engine(ws.engine.url)  # a connection of its own, as another process has
+    with other.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT value, reviewer, revision FROM answers").all()
+    other.dispose()
+    assert [tuple(row) for row in stored] == [("ja", "anna", 1)]
 
 
 def test_reviewer_defaults_to_jupyterhub_user_then_the_os_user(vald, monkeypatch):
