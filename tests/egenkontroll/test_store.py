@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import getpass
 import re
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pandas as pd
@@ -359,6 +364,96 @@ def test_a_conflict_in_a_batch_rolls_back_the_batch_and_a_retry_succeeds(ws, val
     assert vald.answers()[["arende_id", "value"]].values.tolist() == [[second, "nej"]]
     assert len(vald.audit()) == 2
     assert vald.record_many(batch) == [1, 2]
+
+
+# --- concurrency on a server -------------------------------------------------------------------
+# On SQLite a write transaction holds the one write lock from BEGIN IMMEDIATE on, so nothing can commit
+# between its read and its write; on PostgreSQL something can, and the write itself must notice.
+
+def _server_only(database_url: str | None) -> None:
+    if database_url is None:
+        pytest.skip("SQLite's write lock serialises writers: nothing can commit in between")
+
+
+@pytest.mark.parametrize("answered_before", [False, True], ids=["first insert", "update"])
+def test_a_commit_between_read_and_write_is_a_conflict_not_a_lost_update(ws, vald, database_url,
+                                                                        answered_before):
+    _server_only(database_url)
+    case = vald.case_ids[0]
+    if answered_before:
+        vald.record(case, "vald_fragat", "ja", reviewer="anna")
+    other_engine = _db.create_engine(database_url)
+    other = store.open_session(other_engine, vald.id)
+    statement, raced = "UPDATE answers" if answered_before else "INSERT INTO answers", []
+
+    def bo_commits_first(_conn, _cursor, text: str, *_args) -> None:
+        if text.startswith(statement) and not raced:
+            raced.append(other.record(case, "vald_fragat", "ej_aktuellt", reviewer="bo"))
+
+    sa.event.listen(ws.engine, "before_cursor_execute", bo_commits_first)
+    with pytest.raises(ConflictError, match=r"ändrades av bo .*sparades inte"):
+        vald.record(case, "vald_fragat", "nej", reviewer="anna")
+    sa.event.remove(ws.engine, "before_cursor_execute", bo_commits_first)
+    other_engine.dispose()
+    revision = 1 + answered_before
+    assert _plain(vald.answers()[["value", "reviewer", "revision"]]) == [["ej_aktuellt", "bo", revision]]
+    assert vald.audit()["actor"].tolist()[-1] == "bo"
+    assert vald.record(case, "vald_fragat", "nej", reviewer="anna") == revision + 1  # the deliberate retry
+
+
+def test_a_serialization_failure_is_run_again_and_other_errors_are_not(ws, database_url):
+    _server_only(database_url)
+    attempts: list[int] = []
+
+    def fails_twice(connection: sa.Connection) -> int:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) < 3:
+            connection.exec_driver_sql("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40001'; END $$")
+        return len(attempts)
+
+    assert _db.run_write(ws.engine, fails_twice) == 3
+    with pytest.raises(sa.exc.DBAPIError, match="division by zero"):
+        _db.run_write(ws.engine, lambda connection: attempts.append(0) or connection.exec_driver_sql(
+            "SELECT 1 / 0"))
+    assert attempts == [1, 2, 3, 0]
+
+
+def _at_once(*actions):
+    """Run *actions* in threads released together; their results in order."""
+    start = threading.Barrier(len(actions))
+    with ThreadPoolExecutor(len(actions)) as pool:
+        futures = [pool.submit(lambda action=action: (start.wait(), action())[1]) for action in actions]
+        return [future.result(timeout=120) for future in futures]
+
+
+@contextmanager
+def _slow_after(engine: sa.Engine, prefix: str, seconds: float = 0.3) -> Iterator[None]:
+    """Pause every statement starting with *prefix* (a transaction's first read) for *seconds* after it
+    runs, so that two transactions started together would overlap."""
+    def pause(_conn, _cursor, statement: str, *_rest) -> None:
+        if statement.startswith(prefix):
+            time.sleep(seconds)
+
+    sa.event.listen(engine, "after_cursor_execute", pause)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", pause)
+
+
+def test_two_runs_reusing_one_draw_at_once_make_one_session(ws):
+    draw = dict(n=10, seed=5, period="2026", reuse=True)
+    with _slow_after(ws.engine, "SELECT sessions.id, sessions.manifest"):
+        first, second = _at_once(*[lambda: ws.create_session("valdsfraga", **draw)] * 2)
+    assert first.id == second.id and len(ws.sessions()) == 1
+
+
+def test_two_imports_at_once_run_one_after_the_other(ws, tmp_path):
+    path = write_register(tmp_path / "fler.csv", CASES + 30)
+    with _slow_after(ws.engine, "SELECT cases.arende_id, cases.row_hash"):
+        reports = _at_once(lambda: ws.import_register(path), lambda: ws.import_register(path))
+    assert sorted((report.new, report.unchanged) for report in reports) == [(0, CASES + 30), (30, CASES)]
+    assert len(ws.cases()) == CASES + 30
 
 
 # --- the audit log ------------------------------------------------------------------------------
