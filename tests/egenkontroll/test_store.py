@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import getpass
 import re
-import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from drills.race import at_once
 from drills.synthetic import FIRST_DAY, case_id, row, write_register
 
 import sampling
@@ -418,14 +417,6 @@ def test_a_serialization_failure_is_run_again_and_other_errors_are_not(ws, datab
     assert attempts == [1, 2, 3, 0]
 
 
-def _at_once(*actions):
-    """Run *actions* in threads released together; their results in order."""
-    start = threading.Barrier(len(actions))
-    with ThreadPoolExecutor(len(actions)) as pool:
-        futures = [pool.submit(lambda action=action: (start.wait(), action())[1]) for action in actions]
-        return [future.result(timeout=120) for future in futures]
-
-
 @contextmanager
 def _slow_after(engine: sa.Engine, prefix: str, seconds: float = 0.3) -> Iterator[None]:
     """Pause every statement starting with *prefix* (a transaction's first read) for *seconds* after it
@@ -444,14 +435,14 @@ def _slow_after(engine: sa.Engine, prefix: str, seconds: float = 0.3) -> Iterato
 def test_two_runs_reusing_one_draw_at_once_make_one_session(ws):
     draw = dict(n=10, seed=5, period="2026", reuse=True)
     with _slow_after(ws.engine, "SELECT sessions.id, sessions.manifest"):
-        first, second = _at_once(*[lambda: ws.create_session("valdsfraga", **draw)] * 2)
+        first, second = at_once(*[lambda: ws.create_session("valdsfraga", **draw)] * 2)
     assert first.id == second.id and len(ws.sessions()) == 1
 
 
 def test_two_imports_at_once_run_one_after_the_other(ws, tmp_path):
     path = write_register(tmp_path / "fler.csv", CASES + 30)
     with _slow_after(ws.engine, "SELECT cases.arende_id, cases.row_hash"):
-        reports = _at_once(lambda: ws.import_register(path), lambda: ws.import_register(path))
+        reports = at_once(lambda: ws.import_register(path), lambda: ws.import_register(path))
     assert sorted((report.new, report.unchanged) for report in reports) == [(0, CASES + 30), (30, CASES)]
     assert len(ws.cases()) == CASES + 30
 
