@@ -157,9 +157,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     if report.skipped and item.get_closest_marker("postgres") is not None and os.environ.get(REQUIRE):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
-        report.longrepr = f"${REQUIRE} is set, but this PostgreSQL test was skipped: {reason}"
+        report.longrepr = (f"${REQUIRE} is set, but this PostgreSQL test was skipped: "
+                           f"{reason.removeprefix('Skipped: ')}")
 
 
 @pytest.fixture(scope="session")
