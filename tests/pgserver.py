@@ -131,8 +131,12 @@ class Cluster:
     def _run(self, program: str, *arguments: str) -> None:
         """Run a server program as the postgres user when we are root, else as ourselves."""
         as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*as_postgres, str(self.binaries / program), *arguments], check=True,
-                       capture_output=True, text=True, cwd=self.folder)
+        done = subprocess.run([*as_postgres, str(self.binaries / program), *arguments],
+                              capture_output=True, text=True, cwd=self.folder)
+        if done.returncode != 0:
+            log = self.folder / "server.log"
+            raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr}"
+                               + (f"\nserver.log:\n{log.read_text()}" if log.is_file() else ""))
 
 
 # --- pytest plumbing ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import pgserver
+from tests.conftest import REPO
 
 SKIPPING = """
 import pytest
@@ -47,3 +48,7 @@ def test_without_a_server_the_reason_says_how_to_get_one(monkeypatch, tmp_path):
     monkeypatch.setattr(pgserver, "BINARIES", str(tmp_path / "*" / "bin"))
     assert pgserver.server_binaries() is None
     assert "apt-get install postgresql" in pgserver.unavailable()
+
+
+def test_ci_requires_the_server():
+    assert f"export {pgserver.REQUIRE}=1" in (REPO / ".ci" / "run").read_text(encoding="utf-8")

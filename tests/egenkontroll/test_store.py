@@ -470,6 +470,14 @@ def test_the_audit_log_is_append_only_in_the_database(ws, vald, statement):
     assert len(vald.audit()) == 2
 
 
+def test_the_audit_log_cannot_be_truncated_on_a_server_either(ws, vald, database_url):
+    _server_only(database_url)
+    with (pytest.raises(sa.exc.DatabaseError, match="append-only: TRUNCATE refused"),
+          _db.write(ws.engine) as connection):
+        connection.exec_driver_sql("TRUNCATE audit_log")
+    assert len(vald.audit()) == 1
+
+
 # --- register corrections -----------------------------------------------------------------------
 
 @pytest.fixture
