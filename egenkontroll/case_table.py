@@ -56,7 +56,7 @@ class ImportReport:
 def import_frame(source: Source, frame: pd.DataFrame, *, file: str, profile: str | None) -> ImportReport:
     """Upsert the validated register *frame* (read from *file*) by arende_id, in one transaction."""
     rows = _to_rows(frame)
-    with _db.write(_db.engine_of(source)) as connection:
+    with _db.write(_db.engine_of(source), _db.IMPORT_LOCK) as connection:  # one import at a time
         stored = dict(connection.execute(sa.select(_db.cases.c.arende_id, _db.cases.c.row_hash)).all())
         new = [row for row in rows if row["arende_id"] not in stored]
         changed = [row for row in rows
@@ -78,7 +78,7 @@ def read_cases(source: Source) -> pd.DataFrame:
     """The case register: canonical fields (pseudonymised) and the source's other columns."""
     with _db.read(_db.engine_of(source)) as connection:
         query = sa.select(_db.cases.c.arende_id, *(_db.cases.c[n] for n in _STORED), _db.cases.c.extra)
-        frame = pd.read_sql(query.order_by(_db.cases.c.arende_id), connection)
+        frame = pd.read_sql_query(query.order_by(_db.cases.c.arende_id), connection)
     return _from_rows(frame)
 
 
@@ -111,8 +111,8 @@ def case_records(source: Source, case_ids: Iterable[str] | sa.Select) -> dict[st
 def summary(source: Source) -> dict[str, Any]:
     """Counts of cases per enhet, arendetyp and year, and the latest import (Swedish keys)."""
     with _db.read(_db.engine_of(source)) as connection:
-        frame = pd.read_sql(sa.select(_db.cases.c.enhet, _db.cases.c.arendetyp, _db.cases.c.inkom_datum),
-                            connection)
+        query = sa.select(_db.cases.c.enhet, _db.cases.c.arendetyp, _db.cases.c.inkom_datum)
+        frame = pd.read_sql_query(query, connection)
         last_import = connection.execute(
             sa.select(_db.imports).order_by(_db.imports.c.id.desc()).limit(1)).mappings().first()
     year = frame["inkom_datum"].str.slice(0, 4)
