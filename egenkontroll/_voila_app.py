@@ -29,8 +29,6 @@ from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 
 from egenkontroll.server import TOKEN_VARIABLE
 
-__all__ = ["EgenkontrollVoila", "main"]
-
 #: the names a browser may use for this server besides loopback addresses
 LOCAL_HOSTNAMES = ("localhost",)
 #: the Swedish pages of refused requests, by status

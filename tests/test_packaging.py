@@ -45,7 +45,7 @@ PACKAGE_DATA = [
     ("egenkontroll/share/voila/templates/egenkontroll", "egenkontroll/share/voila/templates/egenkontroll",
      "*"),
 ]
-LAB_TOKEN = uuid.uuid4().hex
+TOKEN = uuid.uuid4().hex
 
 
 @dataclass(frozen=True)
@@ -86,17 +86,17 @@ def test_the_venv_imports_egenkontroll_from_the_wheel(venv: Venv) -> None:
                          [("review", "Öppna granskningen"), ("dashboard", "<h2>Nyckeltal</h2>")])
 def test_review_and_dashboard_are_served_from_the_wheel(venv: Venv, demo: Path, verb: str,
                                                         shown: str) -> None:
-    with serving(venv, verb, demo, "", {}) as url:
+    with serving(venv, verb, demo, f"?token={TOKEN}", {"EGENKONTROLL_TOKEN": TOKEN}) as url:
         with urllib.request.urlopen(url, timeout=SECONDS) as response:
             status, page = response.status, response.read().decode("utf-8")
-        texts = widget_texts(url, page)
+        texts = widget_texts(url.split("?")[0], page)
     assert status == 200
     assert "cdn.jsdelivr.net" not in page  # the wheel's template, not Voilà's lab template
     assert any(shown in text for text in texts), texts
 
 
 def test_lab_opens_the_notebooks_of_the_wheel(venv: Venv, demo: Path) -> None:
-    with serving(venv, "lab", demo, f"api/contents?token={LAB_TOKEN}", {"JUPYTER_TOKEN": LAB_TOKEN}) as url:
+    with serving(venv, "lab", demo, f"api/contents?token={TOKEN}", {"JUPYTER_TOKEN": TOKEN}) as url:
         with urllib.request.urlopen(url, timeout=SECONDS) as response:
             listing = json.load(response)
     names = {entry["name"] for entry in listing["content"]}
@@ -229,7 +229,8 @@ def widget_texts(url: str, page: str) -> list[str]:
 
     kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page).group(1)
     session, comm = uuid.uuid4().hex, uuid.uuid4().hex
-    address = f"{url.replace('http', 'ws', 1)}api/kernels/{kernel}/channels?session_id={session}"
+    address = (f"{url.replace('http', 'ws', 1)}api/kernels/{kernel}/channels?session_id={session}"
+               f"&token={TOKEN}")
     connection = websocket.create_connection(address, timeout=SECONDS,
                                              subprotocols=["v1.kernel.websocket.jupyter.org"])
 
