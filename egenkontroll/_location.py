@@ -93,7 +93,7 @@ def data_stamp(engine: Engine) -> str:
     so their row counts and highest ids move with every committed change (counts as well as ids: on a
     server, ids need not grow in commit order).
     """
-    stamps = [sa.select(sa.func.max(_db.schema_version.c.version))]
+    stamps: list[sa.Executable] = [sa.select(sa.func.max(_db.schema_version.c.version))]
     stamps += [sa.select(sa.func.count(), sa.func.max(table.c.id)) for table in (_db.imports, _db.audit_log)]
     with _db.read(engine) as connection:
         return ":".join(str(value) for query in stamps for value in connection.execute(query).one())

@@ -27,6 +27,14 @@ EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
 #: files created by a command or by the servers it starts (they inherit it) are for their owner only
 PRIVATE_UMASK = 0o077
 DEMO_EXPORT = "demo-arenderegister.xlsx"
+#: the folder in the workspace where ``egenkontroll lab`` keeps the user's copies of the notebooks
+LAB_FOLDER = "anteckningsbocker"
+TOKEN_NOTICE = ("egenkontroll: öppna appen på adressen nedan. Den innehåller en hemlig nyckel (token) som "
+                "gäller tills servern stängs; dela den inte.")
+#: each serving verb its own port, so that the review app and the dashboard can run side by side
+DEFAULT_PORTS = {"review": 8866, "dashboard": 8867, "demo": 8867, "lab": 8888}
+NO_TOKEN_WARNING = ("egenkontroll: utan token (--no-token) kan alla som når porten öppna appen, läsa "
+                    "ärendena och spara svar. Använd det bara bakom JupyterHub eller en annan inloggning.")
 
 
 class _SwedishParser(argparse.ArgumentParser):
@@ -110,10 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("demo", "bygg en demo-arbetsyta och visa instrumentpanelen", _run_demo),
     ):
         serving = verbs.add_parser(verb, help=helptext)
-        serving.add_argument("--port", type=int, default=8866 if verb != "lab" else 8888)
+        serving.add_argument("--port", type=int, default=DEFAULT_PORTS[verb])
         serving.add_argument("--no-browser", action="store_true", help="öppna ingen webbläsare")
         serving.set_defaults(run=run)
         if verb != "lab":
+            serving.add_argument("--no-token", action="store_true",
+                                 help="ingen hemlig nyckel i adressen (bara bakom JupyterHub eller en annan "
+                                      "inloggning)")
             today = "demoregistrets uttagsdag" if verb == "demo" else "i dag"
             serving.add_argument("--per-datum", type=_day, default=None, metavar="ÅÅÅÅ-MM-DD",
                                  help=f"dagen tidsfristerna bedöms per (standard: {today})")
@@ -260,8 +271,12 @@ def _serve_notebook(args: argparse.Namespace, notebook: str,
                     keep_ready: Callable[[], object] | None = None) -> int:
     workspace = workspace_folder(args.workspace)
     Workspace.open(workspace).close()
+    server.check_port(args.port)
+    token = "" if args.no_token else server.new_token()
     command = server.voila_command(notebook, port=args.port, open_browser=not args.no_browser)
-    return server.serve(command, workspace, keep_ready=keep_ready, per_datum=args.per_datum)
+    print(NO_TOKEN_WARNING if args.no_token else TOKEN_NOTICE)
+    print(server.address(args.port, token), flush=True)
+    return server.serve(command, workspace, keep_ready=keep_ready, per_datum=args.per_datum, token=token)
 
 
 def _run_review(args: argparse.Namespace) -> int:
@@ -278,7 +293,10 @@ def _run_dashboard(args: argparse.Namespace) -> int:
 def _run_lab(args: argparse.Namespace) -> int:
     workspace = workspace_folder(args.workspace)
     Workspace.open(workspace).close()
-    command = server.lab_command(port=args.port, open_browser=not args.no_browser)
+    notebooks = server.notebook_copies(workspace / LAB_FOLDER)
+    print(f"egenkontroll: anteckningsböckerna öppnas från {notebooks} (din egen kopia).", flush=True)
+    server.check_port(args.port)
+    command = server.lab_command(port=args.port, open_browser=not args.no_browser, notebook_dir=notebooks)
     if server.ALLOW_ROOT in command:
         print("egenkontroll: körs som root (vanligt på servrar och i containrar); JupyterLab startas ändå.",
               flush=True)

@@ -187,7 +187,10 @@ def _stamp(engine: Engine, as_of: dt.date) -> str:
 @functools.lru_cache(maxsize=1)
 def _code_stamp() -> str:
     """A digest of the program's source, so that changed code never shows a view drawn by the old one."""
-    packages = [Path(__file__).parent, Path(importlib.util.find_spec("sampling").origin).parent]
+    spec = importlib.util.find_spec("sampling")  # not imported: the stamp is needed before scipy is
+    if spec is None or spec.origin is None:
+        raise ImportError("the sampling package, installed with egenkontroll, is missing")
+    packages = [Path(__file__).parent, Path(spec.origin).parent]
     digest = hashlib.sha256()
     for source in sorted(path for package in packages for path in package.glob("*.py")):
         digest.update(source.name.encode())
@@ -295,6 +298,7 @@ class App:
     def model(self) -> Model:
         """The model, built on first use when the app started from a stored start view."""
         if self._model is None:
+            assert self._load_model is not None  # __init__ refuses an App with neither
             self._model = self._load_model()
         return self._model
 

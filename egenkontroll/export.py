@@ -6,10 +6,11 @@ The report's sheets: Sammanfattning, Per fråga, Per enhet, Trend, Registerindik
 from fewer than five cases are "–" in every sheet, and no sheet lists single cases or comments, so a
 suppressed group cannot be read from it. The underlag is a workbook of its own, named as such: Om
 underlaget (who it is for and why it is not for the ledningsgrupp), then Underlag (one row per case and
-item with the comment, pseudonymised: arende_id and person_id only, no names), for every group however
-small. Text is always written as text: a value starting with ``= + - @``, tab or
-carriage return gets Excel's quote prefix and is stored as a string, never as a formula. The file is
-written to a temporary file beside the target and moved into place, so it is never half-written.
+item with the comment and the reviewer, pseudonymised: arende_id and person_id only, no
+handläggare), for every group however small. Text is always written as text: a value starting with
+``= + - @``, tab or carriage return gets Excel's quote prefix and is stored as a string, never as a
+formula. The file is written to a temporary file beside the target and moved into place, so it is
+never half-written.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def export_underlag_xlsx(ws: Source, path: str | os.PathLike[str], *, period: st
     sessions = store.list_sessions(ws)
     answers = store.answers_of(ws, sessions, _UNDERLAG_FIELDS)
     workbook = Workbook()
-    notice = workbook.active
+    notice = workbook.worksheets[0]  # a new workbook's first sheet
     notice.title = UNDERLAG_SHEETS[0]
     for line in UNDERLAG_NOTICE:
         notice.append([line])
@@ -161,7 +162,8 @@ def _workbook(ws: Source, period: str | None, as_of: dt.date) -> Workbook:
     gathered = results.ItemResults(ws, sessions=sessions, as_of=as_of, answers=answers)
     per_item = gathered.table(period=period)
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    if workbook.active is not None:  # a new workbook's empty first sheet
+        workbook.remove(workbook.active)
     _summary(workbook.create_sheet(SHEETS[0]), per_item, period, as_of)
     _table(workbook.create_sheet(SHEETS[1]), _suppressed(per_item), _ITEM_COLUMNS)
     by_enhet = _suppressed(gathered.table(period=period, by="enhet"))
@@ -243,16 +245,18 @@ _UNDERLAG_COLUMNS = (
     _Column("session", "Granskning"), _Column("checklist", "Checklista"), _Column("arende_id", "Ärende"),
     _Column("person_id", "Person (pseudonym)"), _Column("enhet", "Enhet"), _Column("arendetyp", "Ärendetyp"),
     _Column("inkom_datum", "Inkom"), _Column("item_id", "Fråga (id)"), _Column("item_text", "Fråga"),
-    _Column("value", "Svar"), _Column("comment", "Kommentar"), _Column("recorded_at", "Sparat"),
+    _Column("value", "Svar"), _Column("comment", "Kommentar"), _Column("reviewer", "Granskare"),
+    _Column("recorded_at", "Sparat"),
 )
 
 
 def _underlag(answers: pd.DataFrame, sessions: Sequence[Session], period: str | None) -> pd.DataFrame:
     """One row per case and answered item (*answers* of :func:`egenkontroll.store.answers_of` with
-    :data:`_UNDERLAG_FIELDS`); pseudonymised (no reviewer, no handläggare), corrected dates."""
+    :data:`_UNDERLAG_FIELDS`); cases pseudonymised (no handläggare), the reviewer named, corrected dates."""
     texts = {(session.id, item.id): item.text for session in sessions for item in session.checklist.items}
     keys = zip(answers["session"], answers["item_id"], strict=True)
-    frame = answers.assign(item_text=[texts.get(key) for key in keys])
+    frame = answers.assign(item_text=pd.Series([texts.get(key) for key in keys], index=answers.index,
+                                               dtype=object))
     bounds = parse_period(period)
     if bounds is not None:
         frame = frame[frame["inkom_datum"].between(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))]

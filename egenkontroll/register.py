@@ -39,6 +39,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
 import unicodedata
 import zipfile
@@ -354,7 +355,7 @@ def _normalise(text: str) -> str:
 
 
 def read_register(
-    path: str | Path, *, profile: str | Path | Profile | None = None, key: bytes,
+    path: str | os.PathLike[str], *, profile: str | Path | Profile | None = None, key: bytes,
     limits: Limits = DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """Read, validate and pseudonymise a case-register export.

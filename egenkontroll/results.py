@@ -254,6 +254,7 @@ def _countable(
     """(item, yes) for every visible item with a counted (yes or no) answer or a decided verdict."""
     for item in checklist.visible_items(case, answers):
         if item.computed:
+            assert item.rule is not None, f"computed item {item.id} has no rule"  # the parser ensures one
             compliant = rules.evaluate_rule(item.rule, case, as_of).compliant
             if compliant is not None:
                 yield item, compliant
