@@ -1,12 +1,14 @@
-# All targets create .venv (and install Debian's chromium for the browser tests) when missing.
+# All targets create .venv (and install Debian's chromium for the browser tests and Debian's postgresql
+# for the tests on a throwaway PostgreSQL cluster) when missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+INITDB   := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench lint notebooks clean
+.PHONY: demo test bench lint notebooks clean postgresql
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,13 +21,19 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core
 
+postgresql:
+ifeq ($(INITDB),)
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql
+endif
+
 demo: $(STAMP)
 	$(BIN)/egenkontroll --workspace demo-arbetsyta demo
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) postgresql
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) $(CHROMIUM)
+bench: $(STAMP) $(CHROMIUM) postgresql
 	$(BIN)/python -m benchmarks
 
 notebooks: $(STAMP)
@@ -33,6 +41,7 @@ notebooks: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check egenkontroll sampling tests benchmarks
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) demo-arbetsyta .pytest_cache

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+#: the throwaway PostgreSQL cluster and its markers (tests/pgserver.py); pytester tests that plumbing
+pytest_plugins = ["pytester", "tests.pgserver"]
+
 _DEMO: dict[str, str] = {}
 
 

@@ -33,6 +33,11 @@ def _seconds(value: float) -> str:
     return f"{value:.4f} s" if value < 1 else f"{value:.2f} s"
 
 
+def _amount(value: float, unit: str) -> str:
+    """A figure in its unit: seconds as :func:`_seconds`, anything else (e.g. MB) with one decimal."""
+    return _seconds(value) if unit == "s" else f"{value:.1f} {unit}"
+
+
 def _detail(value: Any) -> str:
     """A detail for the report: floats to four significant digits."""
     return f"{value:.4g}" if isinstance(value, float) else str(value)
@@ -53,9 +58,10 @@ def render(size: str, rows: list[tuple[str, dict[str, Any]]]) -> str:
     for module, figure in rows:
         target = figure.get("target")
         met = "–" if target is None else ("ja" if figure["ratio"] <= target else "nej")
+        unit = figure.get("unit", "s")
         lines.append(
-            f"| {figure['name']} ({module}) | {_seconds(figure['figure'])} | {figure['baseline']} | "
-            f"{_seconds(figure['baseline_figure'])} | {figure['ratio']:.2f} | "
+            f"| {figure['name']} ({module}) | {_amount(figure['figure'], unit)} | {figure['baseline']} | "
+            f"{_amount(figure['baseline_figure'], unit)} | {figure['ratio']:.2f} | "
             f"{'–' if target is None else f'≤ {target}'} | {met} |"
         )
     details = [(module, f) for module, f in rows if f.get("details")]
@@ -82,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"benchmarks.{name}")
         for figure in module.run(args.size):
             rows.append((name, figure))
-            print(f"  {figure['name']}: {_seconds(figure['figure'])} mot "
-                  f"{_seconds(figure['baseline_figure'])} = {figure['ratio']:.2f}", flush=True)
+            unit = figure.get("unit", "s")
+            print(f"  {figure['name']}: {_amount(figure['figure'], unit)} mot "
+                  f"{_amount(figure['baseline_figure'], unit)} = {figure['ratio']:.2f}", flush=True)
     args.output.write_text(render(args.size, rows), encoding="utf-8")
     print(f"skrev {args.output}")
     return 0

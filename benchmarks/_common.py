@@ -13,11 +13,13 @@ from egenkontroll.workspace import Workspace
 
 
 @contextmanager
-def small_workspace(prefix: str, n_cases: int = 400) -> Iterator[tuple[Workspace, Path]]:
-    """An open workspace holding a demo register of *n_cases* cases (seed 1), and its temporary folder."""
+def small_workspace(prefix: str, n_cases: int = 400,
+                    database_url: str | None = None) -> Iterator[tuple[Workspace, Path]]:
+    """An open workspace holding a demo register of *n_cases* cases (seed 1), and its temporary folder;
+    its database is *database_url*, or by default the SQLite file in the folder."""
     with tempfile.TemporaryDirectory(prefix=prefix) as name:
         folder = Path(name)
-        workspace = Workspace.open(folder / "arbetsyta")
+        workspace = Workspace.open(folder / "arbetsyta", database_url=database_url)
         try:
             export = demo.write_export_xlsx(demo.generate_register(seed=1, n_cases=n_cases),
                                             folder / "register.xlsx")

@@ -1,7 +1,1 @@
-"""Built-in checklist definitions (YAML) for egenkontroll; see README.md in this folder."""
-
-from pathlib import Path
-
-DIRECTORY = Path(__file__).parent
-
-__all__ = ["DIRECTORY"]
+"""The built-in checklists (YAML, format in README.md), installed as ``egenkontroll.builtin_checklists``."""

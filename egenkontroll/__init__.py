@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from egenkontroll.case_table import ImportReport
     from egenkontroll.charts import compliance_figure, trend_figure
     from egenkontroll.dashboard import show as show_dashboard
-    from egenkontroll.export import export_xlsx
+    from egenkontroll.export import export_underlag_xlsx, export_xlsx
     from egenkontroll.planning import advise, strata_table
     from egenkontroll.results import (
         change_from_previous,
@@ -59,6 +59,7 @@ __all__ = [
     "change_from_previous",
     "checklists",
     "compliance_figure",
+    "export_underlag_xlsx",
     "export_xlsx",
     "for_display",
     "item_results",
@@ -82,6 +83,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "change_from_previous": ("egenkontroll.results", "change_from_previous"),
     "checklists": ("egenkontroll.checklists", None),
     "compliance_figure": ("egenkontroll.charts", "compliance_figure"),
+    "export_underlag_xlsx": ("egenkontroll.export", "export_underlag_xlsx"),
     "export_xlsx": ("egenkontroll.export", "export_xlsx"),
     "for_display": ("egenkontroll.results", "for_display"),
     "item_results": ("egenkontroll.results", "item_results"),

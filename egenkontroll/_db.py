@@ -1,7 +1,11 @@
 """The workspace database: schema (SQLAlchemy Core), connection settings and versioned migrations.
 
 SQLite is the embedded default (WAL, ``synchronous=FULL``, a busy timeout, ``BEGIN IMMEDIATE`` for
-writes); any SQLAlchemy URL (e.g. PostgreSQL) can replace it. The schema version lives in the table
+writes); PostgreSQL (``postgresql+psycopg://``, READ COMMITTED) is the shared one. The same code runs
+on both: revisions are compare-and-set, a multi-row invariant takes a named lock (:func:`write` with
+*lock*: PostgreSQL's transaction-scoped advisory lock; SQLite's one write lock already covers it), and
+:func:`run_write` reruns a transaction the server aborted for a serialization failure or a deadlock.
+Dates and timestamps are ISO 8601 text on both. The schema version lives in the table
 ``schema_version``; :func:`migrate` applies every missing step in order, each in its own transaction,
 and refuses a database written by a newer version of egenkontroll.
 
@@ -12,10 +16,13 @@ one line in :mod:`egenkontroll._fields` and a new step that adds its column to `
 
 from __future__ import annotations
 
+import hashlib
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -24,6 +31,18 @@ from egenkontroll._fields import FIELDS
 from egenkontroll.errors import WorkspaceError
 
 BUSY_TIMEOUT_MS = 30_000
+#: how often :func:`run_write` runs a transaction before it lets a serialization failure through
+ATTEMPTS = 5
+#: the named locks of multi-row invariants (see :func:`write`)
+MIGRATION_LOCK = "egenkontroll.migrate"
+IMPORT_LOCK = "egenkontroll.import"
+SESSION_LOCK = "egenkontroll.sessions"
+
+#: SQLSTATE / SQLite error names of a unique-key violation, and of a transaction worth running again
+_UNIQUE_VIOLATION = {"23505", "SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE"}
+_RETRYABLE = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+T = TypeVar("T")
 
 #: the newest schema, as the code reads and writes it; a database gets it only through :data:`MIGRATIONS`
 metadata = sa.MetaData()
@@ -219,7 +238,7 @@ def create_engine(url: str) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:  # Any: the sqlite3 connection
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -235,12 +254,58 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 @contextmanager
-def write(engine: Engine) -> Iterator[Connection]:
-    """A write transaction: takes the write lock at once (no deadlocked upgrades), commits on exit."""
+def write(engine: Engine, lock: str | None = None) -> Iterator[Connection]:
+    """A write transaction: takes the write lock at once (no deadlocked upgrades), commits on exit.
+
+    Parameters
+    ----------
+    engine
+        The workspace database.
+    lock
+        The name of a lock held until the transaction ends, for an invariant over several rows (one
+        import at a time, one session per draw). On PostgreSQL a transaction-scoped advisory lock; on
+        SQLite ``BEGIN IMMEDIATE`` already holds the database's one write lock.
+    """
     with engine.connect() as connection:
         connection.execution_options(write=True)
         with connection.begin():
+            if lock is not None and connection.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(lock)})
             yield connection
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for *name*."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def run_write(engine: Engine, work: Callable[[Connection], T], lock: str | None = None) -> T:
+    """Run *work* in one write transaction (see :func:`write`) and return what it returns.
+
+    When the server aborts the transaction for a serialization failure or a deadlock (SQLSTATE 40001,
+    40P01), *work* runs again in a new transaction, up to :data:`ATTEMPTS` times in all, after a short
+    random pause. *work* must therefore change nothing but the database through its connection.
+    """
+    for attempt in range(1, ATTEMPTS):
+        try:
+            with write(engine, lock) as connection:
+                return work(connection)
+        except sa.exc.DBAPIError as error:
+            if _error_code(error) not in _RETRYABLE:
+                raise
+            time.sleep(random.uniform(0, 0.005 * 2**attempt))
+    with write(engine, lock) as connection:
+        return work(connection)
+
+
+def is_unique_violation(error: sa.exc.DBAPIError) -> bool:
+    """Whether *error* is a unique- or primary-key violation (on SQLite or PostgreSQL)."""
+    return _error_code(error) in _UNIQUE_VIOLATION
+
+
+def _error_code(error: sa.exc.DBAPIError) -> str | None:
+    """The SQLSTATE (psycopg) or SQLite error name (sqlite3) of *error*."""
+    return getattr(error.orig, "sqlstate", None) or getattr(error.orig, "sqlite_errorname", None)
 
 
 @contextmanager
@@ -256,10 +321,24 @@ def _v1_initial(connection: Connection) -> None:
     _V1.create_all(connection)
 
 
+def _v2_append_only_audit_log_on_postgresql(connection: Connection) -> None:
+    """PostgreSQL: a trigger refusing UPDATE, DELETE and TRUNCATE on audit_log (SQLite's are in v1)."""
+    if connection.dialect.name != "postgresql":
+        return
+    connection.exec_driver_sql(
+        "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION USING MESSAGE = 'audit_log is append-only: ' || TG_OP || ' refused'; "
+        "END $$")
+    connection.exec_driver_sql(
+        "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()")
+
+
 #: (version, step), numbered 1, 2, 3, ... Append new steps; never edit a released one. Each runs in
 #: one transaction.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
+    (2, _v2_append_only_audit_log_on_postgresql),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -296,7 +375,7 @@ def migrate(engine: Engine, steps: list[tuple[int, Callable[[Connection], None]]
     steps = MIGRATIONS if steps is None else steps
     _check_numbering(steps)
     newest = len(steps)
-    with write(engine) as connection:
+    with write(engine, MIGRATION_LOCK) as connection:
         schema_version.create(connection, checkfirst=True)
         found = current_version(connection)
     if found > newest:
@@ -305,9 +384,10 @@ def migrate(engine: Engine, steps: list[tuple[int, Callable[[Connection], None]]
             f"känner bara till version {newest}. Uppdatera egenkontroll."
         )
     for version, step in steps[found:]:
-        with write(engine) as connection:
-            step(connection)
-            connection.execute(schema_version.insert().values(version=version, applied_at=utc_now()))
+        with write(engine, MIGRATION_LOCK) as connection:
+            if current_version(connection) < version:  # not already run by a process opening it at once
+                step(connection)
+                connection.execute(schema_version.insert().values(version=version, applied_at=utc_now()))
     return newest
 
 

@@ -21,6 +21,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -33,8 +34,11 @@ _BOOL_TEXTS = {
     "ja": True, "sant": True, "true": True, "1": True, "x": True,
     "nej": False, "falskt": False, "false": False, "0": False,
 }
-_ORDERING = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
-_EQUALITY = {ast.Eq: operator.eq, ast.NotEq: operator.ne}
+_Operator = Callable[[Any, Any], Any]
+_ORDERING: dict[type[ast.cmpop], _Operator] = {
+    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+}
+_EQUALITY: dict[type[ast.cmpop], _Operator] = {ast.Eq: operator.eq, ast.NotEq: operator.ne}
 _FORBIDDEN = {
     ast.Attribute: "punktnotation (attribut) är inte tillåten",
     ast.Call: "funktionsanrop är inte tillåtna",
@@ -238,7 +242,7 @@ class _Literal(_Node):
     @property
     def comparable(self) -> object:
         """The value as compared against a column (dates become Timestamps)."""
-        return pd.Timestamp(self.value) if self.kind == "date" else self.value
+        return pd.Timestamp(self.value) if isinstance(self.value, dt.date) else self.value
 
 
 @dataclass(frozen=True)
@@ -442,7 +446,7 @@ class _Compiler:
             and isinstance(node.operand, ast.Constant)
         ):
             literal = self.constant(node.operand.value)
-            if literal.kind == "number":
+            if literal.kind == "number" and isinstance(literal.value, float):
                 return _Literal(-literal.value, "number")
         if isinstance(node, ast.BoolOp | ast.Compare | ast.UnaryOp):
             return self.fail("en jämförelse kan bara göras mellan fält, frågor och värden")
@@ -465,6 +469,11 @@ class _Compiler:
         if isinstance(value, str):
             return _Literal(value, "text")
         return self.fail(f"värdet {value!r} är inte tillåtet; använd text, tal, True eller False")
+
+    @overload
+    def align(self, node: _Literal, other: _Name | _Literal) -> _Literal: ...
+    @overload
+    def align(self, node: _Name | _Literal, other: _Name | _Literal) -> _Name | _Literal: ...
 
     def align(self, node: _Name | _Literal, other: _Name | _Literal) -> _Name | _Literal:
         """Read a text literal compared with a date as an ISO date."""

@@ -1,5 +1,10 @@
 """Where a workspace lives: its folder, its database URL, an engine on that database, and the stamp of
-its data. Nothing here needs pandas: the dashboard's stored start view is checked through this module."""
+its data. Nothing here needs pandas: the dashboard's stored start view is checked through this module.
+
+Everything in a workspace is covered by secrecy (OSL 26 kap.): its folders are created readable by their
+owner only (0700) and its files likewise (0600; SQLite gives the WAL and SHM files the database file's
+mode). :func:`loose_permissions` names what is wider, for ``status`` to warn about.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,10 @@ from egenkontroll import _db
 DEFAULT_WORKSPACE = Path("arbetsyta")
 #: the SQLite file inside the workspace folder
 DATABASE_FILE = "egenkontroll.sqlite"
+#: modes of the workspace's folders and files: their owner only
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+_OTHERS = 0o077
 
 
 def workspace_folder(path: str | os.PathLike[str] | None = None) -> Path:
@@ -25,12 +34,46 @@ def workspace_folder(path: str | os.PathLike[str] | None = None) -> Path:
 def database_url(folder: Path, url: str | None = None) -> str:
     """*url*, else ``$EGENKONTROLL_DATABASE_URL``, else the SQLite file in *folder*."""
     url = url or os.environ.get("EGENKONTROLL_DATABASE_URL")
-    return url or f"sqlite:///{(folder / DATABASE_FILE).resolve()}"
+    return url or _file_url(folder)
+
+
+def _file_url(folder: Path) -> str:
+    """The URL of the SQLite file in *folder*."""
+    return f"sqlite:///{(folder / DATABASE_FILE).resolve()}"
+
+
+def make_folder(folder: Path) -> None:
+    """Create *folder* (and missing parents) readable by its owner only; an existing one stays as it is."""
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+
+
+def create_private_file(path: Path) -> None:
+    """Create the empty file *path* with mode 0600 unless it exists."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        pass
+
+
+def loose_permissions(folder: Path) -> list[str]:
+    """A Swedish warning for each folder or file under *folder* that others than its owner may read."""
+    if not folder.is_dir():
+        return []
+    found = [folder, *sorted(folder.rglob("*"))]
+    return [f"{path} kan läsas av andra än ägaren (rättigheter {path.stat().st_mode & 0o777:o}); "
+            f"ändra med chmod {FOLDER_MODE if path.is_dir() else FILE_MODE:o} {path}"
+            for path in found if path.stat().st_mode & _OTHERS]
 
 
 def connect(folder: Path, url: str | None = None) -> Engine:
-    """An engine on the workspace database (see :func:`database_url`), migrated to the newest schema."""
-    engine = _db.create_engine(database_url(folder, url))
+    """An engine on the workspace database (see :func:`database_url`), migrated to the newest schema.
+
+    A new SQLite file is created with mode 0600 before SQLite opens it.
+    """
+    url = database_url(folder, url)
+    if url == _file_url(folder):
+        create_private_file(folder / DATABASE_FILE)
+    engine = _db.create_engine(url)
     _db.migrate(engine)
     return engine
 
@@ -50,7 +93,7 @@ def data_stamp(engine: Engine) -> str:
     so their row counts and highest ids move with every committed change (counts as well as ids: on a
     server, ids need not grow in commit order).
     """
-    stamps = [sa.select(sa.func.max(_db.schema_version.c.version))]
+    stamps: list[sa.Executable] = [sa.select(sa.func.max(_db.schema_version.c.version))]
     stamps += [sa.select(sa.func.count(), sa.func.max(table.c.id)) for table in (_db.imports, _db.audit_log)]
     with _db.read(engine) as connection:
         return ":".join(str(value) for query in stamps for value in connection.execute(query).one())

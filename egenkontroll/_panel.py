@@ -53,7 +53,9 @@ class View:
     waiting
         Favourable decisions still not carried out 3 months after the decision (chosen enhet).
     deviations
-        The latest "nej" answers with a comment: recorded_at, enhet, item_text, comment.
+        The latest "nej" answers with a comment: recorded_at, enhet, item_text, comment; only for an
+        enhet and item answered ja or nej in at least ``SUPPRESSION_LIMIT`` cases (the figure it
+        belongs to is shown), so that the list cannot reveal a suppressed group's answers.
     reviewed
         Number of case files with at least one answer in scope.
     sampled
@@ -212,9 +214,13 @@ def _register_figures(cases: pd.DataFrame, as_of: dt.date) -> dict[str, tuple[in
 
 
 def _deviations(answers: pd.DataFrame, sessions: list[Session]) -> pd.DataFrame:
-    """The latest "nej" answers that carry a comment, newest first."""
+    """The latest "nej" answers that carry a comment, newest first, of groups that are not suppressed."""
     texts = {(s.checklist.id, item.id): item.text for s in sessions for item in s.checklist.items}
-    chosen = answers[(answers["value"] == "nej") & answers["comment"].fillna("").str.strip().ne("")]
+    decided = answers[answers["value"].isin(("ja", "nej"))]
+    cases = decided.groupby(["enhet", "item_id"])["arende_id"].transform("nunique")
+    shown = cases[cases >= results.SUPPRESSION_LIMIT].index
+    chosen = answers.loc[shown]
+    chosen = chosen[(chosen["value"] == "nej") & chosen["comment"].fillna("").str.strip().ne("")]
     chosen = chosen.sort_values("recorded_at", ascending=False).head(_DEVIATIONS_SHOWN)
     item_text = [texts.get(key, key[1]) for key in zip(chosen["checklist"], chosen["item_id"], strict=True)]
     return pd.DataFrame({"recorded_at": chosen["recorded_at"].astype(str).str.slice(0, 10),
@@ -236,9 +242,14 @@ REGISTER_LABELS = {
 }
 
 
+def _shown_count(count: int) -> str:
+    """A count of case files, or the dash when it is below the suppression limit."""
+    return str(count) if count >= results.SUPPRESSION_LIMIT else charts.SUPPRESSED_TEXT
+
+
 def key_figures(view: View) -> dict[str, str]:
     """The key figures at the top: label -> text (Swedish)."""
-    figures = {"Akter i urvalet": str(view.sampled), "Granskade akter": str(view.reviewed)}
+    figures = {"Akter i urvalet": _shown_count(view.sampled), "Granskade akter": _shown_count(view.reviewed)}
     critical = view.compliance[view.compliance["critical"].astype(bool)]
     for row in critical.itertuples(index=False):
         hidden = row.suppressed or pd.isna(row.estimate)

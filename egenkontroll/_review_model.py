@@ -292,11 +292,11 @@ class ReviewModel:
         self._case = self.session.case(case_id)
         answers = self.session.answers()
         mine = answers[answers["arende_id"] == case_id]
-        self._answers = {row.item_id: _stored(row) for row in mine.itertuples()}
+        self._answers = {str(row.item_id): _stored(row) for row in mine.itertuples()}
         fixes = self.session.corrections()
         fixed = fixes[fixes["arende_id"] == case_id]
         self._corrections = dict(zip(fixed["field"], fixed["revision"].astype(int), strict=True))
-        self._correction_rows = {row.field: row for row in fixed.itertuples()}
+        self._correction_rows = {str(row.field): row for row in fixed.itertuples()}
 
     # --- the current case ---
 
@@ -320,10 +320,11 @@ class ReviewModel:
     def card(self) -> CaseCard:
         """The case card of the current case."""
         case = self._case
+        case_type = case.get("arendetyp") or _UNKNOWN
         return CaseCard(
             arende_id=self.current,
             enhet=case.get("enhet") or _UNKNOWN,
-            arendetyp=CASE_TYPE_LABELS.get(case.get("arendetyp"), case.get("arendetyp") or _UNKNOWN),
+            arendetyp=CASE_TYPE_LABELS.get(case_type, case_type),
             position=self.position,
             total=self.total,
             done=self.is_done(),
@@ -447,10 +448,10 @@ class ReviewModel:
         return CaseSummary(case_id, not unanswered, unanswered, deviations, self._notes(rows))
 
     def _notes(self, rows: pd.DataFrame) -> list[str]:
-        notes = []
+        notes: list[str] = []
         for row in rows.itertuples():
-            item = self.session.checklist.item(row.item_id)
-            texts = [row.value] if item.answer_type.remark else []
+            item = self.session.checklist.item(str(row.item_id))
+            texts = [str(row.value)] if item.answer_type.remark else []
             texts += [row.comment] if isinstance(row.comment, str) else []
             notes.extend(f"{item.text} – {text}" for text in texts)
         return notes

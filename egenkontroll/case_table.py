@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from egenkontroll import _db
 from egenkontroll._db import Source
 from egenkontroll._fields import BOOL_FIELDS, DATE_FIELDS, FIELDS
 from egenkontroll.identity import current_user
+from egenkontroll.register import DROPPED_COLUMNS, WARNINGS
 
 __all__ = [
     "ImportReport",
@@ -38,36 +39,54 @@ _FIXES = _db.corrections.c
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: how many cases were new, changed or unchanged."""
+    """What an import did: how many cases were new, changed or unchanged, and which columns it kept.
+
+    ``kept`` are the extra columns stored beside the canonical fields, ``dropped`` the columns left
+    out (not on the profile's allowlist), ``warnings`` Swedish notes on values that were accepted.
+    """
 
     file: str
     rows: int
     new: int
     changed: int
     unchanged: int
+    kept: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return (
+        lines = [
             f"Läste in {self.rows} ärenden från {self.file}: {self.new} nya, "
-            f"{self.changed} ändrade, {self.unchanged} oförändrade."
-        )
+            f"{self.changed} ändrade, {self.unchanged} oförändrade.",
+            f"Sparade kolumner utöver registerfälten: {', '.join(self.kept) or 'inga'}.",
+        ]
+        if self.dropped:
+            lines.append(f"Kolumner som inte sparades (inte med i profilens extra_kolumner): "
+                         f"{', '.join(self.dropped)}.")
+        lines += [f"Varning: {warning}" for warning in self.warnings]
+        return "\n".join(lines)
 
 
 def import_frame(source: Source, frame: pd.DataFrame, *, file: str, profile: str | None) -> ImportReport:
     """Upsert the validated register *frame* (read from *file*) by arende_id, in one transaction."""
     rows = _to_rows(frame)
-    with _db.write(_db.engine_of(source)) as connection:
+    with _db.write(_db.engine_of(source), _db.IMPORT_LOCK) as connection:  # one import at a time
         stored = dict(connection.execute(sa.select(_db.cases.c.arende_id, _db.cases.c.row_hash)).all())
         new = [row for row in rows if row["arende_id"] not in stored]
         changed = [row for row in rows
                    if stored.get(row["arende_id"], row["row_hash"]) != row["row_hash"]]
         unchanged = len(rows) - len(new) - len(changed)
-        report = ImportReport(file, len(rows), len(new), len(changed), unchanged)
-        import_id = connection.execute(_db.imports.insert().values(
+        report = ImportReport(file, len(rows), len(new), len(changed), unchanged,
+                              kept=tuple(c for c in frame.columns if c not in FIELDS),
+                              dropped=tuple(frame.attrs.get(DROPPED_COLUMNS, ())),
+                              warnings=tuple(frame.attrs.get(WARNINGS, ())))
+        inserted = connection.execute(_db.imports.insert().values(
             file=file, profile=profile or "generisk", rows=report.rows, new=report.new,
             changed=report.changed, unchanged=report.unchanged,
             imported_by=current_user(), imported_at=_db.utc_now(),
-        )).inserted_primary_key[0]
+        )).inserted_primary_key
+        assert inserted is not None  # a single-row insert always has one
+        import_id = inserted[0]
         _upsert(connection, new, changed, {"import_id": import_id, "imported_at": _db.utc_now()})
     return report
 
@@ -76,7 +95,7 @@ def read_cases(source: Source) -> pd.DataFrame:
     """The case register: canonical fields (pseudonymised) and the source's other columns."""
     with _db.read(_db.engine_of(source)) as connection:
         query = sa.select(_db.cases.c.arende_id, *(_db.cases.c[n] for n in _STORED), _db.cases.c.extra)
-        frame = pd.read_sql(query.order_by(_db.cases.c.arende_id), connection)
+        frame = pd.read_sql_query(query.order_by(_db.cases.c.arende_id), connection)
     return _from_rows(frame)
 
 
@@ -109,8 +128,8 @@ def case_records(source: Source, case_ids: Iterable[str] | sa.Select) -> dict[st
 def summary(source: Source) -> dict[str, Any]:
     """Counts of cases per enhet, arendetyp and year, and the latest import (Swedish keys)."""
     with _db.read(_db.engine_of(source)) as connection:
-        frame = pd.read_sql(sa.select(_db.cases.c.enhet, _db.cases.c.arendetyp, _db.cases.c.inkom_datum),
-                            connection)
+        query = sa.select(_db.cases.c.enhet, _db.cases.c.arendetyp, _db.cases.c.inkom_datum)
+        frame = pd.read_sql_query(query, connection)
         last_import = connection.execute(
             sa.select(_db.imports).order_by(_db.imports.c.id.desc()).limit(1)).mappings().first()
     year = frame["inkom_datum"].str.slice(0, 4)
@@ -162,7 +181,7 @@ def _to_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
     hashes = pd.util.hash_pandas_object(stored.astype(str), index=False).to_numpy(np.uint64)
     stored["row_hash"] = [format(int(h), "016x") for h in hashes]
-    records = stored.to_dict("records")
+    records = cast(list[dict[str, Any]], stored.to_dict("records"))  # the column labels are text
     for record in records:
         for name in BOOL_FIELDS:
             if record[name] is not None:
@@ -184,7 +203,7 @@ def _from_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([result, extras], axis=1) if not extras.empty else result
 
 
-def _case_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+def _case_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {name: row[name] for name in FIELDS}
     for name in DATE_FIELDS:
         fields[name] = date.fromisoformat(fields[name]) if fields[name] else None

@@ -1,5 +1,8 @@
 """Checklists as data: load, validate and apply the YAML checklists (format: checklists/README.md).
 
+The built-in checklists are package data, ``egenkontroll.builtin_checklists``, built from the
+top-level folder ``checklists/`` and read through :mod:`importlib.resources`.
+
 >>> from egenkontroll import checklists
 >>> cl = checklists.load("utredningstid")
 >>> cl.evaluate({"arendetyp": "barn_och_unga", "inkom_datum": "2026-03-02",
@@ -16,15 +19,16 @@ and undecided verdicts (None) are not deviations.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from checklists import DIRECTORY
 from egenkontroll._expr import Expression, Symbol, compile_expression, to_date, to_kind
 from egenkontroll._fields import CASE_TYPES, FIELDS, KON_VALUES
 from egenkontroll.answertypes import ANSWER_TYPES, NO, NOT_APPLICABLE, YES, AnswerType
@@ -56,6 +60,8 @@ _FIELD_KINDS = {"text": "text", "int": "number", "date": "date", "bool": "bool",
                 "kon": "text", "arendetyp": "text"}
 _FIELD_VALUES = {"kon": KON_VALUES, "arendetyp": CASE_TYPES}
 _NOT_SHOWN = "Frågan är inte aktuell för ärendet"
+#: the package data holding the built-in checklists (built from the top-level folder checklists/)
+_BUILTIN = "egenkontroll.builtin_checklists"
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,8 @@ class Item:
     def reference_for(self, case: Mapping[str, object]) -> str:
         """The legal reference in force on the case's date ('' when the item names none)."""
         if isinstance(self._reference, Reference):
-            return self._reference.on(to_date(case.get(self._reference_date)))
+            day = case.get(self._reference_date) if self._reference_date is not None else None
+            return self._reference.on(to_date(day))
         if self._reference is not None:
             return self._reference
         if self.rule is not None:
@@ -124,12 +131,13 @@ class Item:
 
     def check_answer(self, value: object) -> str | None:
         """Return why ``value`` is not a valid answer (Swedish), or None when it is."""
-        if self.computed:
+        kind = self.answer_type.kind
+        if kind is None:  # computed
             return "Frågan beräknas från registret och besvaras inte"
         if not isinstance(value, str) or not value.strip():
             return "Svaret är tomt"
         allowed = self.allowed_values
-        if to_kind(self.answer_type.kind, value) is None or (allowed and value not in allowed):
+        if to_kind(kind, value) is None or (allowed and value not in allowed):
             return self.answer_type.problem.format(choices=", ".join(allowed))
         return None
 
@@ -242,6 +250,7 @@ class Checklist:
                 continue
             reference = item.reference_for(case)
             if item.id in shown:
+                assert item.rule is not None, f"computed item {item.id} has no rule"  # the parser ensures one
                 verdict = evaluate_rule(item.rule, case, as_of)
                 verdicts[item.id] = dataclasses.replace(verdict, reference=reference)
             else:
@@ -258,10 +267,11 @@ def _values(case: Mapping[str, object]) -> dict[str, object]:
 
 def available() -> list[str]:
     """The ids of the built-in checklists."""
-    return sorted(path.stem for path in DIRECTORY.glob("*.yaml"))
+    files = resources.files(_BUILTIN).iterdir()
+    return sorted(entry.name.removesuffix(".yaml") for entry in files if entry.name.endswith(".yaml"))
 
 
-def load(id_or_path: str | Path) -> Checklist:
+def load(id_or_path: str | os.PathLike[str]) -> Checklist:
     """Load a built-in checklist by id, or a YAML file by path.
 
     Raises
@@ -269,9 +279,9 @@ def load(id_or_path: str | Path) -> Checklist:
     ChecklistError
         When the file is missing or invalid; lists every problem with its line.
     """
-    builtin = DIRECTORY / f"{id_or_path}.yaml"
-    path = builtin if str(id_or_path) in available() else Path(id_or_path)
-    source = path.name if path == builtin else str(path)
+    builtin = str(id_or_path) in available()
+    path = resources.files(_BUILTIN) / f"{id_or_path}.yaml" if builtin else Path(id_or_path)
+    source = path.name if builtin else str(path)
     if not path.is_file():
         known = ", ".join(available())
         message = f"Checklistan finns inte: {id_or_path} (inbyggda: {known})"
@@ -519,19 +529,28 @@ class _Builder:
         if show_if is not None:
             symbols = {**self.case_symbols, **self.item_symbols}
             condition = self.condition(show_if, symbols, entry.line_of("visas_om"), column, "visas_om")
+        # read in this order, so that the problems are listed in the order of the keys
+        text = self.required_text(entry, "fraga", column)
+        help_text = self.optional_text(entry, "hjalptext", column) or ""
+        choices = self.choices(entry, answer_type, column)
+        critical = self.critical(entry, answer_type, column)
+        rule = self.rule(entry, answer_type, column)
+        optional = self.flag(entry, "frivillig", column)
+        reference, reference_date = self.reference(entry, column)
         item = Item(
             id=item_id,
-            text=self.required_text(entry, "fraga", column),
-            help=self.optional_text(entry, "hjalptext", column) or "",
+            text=text,
+            help=help_text,
             type=answer_type.name if answer_type else "",
-            choices=self.choices(entry, answer_type, column),
-            critical=self.critical(entry, answer_type, column),
-            rule=self.rule(entry, answer_type, column),
+            choices=choices,
+            critical=critical,
+            rule=rule,
             show_if=show_if,
-            optional=self.flag(entry, "frivillig", column),
+            optional=optional,
             line=entry.line,
             _condition=condition,
-            **self.reference(entry, column),
+            _reference=reference,
+            _reference_date=reference_date,
         )
         self.declare(item)
         return item
@@ -539,10 +558,11 @@ class _Builder:
     def declare(self, item: Item) -> None:
         if not item.id or not item.type:
             return
-        if item.computed:
+        kind = item.answer_type.kind
+        if kind is None:  # computed
             self.computed_ids.add(item.id)
         else:
-            self.item_symbols[item.id] = Symbol(item.answer_type.kind, item.allowed_values or None)
+            self.item_symbols[item.id] = Symbol(kind, item.allowed_values or None)
 
     def item_id(self, entry: _Mapping, column: str, seen: dict[str, int]) -> str:
         item_id = self.identifier(entry, "id", column)
@@ -606,15 +626,16 @@ class _Builder:
             return None
         return rule
 
-    def reference(self, entry: _Mapping, column: str) -> dict[str, object]:
+    def reference(self, entry: _Mapping, column: str) -> tuple[Reference | str | None, str | None]:
+        """The item's legal reference and, for one that changed on 2025-07-01, the date field it goes by."""
         value = entry.get("lagrum")
         line = entry.line_of("lagrum")
         if value is None or (isinstance(value, str) and value.strip()):
-            return {"_reference": value.strip() if value else None}
+            return (value.strip() if value else None), None
         if not isinstance(value, _Mapping):
             message = "'lagrum' ska vara text eller datum, fore_2025_07_01 och fran_2025_07_01"
             self.problem(message, line, column)
-            return {}
+            return None, None
         for key in value:
             if key not in _LAGRUM_KEYS:
                 self.unknown_key(key, value, _LAGRUM_KEYS, column)
@@ -624,7 +645,7 @@ class _Builder:
         if not isinstance(day, str) or self.case_symbols.get(day) != Symbol("date"):
             self.problem(f"lagrum: 'datum' ska vara ett datumfält i registret, inte '{day}'",
                          value.line_of("datum"), column)
-        return {"_reference": Reference(before, after), "_reference_date": day}
+        return Reference(before, after), (day if isinstance(day, str) else None)
 
 
 def _type_names(test: Callable[[AnswerType], bool]) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from egenkontroll import _boundary, planning, server
+from egenkontroll._filelimits import DEFAULT_LIMITS, Limits
 from egenkontroll._location import workspace_folder
 from egenkontroll.perdatum import per_datum
 from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
@@ -22,7 +24,17 @@ from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
 __all__ = ["main", "build_parser"]
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE = 0, 1, 2
+#: files created by a command or by the servers it starts (they inherit it) are for their owner only
+PRIVATE_UMASK = 0o077
 DEMO_EXPORT = "demo-arenderegister.xlsx"
+#: the folder in the workspace where ``egenkontroll lab`` keeps the user's copies of the notebooks
+LAB_FOLDER = "anteckningsbocker"
+TOKEN_NOTICE = ("egenkontroll: öppna appen på adressen nedan. Den innehåller en hemlig nyckel (token) som "
+                "gäller tills servern stängs; dela den inte.")
+#: each serving verb its own port, so that the review app and the dashboard can run side by side
+DEFAULT_PORTS = {"review": 8866, "dashboard": 8867, "demo": 8867, "lab": 8888}
+NO_TOKEN_WARNING = ("egenkontroll: utan token (--no-token) kan alla som når porten öppna appen, läsa "
+                    "ärendena och spara svar. Använd det bara bakom JupyterHub eller en annan inloggning.")
 
 
 class _SwedishParser(argparse.ArgumentParser):
@@ -45,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp = verbs.add_parser("import", help="läs in ett ärenderegister (xlsx eller csv)")
     imp.add_argument("file", type=Path, metavar="FIL")
     imp.add_argument("--profile", default=None, help="importprofil (namn eller sökväg till YAML)")
+    for flag, name, helptext in (
+        ("--max-mb", "max_megabytes", "största fil, också uppackad (MB)"),
+        ("--max-celler", "max_cells", "största antal celler (rader gånger kolumner)"),
+        ("--max-kolumner", "max_columns", "största antal kolumner"),
+        ("--max-kvot", "max_ratio", "hur många gånger större en del av en xlsx-fil får bli uppackad"),
+    ):
+        default = getattr(DEFAULT_LIMITS, name)
+        imp.add_argument(flag, dest=name, type=int, default=default, metavar="N",
+                         help=f"{helptext} (standard {default})")
     imp.set_defaults(run=_run_import)
 
     status = verbs.add_parser("status", help="visa vad arbetsytan innehåller")
@@ -85,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = verbs.add_parser("export", help="exportera resultaten till Excel")
     export.add_argument("file", type=Path, metavar="FIL.xlsx")
     export.add_argument("--period", default=None)
+    export.add_argument("--underlag", action="store_true",
+                        help="skriv i stället underlaget för kvalitetsutvecklaren: ett svar per ärende och "
+                             "fråga, också för små grupper (inte för ledningsgruppen)")
     export.set_defaults(run=_run_export)
 
     for computing in (results, export):
@@ -98,10 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("demo", "bygg en demo-arbetsyta och visa instrumentpanelen", _run_demo),
     ):
         serving = verbs.add_parser(verb, help=helptext)
-        serving.add_argument("--port", type=int, default=8866 if verb != "lab" else 8888)
+        serving.add_argument("--port", type=int, default=DEFAULT_PORTS[verb])
         serving.add_argument("--no-browser", action="store_true", help="öppna ingen webbläsare")
         serving.set_defaults(run=run)
         if verb != "lab":
+            serving.add_argument("--no-token", action="store_true",
+                                 help="ingen hemlig nyckel i adressen (bara bakom JupyterHub eller en annan "
+                                      "inloggning)")
             today = "demoregistrets uttagsdag" if verb == "demo" else "i dag"
             serving.add_argument("--per-datum", type=_day, default=None, metavar="ÅÅÅÅ-MM-DD",
                                  help=f"dagen tidsfristerna bedöms per (standard: {today})")
@@ -134,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
+    previous_umask = os.umask(PRIVATE_UMASK)
     try:
         return run(args)
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or the output piped into e.g. `head`
@@ -143,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = _boundary.CLI.message(error, workspace_folder(args.workspace))
         print(f"egenkontroll: {message}", file=sys.stderr)
         return EXIT_USAGE if _boundary.is_expected(error) else EXIT_UNEXPECTED
+    finally:
+        os.umask(previous_umask)
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
@@ -155,7 +185,9 @@ def _print_json(data: Any) -> None:
 
 def _run_import(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
-        print(workspace.import_register(args.file, profile=args.profile))
+        limits = Limits(max_megabytes=args.max_megabytes, max_cells=args.max_cells,
+                        max_columns=args.max_columns, max_ratio=args.max_ratio)
+        print(workspace.import_register(args.file, profile=args.profile, limits=limits))
     return EXIT_OK
 
 
@@ -176,6 +208,7 @@ def _format_status(status: dict[str, Any]) -> str:
         lines.extend(f"  {name}: {count}" for name, count in status[key].items())
     lines.append(f"Granskningar: {len(status['granskningar'])}")
     lines.extend(f"  {session['id']}: {session['titel']}" for session in status["granskningar"])
+    lines.extend(f"Varning: {warning}" for warning in status["varningar"])
     return "\n".join(lines)
 
 
@@ -236,6 +269,11 @@ def _run_export(args: argparse.Namespace) -> int:
     from egenkontroll import export
 
     with _workspace(args) as workspace:
+        if args.underlag:
+            written = export.export_underlag_xlsx(workspace, args.file, period=args.period)
+            print(f"Skrev underlaget för kvalitetsutvecklaren till {written}; det innehåller svar per ärende "
+                  "och är inte till för ledningsgruppen.")
+            return EXIT_OK
         written = export.export_xlsx(workspace, args.file, period=args.period, as_of=args.per_datum)
     print(f"Skrev {written}.")
     return EXIT_OK
@@ -245,8 +283,12 @@ def _serve_notebook(args: argparse.Namespace, notebook: str,
                     keep_ready: Callable[[], object] | None = None) -> int:
     workspace = workspace_folder(args.workspace)
     Workspace.open(workspace).close()
+    server.check_port(args.port)
+    token = "" if args.no_token else server.new_token()
     command = server.voila_command(notebook, port=args.port, open_browser=not args.no_browser)
-    return server.serve(command, workspace, keep_ready=keep_ready, per_datum=args.per_datum)
+    print(NO_TOKEN_WARNING if args.no_token else TOKEN_NOTICE)
+    print(server.address(args.port, token), flush=True)
+    return server.serve(command, workspace, keep_ready=keep_ready, per_datum=args.per_datum, token=token)
 
 
 def _run_review(args: argparse.Namespace) -> int:
@@ -263,7 +305,10 @@ def _run_dashboard(args: argparse.Namespace) -> int:
 def _run_lab(args: argparse.Namespace) -> int:
     workspace = workspace_folder(args.workspace)
     Workspace.open(workspace).close()
-    command = server.lab_command(port=args.port, open_browser=not args.no_browser)
+    notebooks = server.notebook_copies(workspace / LAB_FOLDER)
+    print(f"egenkontroll: anteckningsböckerna öppnas från {notebooks} (din egen kopia).", flush=True)
+    server.check_port(args.port)
+    command = server.lab_command(port=args.port, open_browser=not args.no_browser, notebook_dir=notebooks)
     if server.ALLOW_ROOT in command:
         print("egenkontroll: körs som root (vanligt på servrar och i containrar); JupyterLab startas ändå.",
               flush=True)

@@ -194,7 +194,10 @@ def _stamp(engine: Engine, as_of: dt.date) -> str:
 @functools.lru_cache(maxsize=1)
 def _code_stamp() -> str:
     """A digest of the program's source, so that changed code never shows a view drawn by the old one."""
-    packages = [Path(__file__).parent, Path(importlib.util.find_spec("sampling").origin).parent]
+    spec = importlib.util.find_spec("sampling")  # not imported: the stamp is needed before scipy is
+    if spec is None or spec.origin is None:
+        raise ImportError("the sampling package, installed with egenkontroll, is missing")
+    packages = [Path(__file__).parent, Path(spec.origin).parent]
     digest = hashlib.sha256()
     for source in sorted(path for package in packages for path in package.glob("*.py")):
         digest.update(source.name.encode())
@@ -208,7 +211,7 @@ def _store(path: Path, start: StartView) -> None:
     if start.screen is not None:
         content["screen"]["images"] = {key: base64.b64encode(png).decode("ascii")
                                        for key, png in start.screen.images.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -302,6 +305,7 @@ class App:
     def model(self) -> Model:
         """The model, built on first use when the app started from a stored start view."""
         if self._model is None:
+            assert self._load_model is not None  # __init__ refuses an App with neither
             self._model = self._load_model()
         return self._model
 

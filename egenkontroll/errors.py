@@ -64,17 +64,20 @@ class Problem:
 
 
 class ValidationError(UserError):
-    """A file failed validation; ``problems`` lists every problem found."""
+    """A file failed validation; ``problems`` lists every problem found (or the first ones and a summary
+    of the rest; ``total`` counts them all)."""
 
     summary = "Filen innehåller fel"
 
-    def __init__(self, problems: Iterable[Problem], file: str | None = None) -> None:
+    def __init__(self, problems: Iterable[Problem], file: str | None = None,
+                 total: int | None = None) -> None:
         self.problems = list(problems)
         self.file = file
+        self.total = len(self.problems) if total is None else total
         super().__init__(self._message())
 
     def _message(self) -> str:
-        count = len(self.problems)
+        count = self.total
         head = f"{self.summary}{f' ({self.file})' if self.file else ''}: {count} fel"
         return "\n".join([head, *(f"  {p}" for p in self.problems)])
 

@@ -1,10 +1,16 @@
-"""The Excel export for the ledningsgrupp and the kvalitetsberättelse (``egenkontroll export FILE.xlsx``).
+"""The Excel exports: the report for the ledningsgrupp and the kvalitetsberättelse
+(``egenkontroll export FILE.xlsx``), and the underlag for the kvalitetsutvecklare
+(``egenkontroll export --underlag FILE.xlsx``).
 
-Sheets: Sammanfattning, Per fråga, Per enhet, Trend, Registerindikatorer, Underlag (one row per case
-and item, pseudonymised: arende_id and person_id only, no names), Metod. Figures from fewer than five
-cases are "–" in every sheet. Text is always written as text: a value starting with ``= + - @``, tab or
-carriage return gets Excel's quote prefix and is stored as a string, never as a formula. The file is
-written to a temporary file beside the target and moved into place, so it is never half-written.
+The report's sheets: Sammanfattning, Per fråga, Per enhet, Trend, Registerindikatorer, Metod. Figures
+from fewer than five cases are "–" in every sheet, and no sheet lists single cases or comments, so a
+suppressed group cannot be read from it. The underlag is a workbook of its own, named as such: Om
+underlaget (who it is for and why it is not for the ledningsgrupp), then Underlag (one row per case and
+item with the comment and the reviewer, pseudonymised: arende_id and person_id only, no
+handläggare), for every group however small. Text is always written as text: a value starting with
+``= + - @``, tab or carriage return gets Excel's quote prefix and is stored as a string, never as a
+formula. The file is written to a temporary file beside the target and moved into place, so it is
+never half-written.
 """
 
 from __future__ import annotations
@@ -32,9 +38,20 @@ if TYPE_CHECKING:
 
     from egenkontroll.store import Session, Source
 
-__all__ = ["SHEETS", "FORMULA_PREFIXES", "export_xlsx", "safe_text"]
+__all__ = ["SHEETS", "UNDERLAG_SHEETS", "UNDERLAG_NOTICE", "FORMULA_PREFIXES", "export_xlsx",
+           "export_underlag_xlsx", "safe_text"]
 
-SHEETS = ("Sammanfattning", "Per fråga", "Per enhet", "Trend", "Registerindikatorer", "Underlag", "Metod")
+SHEETS = ("Sammanfattning", "Per fråga", "Per enhet", "Trend", "Registerindikatorer", "Metod")
+UNDERLAG_SHEETS = ("Om underlaget", "Underlag")
+#: what the underlag's first sheet says
+UNDERLAG_NOTICE = (
+    "Underlag för kvalitetsutvecklaren: ett svar per ärende och fråga, med kommentarer, också för enheter "
+    "och frågor med färre än 5 ärenden, som inte redovisas i ledningsgruppens rapport.",
+    "Underlaget är inte till för ledningsgruppen eller nämnden: använd rapporten (egenkontroll export) "
+    "där små grupper visas som –.",
+    "Uppgifterna omfattas av sekretess (OSL 26 kap.). Ärenden och personer är pseudonymiserade, men "
+    "underlaget ska ändå inte spridas vidare; radera filen när den inte längre behövs.",
+)
 #: a text starting with one of these could be taken for a formula by a spreadsheet
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -99,6 +116,36 @@ def export_xlsx(ws: Source, path: str | os.PathLike[str], *, period: str | None 
     return _save_atomically(workbook, target)
 
 
+def export_underlag_xlsx(ws: Source, path: str | os.PathLike[str], *, period: str | None = None) -> Path:
+    """Write the underlag for the kvalitetsutvecklare (see the module docstring) to *path* atomically.
+
+    Parameters
+    ----------
+    ws
+        The workspace, or the engine of its database.
+    path
+        The .xlsx file to write (replaced if it exists).
+    period
+        Only cases whose inkom_datum falls in the period ("2026", "2026-T1").
+
+    Raises
+    ------
+    UserError
+        When the folder cannot be written or *period* is not understood.
+    """
+    sessions = store.list_sessions(ws)
+    answers = store.answers_of(ws, sessions, _UNDERLAG_FIELDS)
+    workbook = Workbook()
+    notice = workbook.worksheets[0]  # a new workbook's first sheet
+    notice.title = UNDERLAG_SHEETS[0]
+    for line in UNDERLAG_NOTICE:
+        notice.append([line])
+    notice["A1"].font = _TITLE_FONT
+    notice.column_dimensions["A"].width = _MAX_WIDTH * 2
+    _table(workbook.create_sheet(UNDERLAG_SHEETS[1]), _underlag(answers, sessions, period), _UNDERLAG_COLUMNS)
+    return _save_atomically(workbook, Path(path))
+
+
 def safe_text(cell: Any) -> None:
     """Make a text cell a string for certain, with Excel's quote prefix when it looks like a formula."""
     if isinstance(cell.value, str):
@@ -116,7 +163,8 @@ def _workbook(ws: Source, period: str | None, as_of: dt.date) -> Workbook:
     gathered = results.ItemResults(ws, sessions=sessions, as_of=as_of, answers=answers)
     per_item = gathered.table(period=period)
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    if workbook.active is not None:  # a new workbook's empty first sheet
+        workbook.remove(workbook.active)
     _summary(workbook.create_sheet(SHEETS[0]), per_item, period, as_of)
     _table(workbook.create_sheet(SHEETS[1]), _suppressed(per_item), _ITEM_COLUMNS)
     by_enhet = _suppressed(gathered.table(period=period, by="enhet"))
@@ -124,8 +172,7 @@ def _workbook(ws: Source, period: str | None, as_of: dt.date) -> Workbook:
     trend = _suppressed(gathered.table(by="tertial"))
     _table(workbook.create_sheet(SHEETS[3]), trend, (_Column("group", "Tertial"), *_ITEM_COLUMNS))
     _register(workbook.create_sheet(SHEETS[4]), results.register_indicators(ws, as_of=as_of))
-    _table(workbook.create_sheet(SHEETS[5]), _underlag(answers, sessions, period), _UNDERLAG_COLUMNS)
-    _table(workbook.create_sheet(SHEETS[6]), _method(sessions, as_of), _METHOD_COLUMNS)
+    _table(workbook.create_sheet(SHEETS[5]), _method(sessions, as_of), _METHOD_COLUMNS)
     return workbook
 
 
@@ -200,16 +247,18 @@ _UNDERLAG_COLUMNS = (
     _Column("session", "Granskning"), _Column("checklist", "Checklista"), _Column("arende_id", "Ärende"),
     _Column("person_id", "Person (pseudonym)"), _Column("enhet", "Enhet"), _Column("arendetyp", "Ärendetyp"),
     _Column("inkom_datum", "Inkom"), _Column("item_id", "Fråga (id)"), _Column("item_text", "Fråga"),
-    _Column("value", "Svar"), _Column("comment", "Kommentar"), _Column("recorded_at", "Sparat"),
+    _Column("value", "Svar"), _Column("comment", "Kommentar"), _Column("reviewer", "Granskare"),
+    _Column("recorded_at", "Sparat"),
 )
 
 
 def _underlag(answers: pd.DataFrame, sessions: Sequence[Session], period: str | None) -> pd.DataFrame:
     """One row per case and answered item (*answers* of :func:`egenkontroll.store.answers_of` with
-    :data:`_UNDERLAG_FIELDS`); pseudonymised (no reviewer, no handläggare), corrected dates."""
+    :data:`_UNDERLAG_FIELDS`); cases pseudonymised (no handläggare), the reviewer named, corrected dates."""
     texts = {(session.id, item.id): item.text for session in sessions for item in session.checklist.items}
     keys = zip(answers["session"], answers["item_id"], strict=True)
-    frame = answers.assign(item_text=[texts.get(key) for key in keys])
+    frame = answers.assign(item_text=pd.Series([texts.get(key) for key in keys], index=answers.index,
+                                               dtype=object))
     bounds = parse_period(period)
     if bounds is not None:
         frame = frame[frame["inkom_datum"].between(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))]

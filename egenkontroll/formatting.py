@@ -29,7 +29,7 @@ MAX_DECIMALS = 4
 def share(value: float | None, decimals: int = 0, missing: str = "") -> str:
     """*value* (0-1) as per cent text: whole per cent by default, up to *decimals* (trailing zeros
     dropped) when given; never "0 %" or "100 %" unless exact."""
-    if _missing(value):
+    if value is None or _missing(value):
         return missing
     return f"{_text(_rounded(float(value), decimals, 'nearest'))} %"
 
@@ -44,7 +44,7 @@ def interval(lower: float | None, upper: float | None, missing: str = "", goal: 
 
 def bound(value: float | None, side: str, missing: str = "", goal: float | None = None) -> str:
     """One interval bound as per cent text, rounded outward: ``side`` "lower" (down) or "upper" (up)."""
-    if _missing(value):
+    if value is None or _missing(value):
         return missing
     return f"{_text(100 * bound_value(value, side, goal))} %"
 
@@ -54,7 +54,7 @@ def bound_value(value: float, side: str, goal: float | None = None) -> float:
     with decimals when it would otherwise print as the *goal* it is not."""
     if _missing(value):
         return math.nan
-    avoid = () if _missing(goal) else (round(100 * float(goal), MAX_DECIMALS + 2),)
+    avoid = () if goal is None or _missing(goal) else (round(100 * float(goal), MAX_DECIMALS + 2),)
     return _rounded(float(value), 0, "down" if side == "lower" else "up", avoid) / 100
 
 

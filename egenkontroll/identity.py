@@ -9,11 +9,16 @@ import os
 UNKNOWN_USER = "okänd"
 
 
+def hub_user() -> str | None:
+    """The user JupyterHub authenticated (JUPYTERHUB_USER), or None outside a hub."""
+    return os.environ.get("JUPYTERHUB_USER") or None
+
+
 def current_user() -> str:
     """Who is working: JUPYTERHUB_USER when set, else the operating system's user name."""
-    hub_user = os.environ.get("JUPYTERHUB_USER")
-    if hub_user:
-        return hub_user
+    authenticated = hub_user()
+    if authenticated:
+        return authenticated
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry, e.g. in a bare container

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from egenkontroll.errors import SessionError, UserError
 
@@ -30,6 +30,14 @@ Period = tuple[date, date] | None
 
 _YEAR = re.compile(r"^(\d{4})$")
 _TERTIAL = re.compile(r"^(\d{4})-T([123])$", re.IGNORECASE)
+
+
+@overload
+def parse_period(period: None) -> None: ...
+@overload
+def parse_period(period: PeriodText) -> tuple[date, date]: ...
+@overload
+def parse_period(period: PeriodText | None) -> Period: ...
 
 
 def parse_period(period: PeriodText | None) -> Period:

@@ -14,8 +14,10 @@ texts, and the only thing stored is :func:`pseudonymise`'s keyed hash.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -31,7 +33,10 @@ __all__ = [
     "BAD_FORMAT",
     "BAD_DATE",
     "BAD_CHECK_DIGIT",
+    "REMOVED",
     "Parsed",
+    "find_in_text",
+    "mask_in_text",
     "check_digits",
     "check_digit",
     "is_valid",
@@ -51,6 +56,18 @@ _PATTERN: Final = (
 _LUHN_WEIGHTS: Final = np.array([2, 1, 2, 1, 2, 1, 2, 1, 2], dtype=np.int64)
 _SAMORDNING_OFFSET: Final = 60
 _PSEUDONYM_HEX_CHARS: Final = 32
+
+#: what :func:`mask_in_text` puts where a personnummer stood
+REMOVED: Final = "[personnummer borttaget]"
+_GAP: Final = "[ \u00a0]?"
+_DATE_DIGITS: Final = _GAP.join(["\\d"] * 6)
+#: a personnummer-shaped run of digits: optional century, six date digits, an optional sign and four
+#: digits, with single spaces allowed between digits and around the sign (lookahead: overlapping)
+_IN_TEXT: Final = re.compile(
+    rf"(?<!\d)(?=((?:\d{_GAP}\d{_GAP})?{_DATE_DIGITS}{_GAP}[-+]?{_GAP}\d{_GAP}\d{_GAP}\d{_GAP}\d)(?![\d]))"
+)
+_DIGITS_AND_SIGN: Final = re.compile(r"[^\d+-]")
+_MIN_DIGITS: Final = 10
 
 
 @dataclass(frozen=True)
@@ -149,6 +166,50 @@ def parse(text: str, reference_year: int) -> str:
 def is_valid(text: str, reference_year: int = 2000) -> bool:
     """Whether ``text`` is a well-formed personnummer or samordningsnummer with a correct check digit."""
     return parse_many([text], [reference_year]).problem[0] is None and bool(text and text.strip())
+
+
+def find_in_text(text: str) -> list[tuple[int, int]]:
+    """Where valid personnummer or samordningsnummer stand in free text.
+
+    Every written form counts: ``YYYYMMDD-NNNC``, ``YYMMDD-NNNC``, ``YYMMDD+NNNC``, without a sign,
+    and with single spaces between digits or around the sign; the check digit must be right, so
+    other long numbers (phone numbers, case ids) rarely match.
+
+    Parameters
+    ----------
+    text
+        Any text.
+
+    Returns
+    -------
+    list of (int, int)
+        The (start, end) of each number found, in order, not overlapping.
+    """
+    if sum(ch.isdigit() for ch in text) < _MIN_DIGITS:
+        return []
+    spans: list[tuple[int, int]] = []
+    for match in _IN_TEXT.finditer(text):
+        start, end = match.span(1)
+        if spans and start < spans[-1][1]:
+            continue
+        if _is_number_in_text(match.group(1)):
+            spans.append((start, end))
+    return spans
+
+
+def mask_in_text(text: str) -> str:
+    """*text* with every personnummer found by :func:`find_in_text` replaced by :data:`REMOVED`."""
+    for start, end in reversed(find_in_text(text)):
+        text = text[:start] + REMOVED + text[end:]
+    return text
+
+
+def _is_number_in_text(candidate: str) -> bool:
+    """Whether a matched run is a valid personnummer (ten or twelve digits, right check digit)."""
+    compact = _DIGITS_AND_SIGN.sub("", candidate)
+    if compact.count("-") + compact.count("+") > 1:
+        return False
+    return parse_many([compact], [dt.date.today().year]).problem[0] is None
 
 
 def pseudonymise(twelve_digit: Sequence[str | None], key: bytes) -> list[str | None]:

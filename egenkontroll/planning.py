@@ -53,6 +53,7 @@ def advise(
         text = (f"Med {n} akter blir felmarginalen högst ±{percent(margin)} med {percent(confidence)} "
                 "säkerhet, hur resultatet än faller ut")
         return SizeAdvice(n, text + _population_note(population) + ".", "felmarginal")
+    assert tolerable is not None  # exactly one of tolerable and margin is given (checked above)
     likelihood = "hypergeometric" if population is not None else "binomial"
     planned = sampling.plan(tolerable, confidence=confidence, expected=expected, likelihood=likelihood,
                             population=population)

@@ -24,8 +24,14 @@ Decisions where exports are ambiguous (documented for users in ``profiles/README
   value may be missing or stale); in extra columns the value Excel shows is kept.
 * **Merged cells** are an error naming the cells. Canonical text fields hold at most
   200 characters; extra columns up to Excel's cell limit of 32 767.
-* An extra column whose values are mostly valid personnummer is refused: raw personnummer must
-  never be stored.
+* **Extra columns** are kept only when the profile names them (``extra_kolumner``, an allowlist);
+  every other column is left out and named in the import report. A names column or a notes column
+  therefore never reaches the database by accident.
+* **Personnummer in text**: every kept text (arende_id, enhet, handläggare and the kept extra
+  columns) is scanned with :func:`egenkontroll.personnummer.find_in_text`. A hit is an error naming
+  row and column, unless the profile says ``fritext: maskera``: then, in extra columns, the number is
+  replaced by "[personnummer borttaget]" before anything is stored (in the canonical fields a hit is
+  always an error: they are identifiers, not free text). Raw personnummer must never be stored.
 """
 
 from __future__ import annotations
@@ -33,9 +39,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -48,13 +56,18 @@ import pandas as pd
 import python_calamine
 import yaml
 
-from egenkontroll import personnummer
+from egenkontroll import _filelimits, personnummer
 from egenkontroll._fields import BOOL_FIELDS, CASE_TYPES, DATE_FIELDS, FIELDS, REQUIRED
+from egenkontroll._filelimits import DEFAULT_LIMITS, Limits
 from egenkontroll.errors import Problem, RegisterError
 
 __all__ = [
     "MAX_TEXT_LENGTH",
     "MAX_CELL_LENGTH",
+    "FREE_TEXT_REFUSE",
+    "FREE_TEXT_MASK",
+    "DROPPED_COLUMNS",
+    "WARNINGS",
     "Profile",
     "available_profiles",
     "load_profile",
@@ -76,12 +89,23 @@ _EXCEL_EPOCH_ORDINAL: Final = dt.date(1899, 12, 30).toordinal()
 _UNIX_EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
 _NAT: Final = np.iinfo(np.int64).min
 _SHOWN_VALUE_LENGTH: Final = 40
-_PERSONNUMMER_SHARE: Final = 0.5
-_PERSONNUMMER_SAMPLE: Final = 1000
+_SCANNED_FIELDS: Final = tuple(f for f, kind in FIELDS.items() if kind == "text" and f not in _DERIVED)
 _TYPE_OF: Final = np.frompyfunc(type, 1, 1)
 
 _PROFILE_DIR: Final = "profiles"
-_PROFILE_KEYS: Final = {"namn", "beskrivning", "bas", "kolumner", "arendetyper"}
+_PROFILE_KEYS: Final = {"namn", "beskrivning", "bas", "kolumner", "arendetyper", "extra_kolumner", "fritext"}
+#: the profile's ``fritext`` choices: refuse a personnummer in kept text, or mask it
+FREE_TEXT_REFUSE: Final = "vägra"
+FREE_TEXT_MASK: Final = "maskera"
+_PERSONNUMMER_IN_TEXT: Final = (
+    "texten innehåller ett personnummer, som inte får sparas; ta bort det ur filen "
+    "(eller låt profilen maskera det: fritext: maskera)"
+)
+#: where the import's notes travel on the returned frame (``DataFrame.attrs``)
+DROPPED_COLUMNS: Final = "dropped_columns"
+WARNINGS: Final = "warnings"
+#: a date this many days after the day of the import gets a warning (accepted, but probably a typo)
+FUTURE_WARNING_DAYS: Final = 366
 
 _MONTHS: Final = {
     name: number
@@ -155,12 +179,19 @@ class Profile:
         Canonical field (or ``personnummer``) -> the source headings that mean it.
     case_types
         Canonical case type -> the source wordings that mean it.
+    extra_columns
+        Source headings kept beside the canonical fields (every other column is left out).
+    free_text
+        :data:`FREE_TEXT_REFUSE` (a personnummer in kept text is an error) or
+        :data:`FREE_TEXT_MASK` (it is replaced in extra columns).
     """
 
     name: str
     description: str
     columns: Mapping[str, tuple[str, ...]]
     case_types: Mapping[str, tuple[str, ...]]
+    extra_columns: tuple[str, ...] = ()
+    free_text: str = FREE_TEXT_REFUSE
     _heading_index: dict[str, str] = field(init=False, repr=False, compare=False)
     _case_type_index: dict[str, str] = field(init=False, repr=False, compare=False)
 
@@ -181,6 +212,10 @@ class Profile:
     def case_type_for(self, wording: str) -> str | None:
         """The canonical case type a source wording means, or None."""
         return self._case_type_index.get(_normalise(wording))
+
+    def keeps(self, heading: str) -> bool:
+        """Whether the extra column *heading* is on the profile's allowlist."""
+        return _normalise(heading) in {_normalise(h) for h in self.extra_columns}
 
 
 @dataclass
@@ -248,6 +283,10 @@ def _profile_from_document(document: object, source: str) -> Profile:
     problems = [Problem(f"okänd nyckel '{k}' i profilen") for k in document if k not in _PROFILE_KEYS]
     columns = _profile_section(document, "kolumner", _MAPPABLE, "okänt fält", problems)
     case_types = _profile_section(document, "arendetyper", CASE_TYPES, "okänd ärendetyp", problems)
+    extra_columns = _profile_headings(document, problems)
+    free_text = document.get("fritext")
+    if free_text not in (None, FREE_TEXT_REFUSE, FREE_TEXT_MASK):
+        problems.append(Problem(f"'fritext' ska vara {FREE_TEXT_REFUSE} eller {FREE_TEXT_MASK}"))
     if problems:
         raise RegisterError(problems, file=source)
     base_name = document.get("bas")
@@ -255,8 +294,20 @@ def _profile_from_document(document: object, source: str) -> Profile:
         base = load_profile(str(base_name))
         columns = _merge(base.columns, columns)
         case_types = _merge(base.case_types, case_types)
+        extra_columns = base.extra_columns + extra_columns
+        free_text = free_text or base.free_text
     name = str(document.get("namn") or Path(source).stem)
-    return Profile(name, str(document.get("beskrivning") or ""), columns, case_types)
+    return Profile(name, str(document.get("beskrivning") or ""), columns, case_types, extra_columns,
+                   free_text or FREE_TEXT_REFUSE)
+
+
+def _profile_headings(document: dict, problems: list[Problem]) -> tuple[str, ...]:
+    """The profile's ``extra_kolumner``: the extra source headings to keep."""
+    listed = document.get("extra_kolumner") or []
+    if not isinstance(listed, list) or not all(isinstance(h, str | int) for h in listed):
+        problems.append(Problem("'extra_kolumner' ska vara en lista med rubriker"))
+        return ()
+    return tuple(str(h) for h in listed)
 
 
 def _profile_section(
@@ -304,7 +355,8 @@ def _normalise(text: str) -> str:
 
 
 def read_register(
-    path: str | Path, *, profile: str | Path | Profile | None = None, key: bytes
+    path: str | os.PathLike[str], *, profile: str | Path | Profile | None = None, key: bytes,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """Read, validate and pseudonymise a case-register export.
 
@@ -317,63 +369,108 @@ def read_register(
         :class:`Profile`.
     key
         The workspace's pseudonymisation key (HMAC-SHA256).
+    limits
+        How large the file may be (checked before its cells are read) and how many problems are
+        listed one by one.
 
     Returns
     -------
     pandas.DataFrame
         The canonical fields of ``_fields.FIELDS`` in order (text as str/None, dates as
-        datetime64[ns], booleans as "boolean", fodelsear as Int64), then every extra source
-        column as str. The personnummer itself is not included.
+        datetime64[ns], booleans as "boolean", fodelsear as Int64), then the extra source
+        columns the profile keeps, as str. The personnummer itself is not included.
+        ``attrs[DROPPED_COLUMNS]`` lists the headings left out.
 
     Raises
     ------
     RegisterError
-        With every problem found; row numbers are Excel's (header = row 1).
+        With every problem found (the first ``limits.max_problems`` one by one, the rest summarised);
+        row numbers are Excel's (header = row 1).
     """
     path = Path(path)
     chosen = profile if isinstance(profile, Profile) else load_profile(profile)
-    table = _read_table(path, chosen)
-    problems = _Problems(table.problems)
+    table = _read_table(path, chosen, limits)
+    problems = _Problems(table.problems, limits.max_problems)
     readable = bool(table.headings) and not problems.fatal
     frame = _interpret(table, chosen, key, problems) if readable else None
     if problems or frame is None:
-        raise RegisterError(problems.sorted(table.headings), file=path.name)
+        raise RegisterError(problems.sorted(table.headings), file=path.name, total=problems.total)
     return frame
 
 
 class _Problems(list):
-    """Problems collected so far; row-less (file-level) problems make further reading pointless."""
+    """Problems collected so far, up to *limit* one by one (the rest counted per column and message);
+    row-less (file-level) problems make further reading pointless."""
+
+    def __init__(self, problems: Iterable[Problem], limit: int) -> None:
+        super().__init__(problems)
+        self.limit = limit
+        self.left_out: Counter[tuple[str | None, str]] = Counter()
 
     @property
     def fatal(self) -> bool:
         return any(p.row is None for p in self)
 
+    @property
+    def total(self) -> int:
+        return len(self) + self.left_out.total()
+
     def add(self, message: str, row: int | None, column: str | None) -> None:
-        self.append(Problem(message, row=row, column=column))
+        if len(self) < self.limit:
+            self.append(Problem(message, row=row, column=column))
+        else:
+            self.left_out[column, message] += 1
 
     def sorted(self, headings: list[str]) -> list[Problem]:
-        """File-level problems first, then by row and by column as they stand in the file."""
+        """File-level problems first, then by row and by column as they stand in the file; then the
+        summary of those left out."""
         order = {heading: i for i, heading in reversed(list(enumerate(headings)))}
-        return sorted(self, key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, -1)))
+        listed = sorted(self, key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, -1)))
+        return listed + self._summary()
+
+    def _summary(self) -> list[Problem]:
+        """"och N fel till, de flesta i kolumn F: ..." (nothing when none were left out)."""
+        if not self.left_out:
+            return []
+        by_column: Counter[str | None] = Counter()
+        for (column, _), count in self.left_out.items():
+            by_column[column] += count
+        column = by_column.most_common(1)[0][0]
+        message = max((m for c, m in self.left_out if c == column), key=lambda m: self.left_out[column, m])
+        count = f"{self.left_out.total():,}".replace(",", " ")
+        where = f"kolumn {column}" if column else "hela filen"
+        return [Problem(f"och {count} fel till, de flesta i {where}: {message}")]
 
 
 # ---------------------------------------------------------------------------------------------
 # reading files into a grid
 
 
-def _read_table(path: Path, profile: Profile) -> _Table:
-    """Read the file's cells (xlsx or csv, recognised by content)."""
+def _read_table(path: Path, profile: Profile, limits: Limits) -> _Table:
+    """Read the file's cells (xlsx or csv, recognised by content), within *limits*."""
     if not path.is_file():
         return _failed(f"filen finns inte: {path.name}")
+    try:
+        return _read_checked(path, profile, limits)
+    except OSError as error:
+        return _failed(f"filen kan inte läsas ({error.strerror}); kontrollera att du får läsa den och att "
+                       "den inte är öppen i ett annat program")
+
+
+def _read_checked(path: Path, profile: Profile, limits: Limits) -> _Table:
+    """:func:`_read_table` once the file exists: size first, then the content's kind."""
+    too_large = _filelimits.check_file(path, limits)
+    if too_large:
+        return _failed(too_large)
     with path.open("rb") as handle:
         start = handle.read(8)
     if not start:
         return _failed("filen är tom")
     if start.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, profile)
+        return _read_xlsx(path, profile, limits)
     if start.startswith(b"\xd0\xcf\x11\xe0"):
         return _failed("gamla Excel-filer (.xls) stöds inte; spara filen som .xlsx eller .csv")
-    return _read_csv(path.read_bytes(), profile)
+    return _read_csv(path.read_bytes(), profile, limits)
 
 
 def _failed(message: str, row: int | None = None) -> _Table:
@@ -382,8 +479,12 @@ def _failed(message: str, row: int | None = None) -> _Table:
     return _Table([], 1, empty, np.empty(0, dtype=np.int64), [Problem(message, row=row)])
 
 
-def _read_xlsx(path: Path, profile: Profile) -> _Table:
-    """Read the first visible worksheet with python-calamine (cached values of formulas)."""
+def _read_xlsx(path: Path, profile: Profile, limits: Limits) -> _Table:
+    """Read the first visible worksheet with python-calamine (cached values of formulas), once the
+    archive has passed :func:`egenkontroll._filelimits.check_xlsx`."""
+    unsafe = _filelimits.check_xlsx(path, limits)
+    if unsafe:
+        return _failed(unsafe)
     try:
         workbook = python_calamine.load_workbook(str(path))
         visible = [
@@ -465,9 +566,10 @@ def _contains_formula(archive: zipfile.ZipFile, member: str) -> bool:
     return False
 
 
-def _read_csv(data: bytes, profile: Profile) -> _Table:
-    """Decode, sniff the delimiter and split a csv export."""
+def _read_csv(data: bytes, profile: Profile, limits: Limits) -> _Table:
+    """Decode, check the size, sniff the delimiter and split a csv export."""
     text, problem = _decode(data)
+    problem = problem or _filelimits.check_csv_text(text, limits)
     if problem:
         return _failed(problem)
     mojibake = _MOJIBAKE.search(text)
@@ -579,12 +681,39 @@ def _interpret(table: _Table, profile: Profile, key: bytes, problems: _Problems)
     converted: dict[str, object] = {}
     for name, index in mapped.items():
         converted[name] = _convert_field(name, index, table, profile, problems)
+    for name in _SCANNED_FIELDS:
+        if name in mapped:
+            _scan_personnummer(converted[name], table.headings[mapped[name]], table, problems, mask=False)
     canonical = _canonical_frame(converted, mapped, table, key, problems)
     _check_formulas(mapped, table, problems)
     _check_duplicates(canonical["arende_id"], table, mapped["arende_id"], problems)
     _check_date_order(canonical, mapped, table, problems)
-    extra_frame = _extra_frame(extras, table, problems)
-    return pd.concat([canonical, extra_frame], axis=1)
+    extra_frame = _extra_frame(extras, table, problems, mask=profile.free_text == FREE_TEXT_MASK)
+    frame = pd.concat([canonical, extra_frame], axis=1)
+    frame.attrs[DROPPED_COLUMNS] = _dropped_columns(table, set(mapped.values()) | set(extras.values()))
+    frame.attrs[WARNINGS] = _future_dates(canonical, mapped, table)
+    return frame
+
+
+def _future_dates(frame: pd.DataFrame, mapped: dict[str, int], table: _Table) -> list[str]:
+    """A Swedish warning per date column holding dates far after today (e.g. 2099: a typo?)."""
+    limit = pd.Timestamp(dt.date.today() + dt.timedelta(days=FUTURE_WARNING_DAYS))
+    warnings = []
+    for name in DATE_FIELDS:
+        late = (frame[name] > limit).fillna(False).to_numpy() if name in mapped else np.zeros(0, bool)
+        if late.any():
+            first = int(table.row_numbers[np.flatnonzero(late)[0]])
+            latest = frame[name][late].max()
+            heading = table.headings[mapped[name]]
+            warnings.append(f"kolumn {heading}: {int(late.sum())} datum ligger långt fram i tiden "
+                            f"(senast {latest:%Y-%m-%d}, första på rad {first}); kontrollera dem.")
+    return warnings
+
+
+def _dropped_columns(table: _Table, used: set[int]) -> list[str]:
+    """Headings of the columns left out (an unnamed one only when it holds data)."""
+    return [heading or f"Kolumn {_column_letter(index)}" for index, heading in enumerate(table.headings)
+            if index not in used and (heading or _filled_mask(table.grid[:, index]).any())]
 
 
 def _map_columns(
@@ -597,7 +726,7 @@ def _map_columns(
     for index, heading in enumerate(table.headings):
         target = profile.field_for(heading) if heading else None
         if target is None:
-            _add_extra(heading, index, table, extras, problems)
+            _add_extra(heading, index, table, profile, extras, problems)
         elif target in mapped:
             other = table.headings[mapped[target]]
             problems.add(
@@ -612,13 +741,12 @@ def _map_columns(
     return mapped, extras
 
 
-def _add_extra(heading: str, index: int, table: _Table, extras: dict[str, int], problems: _Problems) -> None:
-    """Keep an unrecognised column under its heading (an empty one only if it holds data)."""
-    column_has_data = _filled_mask(table.grid[:, index]).any()
-    if not heading:
-        if not column_has_data:
-            return
-        heading = f"Kolumn {_column_letter(index)}"
+def _add_extra(heading: str, index: int, table: _Table, profile: Profile, extras: dict[str, int],
+               problems: _Problems) -> None:
+    """Keep an unrecognised column the profile names (under its heading; "Kolumn F" when it has none)."""
+    heading = heading or f"Kolumn {_column_letter(index)}"
+    if not profile.keeps(heading):
+        return
     if heading in extras or heading in FIELDS:
         problems.add(
             f"rubriken '{heading}' förekommer flera gånger eller är reserverad", table.header_row, heading
@@ -767,33 +895,32 @@ def _check_date_order(
             )
 
 
-def _extra_frame(extras: dict[str, int], table: _Table, problems: _Problems) -> pd.DataFrame:
-    """Extra columns as text; a column that looks like personnummer is refused."""
+def _extra_frame(extras: dict[str, int], table: _Table, problems: _Problems, *, mask: bool) -> pd.DataFrame:
+    """The kept extra columns as text, each scanned for personnummer (masked or refused)."""
     columns = {}
     for heading, index in extras.items():
         values, bad = _convert_cells(table.grid[:, index], lambda v: _to_text(v, MAX_CELL_LENGTH))
         for position, message in bad:
             problems.add(message, int(table.row_numbers[position]), heading)
-        first = _first_personnummer_row(values, table)
-        if first is not None:
-            message = "kolumnen verkar innehålla personnummer, som inte får sparas; ta bort kolumnen"
-            problems.add(message, first, heading)
-        columns[heading] = pd.Series(values, dtype=object)
+        columns[heading] = pd.Series(_scan_personnummer(values, heading, table, problems, mask=mask),
+                                     dtype=object)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(table.row_numbers)))
 
 
-def _first_personnummer_row(values: list, table: _Table) -> int | None:
-    """The first row of a column whose first filled values are mostly personnummer, else None."""
-    series = pd.Series(values, dtype=object)
-    positions = np.flatnonzero(series.notna().to_numpy())[:_PERSONNUMMER_SAMPLE]
-    if not len(positions):
-        return None
-    sample = series.iloc[positions]
-    parsed = personnummer.parse_many(sample, _reference_years(np.full(len(sample), _NAT)))
-    valid = pd.isna(pd.Series(parsed.problem, dtype=object)).to_numpy()
-    if valid.sum() < _PERSONNUMMER_SHARE * len(positions):
-        return None
-    return int(table.row_numbers[positions[np.flatnonzero(valid)[0]]])
+def _scan_personnummer(values: np.ndarray, heading: str, table: _Table, problems: _Problems, *,
+                       mask: bool) -> np.ndarray:
+    """*values* with personnummer masked (*mask*), else unchanged with a problem for every hit."""
+    texts = np.array([v if isinstance(v, str) else None for v in values], dtype=object)
+    codes, distinct = pd.factorize(texts)
+    found = np.array([bool(personnummer.find_in_text(text)) for text in distinct], dtype=bool)
+    hits = np.flatnonzero((codes >= 0) & found[np.maximum(codes, 0)]) if len(found) else []
+    if mask:
+        masked = values.copy()
+        masked[hits] = [personnummer.mask_in_text(text) for text in texts[hits]]
+        return masked
+    for position in hits:
+        problems.add(_PERSONNUMMER_IN_TEXT, int(table.row_numbers[position]), heading)
+    return values
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,8 +24,10 @@ import ipywidgets as widgets
 
 from egenkontroll import _boundary
 from egenkontroll import _review_model as model
+from egenkontroll._location import workspace_folder
 from egenkontroll.checklists import Deviation, Item
-from egenkontroll.errors import ChecklistError, Problem
+from egenkontroll.errors import ChecklistError, Problem, SessionError
+from egenkontroll.identity import hub_user
 from egenkontroll.periods import period_label
 from egenkontroll.workspace import Workspace
 
@@ -60,8 +62,9 @@ _CORRECTABLE = [(label, name) for name, label in model.DATE_LABELS.items()]
 
 
 def app(workspace: Workspace | str | os.PathLike[str] | None = None, session_id: str | None = None, *,
-        reviewer: str | None = None, as_of: date | None = None) -> ReviewApp:
-    """The review app, ready to display.
+        reviewer: str | None = None, as_of: date | None = None) -> ReviewApp | widgets.HTML:
+    """The review app, ready to display; when the workspace cannot be opened (a damaged database, a
+    read-only folder, ...), a Swedish message saying what happened and what to do instead.
 
     Parameters
     ----------
@@ -74,7 +77,11 @@ def app(workspace: Workspace | str | os.PathLike[str] | None = None, session_id:
     as_of
         The date computed verdicts are evaluated on (default ``$EGENKONTROLL_PER_DATUM`` or today).
     """
-    opened = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    try:
+        opened = workspace if isinstance(workspace, Workspace) else Workspace.open(workspace)
+    except Exception as error:  # noqa: BLE001 - shown in Swedish, never as Voilà's developer text
+        folder = workspace_folder(None if isinstance(workspace, Workspace) else workspace)
+        return widgets.HTML(f'<div class="ek-fel">{_lines(_boundary.REVIEW.message(error, folder))}</div>')
     return ReviewApp(opened, session_id=session_id, reviewer=reviewer, as_of=as_of)
 
 
@@ -133,9 +140,13 @@ class ReviewApp(widgets.VBox):
         super().__init__()
         self.add_class("ek-app")
         self.workspace = workspace
-        self.reviewer = reviewer
         self.as_of = as_of
         self.errors = ErrorArea(workspace)
+        self.name = widgets.Text(value=reviewer or hub_user() or "", description="Granskare",
+                                 placeholder="ditt namn eller din signatur", style=_LABEL_STYLE,
+                                 layout=_wide())
+        self.name.add_class("ek-granskare")  # the page remembers it per browser (the Voilà template)
+        self.name.disabled = hub_user() is not None  # the hub has authenticated the user
         self.screen: StartScreen | ReviewScreen | None = None
         self.show_start()
         if session_id is not None:
@@ -143,18 +154,41 @@ class ReviewApp(widgets.VBox):
 
     def show_start(self) -> None:
         """Show the start screen."""
-        self._show(StartScreen(model.StartModel(self.workspace), self.errors, on_open=self.open_session,
+        self._show(StartScreen(model.StartModel(self.workspace), self.errors, on_open=self._open_named,
                                reviewer=self.reviewer))
 
+    def reviewer(self) -> str:
+        """The name under Granskare, saved with every answer and correction.
+
+        Raises
+        ------
+        SessionError
+            When no name is given.
+        """
+        name: str = self.name.value.strip()
+        if not name:
+            raise SessionError("Skriv ditt namn eller din signatur under Granskare först: det sparas med "
+                               "varje svar och rättelse.")
+        return name
+
     def open_session(self, session_id: str) -> None:
-        """Open the granskning *session_id* at its first case not yet done."""
+        """Open the granskning *session_id* at its first case not yet done.
+
+        The answers are saved under the name given under Granskare, without one under
+        :func:`~egenkontroll.identity.current_user` (a session opened from a notebook by its id).
+        """
         session = self.workspace.session(session_id)
-        review = model.ReviewModel(session, reviewer=self.reviewer, as_of=self.as_of)
+        review = model.ReviewModel(session, reviewer=self.name.value.strip() or None, as_of=self.as_of)
         self._show(ReviewScreen(review, self.errors, on_leave=self.show_start))
+
+    def _open_named(self, session_id: str) -> None:
+        self.reviewer()
+        self.open_session(session_id)
 
     def _show(self, screen: StartScreen | ReviewScreen) -> None:
         self.screen = screen
-        self.children = [widgets.HTML(_STYLE), self.errors.output, screen]
+        named = [self.name] if isinstance(screen, StartScreen) else []
+        self.children = [widgets.HTML(_STYLE), self.errors.output, *named, screen]
 
 
 # --- the start screen -------------------------------------------------------------------------
@@ -163,7 +197,7 @@ class StartScreen(widgets.VBox):
     """Open an existing granskning or draw a new one."""
 
     def __init__(self, start: model.StartModel, errors: ErrorArea, *, on_open: Callable[[str], None],
-                 reviewer: str | None = None) -> None:
+                 reviewer: Callable[[], str]) -> None:
         super().__init__()
         self.start = start
         self.errors = errors
@@ -251,7 +285,7 @@ class StartScreen(widgets.VBox):
     def _create(self, _button: widgets.Button | None = None) -> None:
         session = self.start.create(self.checklist.value, period=self.period.value, n=self.n.value,
                                     seed=self.seed.value, strata=self.strata.value, title=self.title.value,
-                                    created_by=self.reviewer,
+                                    created_by=self.reviewer(),
                                     minimum=self.minimum.value if self.strata.value else None)
         self.on_open(session.id)
 
@@ -283,7 +317,9 @@ class ItemEditor(widgets.VBox):
             self.comment.add_class("ek-kommentar")
             self.comment.observe(lambda change: self._changed(on_comment, change["new"]), names="value")
             parts.append(self.comment)
-        self.children = parts
+        self.saved_by = widgets.HTML()
+        self.saved_by.add_class("ek-sparat-av")
+        self.children = [*parts, self.saved_by]
 
     def show(self, stored: model.StoredAnswer | None) -> None:
         """Show the stored answer and comment (None: unanswered) without saving anything."""
@@ -293,6 +329,7 @@ class ItemEditor(widgets.VBox):
             if self.comment is not None:
                 self.comment.value = (stored.comment or "") if stored else ""
                 self.comment.disabled = stored is None
+            self.saved_by.value = _saved_by_html(stored)
         finally:
             self._quiet = False
 
@@ -459,14 +496,19 @@ class ReviewScreen(widgets.VBox):
         self.refresh()
 
     def _after_failed_save(self) -> None:
-        self.status.value = '<span class="ek-status-konflikt">Inte sparat: se meddelandet ovan.</span>'
+        self._after_refused_comment()
         self.refresh()
+
+    def _after_refused_comment(self) -> None:
+        """As :meth:`_after_failed_save`, but the comment box keeps what the reviewer wrote."""
+        self.status.value = '<span class="ek-status-konflikt">Inte sparat: se meddelandet ovan.</span>'
 
     def _editor(self, item: Item) -> ItemEditor:
         if item.id not in self.editors:
             guard = functools.partial(self.errors.guard, on_error=self._after_failed_save)
+            on_comment = self.errors.guard(self.comment, on_error=self._after_refused_comment)
             self.editors[item.id] = ItemEditor(item, self.review.reference(item),
-                                               on_answer=guard(self.answer), on_comment=guard(self.comment))
+                                               on_answer=guard(self.answer), on_comment=on_comment)
         return self.editors[item.id]
 
     def _navigate(self, moved: bool, at_end: str) -> None:
@@ -513,6 +555,13 @@ class ReviewScreen(widgets.VBox):
 
 
 # --- HTML fragments (everything interpolated is escaped) ---------------------------------------
+
+def _saved_by_html(stored: model.StoredAnswer | None) -> str:
+    if stored is None:
+        return ""
+    when = f" {stored.recorded_at:%Y-%m-%d %H:%M}" if stored.recorded_at else ""
+    return f'<span class="ek-hjalp">Svarat av {escape(stored.reviewer or "okänd")}{when}</span>'
+
 
 def _card_html(card: model.CaseCard) -> str:
     state = ('<span class="ek-badge ek-klar">Klar</span>' if card.done

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -242,6 +242,7 @@ def _review_case(session: Session, case_id: str, case: Mapping[str, Any], review
     given: dict[str, str] = {}
     deviation = False
     for item in _unanswered(checklist, case, given):
+        value: str | None
         if item.answer_type.countable:
             value = reviewer.counted(checklist.id, item)
         elif item.answer_type.remark and item.optional:
@@ -262,7 +263,7 @@ def _review_case(session: Session, case_id: str, case: Mapping[str, Any], review
     return answers
 
 
-def _unanswered(checklist: Checklist, case: Mapping[str, Any], given: dict[str, str]):
+def _unanswered(checklist: Checklist, case: Mapping[str, Any], given: dict[str, str]) -> Iterator[Item]:
     """The visible answerable items not yet handled, re-evaluated after each answer."""
     while True:
         item = next((i for i in checklist.visible_items(case, given)

@@ -2,11 +2,14 @@
 
 A session is a sample of cases drawn for one checklist over one period. It keeps the checklist's YAML
 as it was when the session started, so a later version of the checklist never changes an old session.
-Every change is one write transaction (SQLite: ``BEGIN IMMEDIATE``, WAL, ``synchronous=FULL``) that
-compares revisions, writes the new state and appends to the audit log; it is durable when the call
-returns. Two :class:`Session` objects for the same id behave as two reviewers: each remembers the
-revision it last saw of every answer, and a change based on an outdated revision raises
-:class:`~egenkontroll.errors.ConflictError` instead of overwriting.
+Every change is one write transaction (SQLite: ``BEGIN IMMEDIATE``, WAL, ``synchronous=FULL``;
+PostgreSQL: READ COMMITTED) that compares revisions, writes the new state and appends to the audit log;
+it is durable when the call returns. The comparison is compare-and-set in the database itself, the same
+on both: ``UPDATE ... SET revision = revision + 1 WHERE key AND revision = :seen`` touching no row, or
+a first insert hitting the primary key, means someone else got there first. Two :class:`Session`
+objects for the same id behave as two reviewers: each remembers the revision it last saw of every
+answer, and a change based on an outdated revision raises :class:`~egenkontroll.errors.ConflictError`
+instead of overwriting.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from egenkontroll import _db, _location, case_table, checklists
+from egenkontroll import _db, _location, case_table, checklists, personnummer
 from egenkontroll._db import HasEngine, Source
 from egenkontroll._fields import DATE_FIELDS
 from egenkontroll.errors import ChecklistError, ConflictError, SessionError
@@ -49,7 +52,13 @@ __all__ = [
     "ANSWER_COLUMNS",
     "AUDIT_COLUMNS",
     "CORRECTION_COLUMNS",
+    "PERSONNUMMER_REFUSED",
 ]
+
+#: the refusal of a free text holding a personnummer (nothing is saved)
+PERSONNUMMER_REFUSED = ("Texten innehåller ett personnummer och sparades inte. Skriv inga personnummer i "
+                        "kommentarer eller svar: ärendet känns redan igen på sitt ärende-id. Ta bort numret "
+                        "och spara igen.")
 
 #: the columns of :meth:`Session.answers`
 ANSWER_COLUMNS = ["arende_id", "item_id", "value", "comment", "reviewer", "recorded_at", "revision"]
@@ -78,7 +87,7 @@ class _Revisioned:
     columns: dict[str, str]  # value, comment, reviewer, recorded_at -> the table's column
     insert: sa.Insert
     read: sa.Select
-    update: sa.Update
+    update: sa.Update  # compare-and-set: only where the revision is still :seen, and it adds one
 
     @property
     def name_column(self) -> str:
@@ -88,8 +97,9 @@ class _Revisioned:
 def _revisioned(table: sa.Table, key: tuple[str, ...], action: str, columns: dict[str, str]) -> _Revisioned:
     where = sa.and_(*(table.c[column] == sa.bindparam(f"key_{column}") for column in key))
     read = sa.select(*(table.c[column].label(field) for field, column in columns.items()), table.c.revision)
-    return _Revisioned(table, key, action, columns, table.insert(), read.where(where),
-                       table.update().where(where))
+    update = (table.update().where(where, table.c.revision == sa.bindparam("seen"))
+              .values(revision=table.c.revision + 1))
+    return _Revisioned(table, key, action, columns, table.insert(), read.where(where), update)
 
 
 _ANSWERS = _revisioned(_db.answers, ("session_id", "arende_id", "item_id"), ANSWERED,
@@ -134,8 +144,9 @@ def create_session(
     With *reuse*, a session that holds the very same draw (same checklist text, period and manifest:
     seed, design, frame fingerprint, cases and sampling version) is returned instead of starting a
     second one, so that re-running an audit notebook neither duplicates the granskning nor counts its
-    cases twice. Only a given *seed* can match (None draws a fresh one). On SQLite the check and the
-    insert share one write lock, so two runs at once still make one session.
+    cases twice. Only a given *seed* can match (None draws a fresh one). The check and the insert run
+    under one lock (SQLite's write lock, a PostgreSQL advisory lock), so two runs at once still make
+    one session.
 
     Raises
     ------
@@ -149,7 +160,7 @@ def create_session(
     cl = _resolve_checklist(checklist)
     bounds = parse_period(period)
     frame = _sampling_frame(case_table.read_cases(source), cl, bounds)
-    _check_sample_size(n, len(frame), cl, bounds)
+    n = _check_sample_size(n, len(frame), cl, bounds)
     seed = secrets.randbits(32) if seed is None else seed
     try:
         drawn = sampling.select(frame, n, seed=seed, id_column="arende_id", strata=strata,
@@ -169,19 +180,19 @@ def create_session(
         "created_by": creator,
         "created_at": _db.utc_now(),
     }
-    with _db.write(_db.engine_of(source)) as connection:
+    with _db.write(_db.engine_of(source), _db.SESSION_LOCK) as connection:
         same = _same_draw(connection, row) if reuse else None
         if same is not None:
             return open_session(source, same)
         if not allow_overlap:
             _refuse_overlap(connection, cl, bounds)
-        row["id"] = _unused_session_id(connection, label, cl.id)
+        session_id = row["id"] = _unused_session_id(connection, label, cl.id)
         connection.execute(_db.sessions.insert().values(row))
-        connection.execute(_db.session_cases.insert(), _design_rows(row["id"], drawn.frame))
+        connection.execute(_db.session_cases.insert(), _design_rows(session_id, drawn.frame))
         connection.execute(_db.audit_log.insert().values(
-            at=row["created_at"], actor=creator, action=CREATED, session_id=row["id"],
+            at=row["created_at"], actor=creator, action=CREATED, session_id=session_id,
             new_value=f"{cl.id} version {cl.version}, n={n}, seed={seed}"))
-    return open_session(source, row["id"])
+    return open_session(source, session_id)
 
 
 def open_session(source: Source, session_id: str) -> Session:
@@ -201,7 +212,7 @@ def open_session(source: Source, session_id: str) -> Session:
             raise SessionError(f"Granskningen {session_id!r} finns inte i arbetsytan "
                                f"{_location.describe(engine)}. "
                                f"Befintliga granskningar: {', '.join(known) or 'inga'}.")
-        design = pd.read_sql(
+        design = pd.read_sql_query(
             sa.select(_db.session_cases.c.arende_id, _db.session_cases.c.stratum,
                       _db.session_cases.c.inclusion_probability, _db.session_cases.c.weight)
             .where(_db.session_cases.c.session_id == session_id).order_by(_db.session_cases.c.position),
@@ -249,7 +260,7 @@ def answers_of(source: Source, sessions: Sequence[Session], case_fields: Sequenc
         frame = pd.DataFrame(columns=[*ANSWER_COLUMNS, "session", "checklist", *case_fields])
     else:
         with _db.read(_db.engine_of(source)) as connection:
-            frame = pd.read_sql(_answers_query(ids, case_fields), connection)
+            frame = pd.read_sql_query(_answers_query(ids, case_fields), connection)
     dates = {name: pd.to_datetime(frame[name], format="%Y-%m-%d")
              for name in case_fields if name in DATE_FIELDS}
     return frame.assign(**dates).astype({"revision": "int64"})
@@ -296,7 +307,8 @@ def _sampling_frame(cases: pd.DataFrame, cl: Checklist, bounds: Period) -> pd.Da
     return cases.loc[mask].reset_index(drop=True)
 
 
-def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: Period) -> None:
+def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: Period) -> int:
+    """*n* when it is a sample size that the *available* cases can give; else SessionError."""
     where = f"checklistan {cl.id!r}" + (f" under perioden {bounds[0]} – {bounds[1]}" if bounds else "")
     if available == 0:
         raise SessionError(f"Det finns inga ärenden för {where}. "
@@ -306,6 +318,7 @@ def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: Per
                            f"{available} ärenden finns för {where}.")
     if n > available:
         raise SessionError(f"Urvalet (n={n}) är större än antalet ärenden för {where} ({available}).")
+    return n
 
 
 def _minimum(minimum: int | None, strata: str | Sequence[str] | None) -> int:
@@ -489,13 +502,7 @@ class Session:
         ConflictError, SessionError
             As :meth:`record`; nothing of the batch is written.
         """
-        rows = [self._answer_change(**answer) for answer in answers]
-        written: dict[tuple[str, str], int] = {}
-        with _db.write(self.engine) as connection:
-            revisions = [self._write(connection, _ANSWERS, self._seen, written, key, change, expected, what)
-                         for key, change, expected, what in rows]
-        self._seen.update(written)
-        return revisions
+        return self._commit(_ANSWERS, self._seen, [self._answer_change(**answer) for answer in answers])
 
     def answers(self) -> pd.DataFrame:
         """The latest answer per case and item (cleared answers left out), in sample order.
@@ -532,6 +539,7 @@ class Session:
         corrected = as_date(value, field).isoformat()
         if not (reason or "").strip():
             raise SessionError("Ange varför datumet rättas (orsak); en rättelse utan orsak sparas inte.")
+        _refuse_personnummer(reason)
         change = {"value": corrected, "comment": reason.strip(), "reviewer": reviewer or current_user()}
 
         def stored_beside(connection: sa.Connection) -> dict[str, Any]:
@@ -549,7 +557,7 @@ class Session:
         query = (sa.select(*(fixes[name] for name in CORRECTION_COLUMNS))
                  .where(fixes.arende_id.in_(_sampled_ids(self.id))).order_by(fixes.arende_id, fixes.field))
         with _db.read(self.engine) as connection:
-            return pd.read_sql(query, connection)
+            return pd.read_sql_query(query, connection)
 
     # --- cases, verdicts and progress -----------------------------------------------------------
 
@@ -607,7 +615,7 @@ class Session:
         query = sa.select(*(log[name] for name in AUDIT_COLUMNS)).where(log.session_id == self.id)
         query = query.order_by(log.id)
         with _db.read(self.engine) as connection:
-            return pd.read_sql(query, connection).astype({"revision": "Int64"})
+            return pd.read_sql_query(query, connection).astype({"revision": "Int64"})
 
     def sampling_frame(self) -> pd.DataFrame:
         """The frame the sample was drawn from, rebuilt from today's register (see :meth:`verify`)."""
@@ -644,6 +652,7 @@ class Session:
         """The checked key, change, expected revision and wording of one answer (SessionError if unfit)."""
         self._require_case(case_id)
         text = _answer_text(self._answerable_item(item_id), value)
+        _refuse_personnummer(text, comment)
         change = {"value": text, "comment": comment, "reviewer": reviewer or current_user()}
         key = {"session_id": self.id, "arende_id": case_id, "item_id": item_id}
         return key, change, expected_revision, f"svaret på {item_id!r}"
@@ -652,11 +661,25 @@ class Session:
               change: dict[str, Any], expected: int | None, what: str,
               extra: Callable[[sa.Connection], dict[str, Any]] | None = None) -> int:
         """Compare revisions, write *change* (value, comment, reviewer) and audit it, in one transaction."""
-        written: dict[tuple[str, str], int] = {}
-        with _db.write(self.engine) as connection:
-            revision = self._write(connection, kind, seen, written, key, change, expected, what, extra)
+        return self._commit(kind, seen, [(key, change, expected, what, extra)])[0]
+
+    def _commit(self, kind: _Revisioned, seen: dict[tuple[str, str], int],
+                changes: Sequence[tuple[Any, ...]]) -> list[int]:
+        """Write *changes* (the arguments of :meth:`_write` after *written*) in one transaction.
+
+        The transaction reruns after a serialization failure (:func:`egenkontroll._db.run_write`); the
+        revisions written are remembered in *seen* once it has committed.
+        """
+        def work(connection: sa.Connection) -> tuple[list[int], dict[tuple[str, str], int]]:
+            written: dict[tuple[str, str], int] = {}
+            return [self._write(connection, kind, seen, written, *change) for change in changes], written
+
+        try:
+            revisions, written = _db.run_write(self.engine, work)
+        except _LostInsert as lost:
+            raise lost.conflict(self.engine, seen) from None
         seen.update(written)
-        return revision
+        return revisions
 
     def _write(self, connection: sa.Connection, kind: _Revisioned, seen: dict[tuple[str, str], int],
                written: dict[tuple[str, str], int], key: dict[str, str], change: dict[str, Any],
@@ -665,7 +688,9 @@ class Session:
         """Inside a write transaction: compare revisions, write *change* and audit it.
 
         The new revision goes into *written* (the caller remembers it in *seen* once committed); a
-        conflict remembers the stored revision in *seen* at once, so that a retry succeeds.
+        conflict remembers the stored revision in *seen* at once, so that a retry succeeds. The read
+        revision is checked again by the write itself: a concurrent commit in between (possible on
+        PostgreSQL) makes the update touch no row, or the first insert hit the primary key.
         """
         name = key[kind.name_column]
         remembered = (key["arende_id"], name)
@@ -674,11 +699,13 @@ class Session:
         current = connection.execute(kind.read, params).first()
         revision = _next_revision(seen, written, remembered, current, expected, what)
         row = {kind.columns[field]: value for field, value in change.items()}
-        row.update(revision=revision, **(extra(connection) if extra else {}))
+        row.update(extra(connection) if extra else {})
         if current is None:
-            connection.execute(kind.insert, {**key, **row})
-        else:
-            connection.execute(kind.update, {**params, **row})
+            _insert_first(connection, kind, {**key, **row, "revision": revision},
+                          _LostInsert(kind, params, remembered, what))
+        elif connection.execute(kind.update, {**params, **row, "seen": current.revision}).rowcount == 0:
+            raise _conflict(seen, remembered, connection.execute(kind.read, params).first(),
+                            current.revision, what)
         connection.execute(_AUDIT, {
             "at": change["recorded_at"], "actor": change["reviewer"], "action": kind.action,
             "session_id": self.id, "arende_id": key["arende_id"], "item_id": name,
@@ -723,6 +750,13 @@ def _parsed_snapshot(text: str) -> Checklist:
     return checklists.loads(text, source="sparad checklista")
 
 
+def _refuse_personnummer(*texts: str | None) -> None:
+    """SessionError when a free text (answer, comment, reason) holds a personnummer: it would stay in
+    the append-only audit log for good."""
+    if any(text and personnummer.find_in_text(text) for text in texts):
+        raise SessionError(PERSONNUMMER_REFUSED)
+
+
 def _answer_text(item: Item, value: object) -> str | None:
     """*value* as the stored text (as its answer type renders it), or SessionError if it does not fit."""
     if value is None:
@@ -732,6 +766,31 @@ def _answer_text(item: Item, value: object) -> str | None:
     if problem is not None:
         raise SessionError(f"Svaret {value!r} på frågan {item.id!r} sparades inte: {problem}.")
     return text
+
+
+class _LostInsert(Exception):
+    """A first insert lost the race for its primary key; the transaction must end before it is told."""
+
+    def __init__(self, kind: _Revisioned, params: dict[str, str], key: tuple[str, str], what: str) -> None:
+        super().__init__(what)
+        self.kind, self.params, self.key, self.what = kind, params, key, what
+
+    def conflict(self, engine: Engine, seen: dict[tuple[str, str], int]) -> ConflictError:
+        """The ConflictError to raise, naming the row that won (read after the rollback)."""
+        with _db.read(engine) as connection:
+            current = connection.execute(self.kind.read, self.params).first()
+        return _conflict(seen, self.key, current, 0, self.what)
+
+
+def _insert_first(connection: sa.Connection, kind: _Revisioned, row: dict[str, Any],
+                  lost: _LostInsert) -> None:
+    """Insert the first revision of a row; raise *lost* when a concurrent transaction inserted it first."""
+    try:
+        connection.execute(kind.insert, row)
+    except sa.exc.IntegrityError as error:
+        if not _db.is_unique_violation(error):
+            raise
+        raise lost from error
 
 
 def _next_revision(seen: dict[tuple[str, str], int], written: dict[tuple[str, str], int],
@@ -751,8 +810,14 @@ def _next_revision(seen: dict[tuple[str, str], int], written: dict[tuple[str, st
         raise SessionError(f"Ärende {key[0]}: {what} förekommer flera gånger i samma sats, och en senare "
                            f"rad utgår från version {expected} fast satsen själv just gav version {found}. "
                            "Ingenting i satsen sparades.")
-    seen[key] = found
-    raise ConflictError(_conflict_message(what, key[0], current, expected))
+    raise _conflict(seen, key, current, expected, what)
+
+
+def _conflict(seen: dict[tuple[str, str], int], key: tuple[str, str], current: Any, expected: int,
+              what: str) -> ConflictError:
+    """The ConflictError for *key*, having remembered the stored revision in *seen* (so a retry succeeds)."""
+    seen[key] = current.revision if current is not None else 0
+    return ConflictError(_conflict_message(what, key[0], current, expected))
 
 
 def _conflict_message(what: str, case_id: str, current: Any, expected: int) -> str:

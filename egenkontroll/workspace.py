@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from egenkontroll import _location, case_table, register, results, store
+from egenkontroll._filelimits import DEFAULT_LIMITS, Limits
 from egenkontroll.case_table import ImportReport
 from egenkontroll.errors import WorkspaceError
 from egenkontroll.store import Session
@@ -51,7 +53,8 @@ class Workspace:
         if folder.exists() and not folder.is_dir():
             raise WorkspaceError(f"{folder}: arbetsytan måste vara en mapp, men här finns en fil.")
         try:
-            (folder / EXPORT_DIR).mkdir(parents=True, exist_ok=True)
+            _location.make_folder(folder)
+            _location.make_folder(folder / EXPORT_DIR)
         except OSError as error:
             raise WorkspaceError(f"{folder}: arbetsytan kan inte skapas ({error.strerror}).") from error
         return cls(folder, _location.connect(folder, database_url))
@@ -83,15 +86,17 @@ class Workspace:
 
     # --- the case register --------------------------------------------------------------------
 
-    def import_register(self, path: str | os.PathLike[str], profile: str | None = None) -> ImportReport:
-        """Validate *path* completely, then upsert its cases by arende_id in one transaction.
+    def import_register(self, path: str | os.PathLike[str], profile: str | None = None, *,
+                        limits: Limits = DEFAULT_LIMITS) -> ImportReport:
+        """Validate *path* completely (within *limits*: see :class:`egenkontroll._filelimits.Limits`), then
+        upsert its cases by arende_id in one transaction.
 
         Raises
         ------
         egenkontroll.RegisterError
             With every problem in the file; nothing is written.
         """
-        frame = register.read_register(path, profile=profile, key=self.key)
+        frame = register.read_register(path, profile=profile, key=self.key, limits=limits)
         return case_table.import_frame(self.engine, frame, file=Path(path).name, profile=profile)
 
     def cases(self) -> pd.DataFrame:
@@ -99,9 +104,11 @@ class Workspace:
         return case_table.read_cases(self.engine)
 
     def status(self) -> dict[str, Any]:
-        """Counts of cases per enhet, arendetyp and year, the imports and the sessions."""
+        """Counts of cases per enhet, arendetyp and year, the imports, the sessions, and a warning for each
+        folder or file of the workspace that others than its owner may read."""
         return {"arbetsyta": str(self.path), **case_table.summary(self.engine),
-                "granskningar": [session.summary() for session in self.sessions()]}
+                "granskningar": [session.summary() for session in self.sessions()],
+                "varningar": _location.loose_permissions(self.path)}
 
     # --- sessions (granskningstillfällen) ------------------------------------------------------
 
@@ -125,22 +132,30 @@ class Workspace:
 
 
 def _read_or_create_key(path: Path) -> bytes:
+    """The key in *path*; a new one is written beside it and linked into place, so that a full disk
+    or a crash never leaves a half-written key."""
+    if not path.exists():
+        _create_key(path)
+    text = path.read_text(encoding="ascii").strip()
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        text = path.read_text(encoding="ascii").strip()
-        try:
-            key = bytes.fromhex(text)
-        except ValueError:
-            key = b""
-        if len(key) < 32:
-            raise WorkspaceError(
-                f"{path}: pseudonymnyckeln är skadad. Återställ den från säkerhetskopian."
-            ) from None
-        return key
-    key = secrets.token_bytes(32)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(key.hex())
-        handle.flush()
-        os.fsync(handle.fileno())
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise WorkspaceError(f"{path}: pseudonymnyckeln är skadad. Återställ den från säkerhetskopian.")
     return key
+
+
+def _create_key(path: Path) -> None:
+    """Write a new random key to *path* (mode 0600) unless another process has just done so."""
+    descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_bytes(32).hex())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(partial, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(partial)

@@ -52,7 +52,13 @@ def allocate(
     return _largest_remainder(shares, labels, n)
 
 
-def _weights(labels, sizes, allocation, neyman, neyman_kind) -> list[Fraction]:
+def _weights(
+    labels: Sequence[str],
+    sizes: Sequence[int],
+    allocation: str,
+    neyman: Mapping[str, float] | None,
+    neyman_kind: str,
+) -> list[Fraction]:
     if allocation == "proportional":
         return [Fraction(size) for size in sizes]
     if allocation == "equal":
@@ -63,7 +69,9 @@ def _weights(labels, sizes, allocation, neyman, neyman_kind) -> list[Fraction]:
     raise SamplingError(f"Okänd fördelning {allocation!r}; välj en av {', '.join(ALLOCATIONS)}.")
 
 
-def _neyman_spreads(labels, neyman, neyman_kind) -> list[Fraction]:
+def _neyman_spreads(
+    labels: Sequence[str], neyman: Mapping[str, float] | None, neyman_kind: str
+) -> list[Fraction]:
     if neyman_kind not in NEYMAN_KINDS:
         raise SamplingError(f"neyman_kind måste vara 'rate' eller 'sd', inte {neyman_kind!r}.")
     given = {str(key): value for key, value in (neyman or {}).items()}
@@ -100,11 +108,14 @@ def _check_feasible(n: int, lower: list[int], sizes: Sequence[int], minimum: int
         )
 
 
-def _water_fill(weights, lower, upper, total) -> list[Fraction]:
+def _water_fill(
+    weights: Sequence[Fraction], lower: Sequence[int], upper: Sequence[int], total: int
+) -> list[Fraction]:
     """Shares clip(lam * w, lower, upper) with the common lam that makes them sum to total."""
 
     def shares(lam: Fraction) -> list[Fraction]:
-        return [min(max(lam * w, lo), up) for w, lo, up in zip(weights, lower, upper, strict=True)]
+        bounds = zip(weights, lower, upper, strict=True)
+        return [min(max(lam * w, Fraction(lo)), Fraction(up)) for w, lo, up in bounds]
 
     breaks = sorted(
         {Fraction(0)}

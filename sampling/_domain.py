@@ -47,6 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from ._checks import check_confidence
@@ -143,7 +144,8 @@ def evaluate_domain(
                           n_effective, method, confidence, table)
 
 
-def _cases(stratum, population, in_domain, outcome) -> tuple[np.ndarray, ...]:
+def _cases(stratum: ArrayLike, population: ArrayLike, in_domain: ArrayLike,
+           outcome: ArrayLike) -> tuple[np.ndarray, ...]:
     """Stratum labels, per-case stratum codes, per-stratum N, and the 0/1 arrays d and y."""
     columns = [np.asarray(values, dtype=object) for values in (stratum, population, in_domain, outcome)]
     if len({len(values) for values in columns}) != 1:
@@ -174,7 +176,8 @@ def _stratum_sizes(labels: np.ndarray, codes: np.ndarray, population: np.ndarray
     return low
 
 
-def _stratum_table(labels, codes, sizes, counts, d, y, scores) -> pd.DataFrame:
+def _stratum_table(labels: np.ndarray, codes: np.ndarray, sizes: np.ndarray, counts: np.ndarray,
+                   d: np.ndarray, y: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
     """Per stratum: N, n, domain counts, whether lonely, and its variance term."""
     mean = np.bincount(codes, weights=scores, minlength=len(labels)) / counts
     spread = np.bincount(codes, weights=(scores - mean[codes]) ** 2, minlength=len(labels))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,7 +101,7 @@ def _hypergeometric_lower(k: int, n: int, tail: float, population: int) -> float
     return (_last_true(rejected, -1, population - (n - k)) + 1) / population
 
 
-def _last_true(predicate, low: int, high: int) -> int:
+def _last_true(predicate: Callable[[int], bool], low: int, high: int) -> int:
     """Largest integer in [low, high] where a decreasing predicate holds (true at low)."""
     while low < high:
         middle = (low + high + 1) // 2
@@ -111,15 +112,15 @@ def _last_true(predicate, low: int, high: int) -> int:
     return low
 
 
-def _clopper_pearson_lower(k, n, tail, _population=None) -> float:
+def _clopper_pearson_lower(k: int, n: int, tail: float, _population: int | None = None) -> float:
     return 0.0 if k == 0 else float(stats.beta.ppf(tail, k, n - k + 1))
 
 
-def _jeffreys_lower(k, n, tail, _population=None) -> float:
+def _jeffreys_lower(k: int, n: int, tail: float, _population: int | None = None) -> float:
     return 0.0 if k == 0 else float(stats.beta.ppf(tail, k + 0.5, n - k + 0.5))
 
 
-def _jeffreys_upper(k, n, tail, _population=None) -> float:
+def _jeffreys_upper(k: int, n: int, tail: float, _population: int | None = None) -> float:
     return 1.0 if k == n else float(stats.beta.ppf(1 - tail, k + 0.5, n - k + 0.5))
 
 

@@ -85,12 +85,15 @@ def keyed(hashes: np.ndarray, key: np.uint64) -> np.ndarray:
 def _arrow_buffers(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     offset_type = np.int64 if pa.types.is_large_string(texts.type) else np.int32
     _, offset_buffer, data_buffer = texts.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[
+    assert offset_buffer is not None, "an Arrow string array always has an offsets buffer"
+    # memoryview: numpy's stubs accept only a closed list of buffer types before Python 3.12
+    offsets = np.frombuffer(memoryview(offset_buffer), dtype=offset_type)[
         texts.offset : texts.offset + len(texts) + 1
     ].astype(np.int64)
-    data = (
-        np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
-    )
+    if data_buffer is None:
+        data = np.zeros(0, dtype=np.uint8)
+    else:
+        data = np.frombuffer(memoryview(data_buffer), dtype=np.uint8)
     return offsets, data
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -157,7 +157,7 @@ def _design(manifest: Mapping) -> Design:
     )
 
 
-def _selected(entries: list[Mapping]) -> dict[str, set[str]]:
+def _selected(entries: Sequence[Mapping]) -> dict[str, set[str]]:
     return {entry["stratum"]: set(entry["ids"]) for entry in entries}
 
 
@@ -244,7 +244,7 @@ def _stratum_hash_sums(frame: Frame) -> np.ndarray:
     return np.add.reduceat(row_hashes, frame.bounds[:-1])
 
 
-def _frame_fingerprint(strata_columns: tuple[str, ...], entries: list[Mapping]) -> str:
+def _frame_fingerprint(strata_columns: tuple[str, ...], entries: Sequence[Mapping]) -> str:
     content = [list(strata_columns), [[e["stratum"], e["N"], e["fingerprint"]] for e in entries]]
     payload = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
     return hashlib.blake2b(payload, digest_size=16).hexdigest()

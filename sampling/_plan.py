@@ -146,7 +146,15 @@ def _expected_fraction(expected: float, tolerable: float) -> Fraction | None:
     return Fraction(Decimal(repr(float(expected))))
 
 
-def _smallest_n(tolerable, alpha, rate, expected, likelihood, population, largest):
+def _smallest_n(
+    tolerable: float,
+    alpha: float,
+    rate: Fraction | None,
+    expected: float,
+    likelihood: str,
+    population: int | None,
+    largest: int,
+) -> tuple[int, int]:
     """Search n = 1, 2, ... in growing vectorised blocks for the first n that passes."""
     start, block = 1, 1024
     while start <= largest:
@@ -171,14 +179,17 @@ def _deviations(n: np.ndarray, rate: Fraction | None, expected: float) -> np.nda
     return -((-rate.numerator * n) // rate.denominator)
 
 
-def _tail(k, n, tolerable, likelihood, population) -> np.ndarray:
+def _tail(
+    k: np.ndarray, n: np.ndarray, tolerable: float, likelihood: str, population: int | None
+) -> np.ndarray:
     """P(at most k deviations in n | the deviation rate is exactly tolerable)."""
     if likelihood == "binomial":
-        return stats.binom.cdf(k, n, tolerable)
+        return np.asarray(stats.binom.cdf(k, n, tolerable))
     if likelihood == "poisson":
-        return stats.poisson.cdf(k, n * tolerable)
+        return np.asarray(stats.poisson.cdf(k, n * tolerable))
+    assert population is not None, "plan() requires a population for the hypergeometric likelihood"
     deviations = math.ceil(Fraction(Decimal(repr(tolerable))) * population)
-    return stats.hypergeom.cdf(k, population, deviations, n)
+    return np.asarray(stats.hypergeom.cdf(k, population, deviations, n))
 
 
 def _upper_bound(k: int, n: int, alpha: float, likelihood: str, population: int | None) -> float:
@@ -186,4 +197,5 @@ def _upper_bound(k: int, n: int, alpha: float, likelihood: str, population: int 
         return clopper_pearson_upper(k, n, alpha)
     if likelihood == "poisson":
         return float(stats.gamma.ppf(1 - alpha, k + 1) / n)
+    assert population is not None, "plan() requires a population for the hypergeometric likelihood"
     return hypergeometric_upper(k, n, alpha, population)

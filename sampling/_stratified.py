@@ -38,6 +38,9 @@ from .errors import SamplingError
 
 __all__ = ["StratifiedEstimate", "evaluate_stratified"]
 
+# per stratum: a sequence in stratum order, or a mapping / Series keyed by stratum label
+Counts = Sequence[int] | Mapping | pd.Series
+
 METHODS = ("korn-graubard", "logit")
 
 
@@ -104,7 +107,7 @@ def evaluate_stratified(
     )
 
 
-def _stratum_table(N, n, k) -> pd.DataFrame:
+def _stratum_table(N: Counts, n: Counts, k: Counts) -> pd.DataFrame:
     labels, sizes, samples, hits = _aligned(N, n, k)
     _check_strata(labels, sizes, samples, hits)
     weight = sizes / sizes.sum()
@@ -123,7 +126,7 @@ def _stratum_table(N, n, k) -> pd.DataFrame:
     )
 
 
-def _aligned(N, n, k) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+def _aligned(N: Counts, n: Counts, k: Counts) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
     """Labels and the three count arrays, aligned on stratum labels when any input has them."""
     columns = {"N": N, "n": n, "k": k}
     if any(isinstance(v, Mapping | pd.Series) for v in columns.values()):
@@ -140,7 +143,7 @@ def _aligned(N, n, k) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
     return labels, sizes, samples, hits
 
 
-def _check_strata(labels, sizes, samples, hits) -> None:
+def _check_strata(labels: list, sizes: np.ndarray, samples: np.ndarray, hits: np.ndarray) -> None:
     problems = [
         f"stratum {label}: n ({m}) måste vara minst 1 och högst N ({size})"
         for label, size, m in zip(labels, sizes, samples, strict=True)
@@ -161,7 +164,9 @@ def _effective_size(estimate: float, variance: float, n: int, df: int, alpha: fl
     return float(base * ratio**2)
 
 
-def _interval(estimate, variance, df, n_effective, alpha, method) -> tuple[float, float, str]:
+def _interval(
+    estimate: float, variance: float, df: int, n_effective: float, alpha: float, method: str
+) -> tuple[float, float, str]:
     if method == "logit" and variance > 0 and 0 < estimate < 1:
         half = stats.t.isf(alpha / 2, df) * np.sqrt(variance) / (estimate * (1 - estimate))
         centre = logit(estimate)

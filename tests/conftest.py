@@ -19,11 +19,11 @@ def workspace_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def workspace(workspace_path: Path):
-    """A fresh, opened workspace."""
+def workspace(workspace_path: Path, database_url: str | None):
+    """A fresh, opened workspace; on PostgreSQL in ``both_backends`` modules (see tests/pgserver.py)."""
     from egenkontroll import Workspace
 
-    with Workspace.open(workspace_path) as opened:
+    with Workspace.open(workspace_path, database_url=database_url) as opened:
         yield opened
 
 

@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import EGENKONTROLL, REPO, cli_environment
 
 CHROMIUM = "/usr/bin/chromium"
+#: the token of every server the tests start (EGENKONTROLL_TOKEN)
+TOKEN = "prov-token-for-webblasartesterna"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,18 +59,21 @@ class Served:
 
 @pytest.fixture
 def serve():
-    """Start ``egenkontroll --workspace WS VERB --no-browser --port P``; stopped after the test."""
+    """Start ``egenkontroll --workspace WS VERB --no-browser --port P`` with :data:`TOKEN` (and
+    *extra_environment*); ``Served.url`` carries the token; stopped after the test."""
     started: list[subprocess.Popen] = []
 
-    def start(verb: str, workspace: Path) -> Served:
+    def start(verb: str, workspace: Path, extra_environment: dict[str, str] | None = None) -> Served:
         port = free_port()
+        environment = {**cli_environment(), "EGENKONTROLL_TOKEN": TOKEN, "PYTHONPATH": str(REPO),
+                       **(extra_environment or {})}  # the kernels import this checkout's egenkontroll
         process = subprocess.Popen(
             [*EGENKONTROLL, "--workspace", str(workspace), verb, "--no-browser", "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli_environment(), cwd=REPO,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment, cwd=REPO,
             start_new_session=True,
         )
         started.append(process)
-        url = f"http://127.0.0.1:{port}/"
+        url = f"http://127.0.0.1:{port}/?token={TOKEN}"
         wait_until_serving(url, process)
         return Served(url, process)
 

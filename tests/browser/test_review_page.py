@@ -31,20 +31,23 @@ def demo(tmp_path_factory):
         return path, session.id, label
 
 
-#: Voilà 0.5 asks to shut the old kernel down when the page is reloaded, without an XSRF token, and is
-#: refused (403; open upstream as voila-dashboards/voila#1458); the kernel is then culled when idle
-#: (server.IDLE_KERNEL_SECONDS). Nothing else is allowed: no request to the internet, no other console error.
+#: Voilà 0.5 asks to shut the old kernel down when the page is reloaded, without an XSRF token; upstream
+#: refuses it (403, voila-dashboards/voila#1458), egenkontroll's server accepts it (issue 15), and the
+#: browser then reports the request as aborted, since the page is gone before the answer comes. Either is
+#: allowed, as is the page's heartbeat (vakt.js) aborted by the reload; nothing else is: no request to the
+#: internet, no other console error.
 KERNEL_SHUTDOWN = "/voila/api/shutdown/"
+HEARTBEAT = "/api/kernels/"
 FORBIDDEN = "Failed to load resource: the server responded with a status of 403"
 
 
 def unexplained(console_errors: list[str], failed: list[str], refused: list[str]) -> list[str]:
-    """The console errors, failed and refused requests left when the refused kernel shutdowns are taken out.
+    """The console errors, failed and refused requests left when the kernel shutdowns are taken out.
 
     A "Failed to load resource" line names no address, so each is matched to one refused shutdown.
     """
     forbidden = [url for url in refused if KERNEL_SHUTDOWN in url]
-    left = [f"failed request {url}" for url in failed]
+    left = [f"failed request {url}" for url in failed if KERNEL_SHUTDOWN not in url and HEARTBEAT not in url]
     left += [f"refused request {url}" for url in refused if url not in forbidden]
     for message in console_errors:
         if message.startswith(FORBIDDEN) and forbidden:
@@ -54,9 +57,13 @@ def unexplained(console_errors: list[str], failed: list[str], refused: list[str]
     return left
 
 
-def open_session(page, label: str):
-    """Pick the session on the start screen and open it; returns the first case's vald_fragat item."""
+def open_session(page, label: str, reviewer: str = "Granskare A"):
+    """Name the reviewer unless the browser remembers one, pick the session on the start screen and open
+    it; returns the first case's vald_fragat item."""
     page.locator(".ek-valj-granskning select").wait_for(timeout=APP_START)
+    name = page.locator(".ek-granskare input")
+    if not name.input_value():
+        name.fill(reviewer)
     page.locator(".ek-valj-granskning select").select_option(label=label)
     page.get_by_role("button", name="Öppna granskningen").click()
     item = page.locator(".ek-fraga-vald_fragat")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -11,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checklists import DIRECTORY
 from egenkontroll import checklists
 from egenkontroll.errors import ChecklistError
 
 DATA = Path(__file__).parent / "data" / "checklists"
+DIRECTORY = resources.files("egenkontroll.builtin_checklists")
 AS_OF = dt.date(2026, 6, 15)
 
 MINIMAL = """\

@@ -49,15 +49,18 @@ def test_status_text_names_the_workspace(tmp_path):
 
 
 def test_unexpected_error_exits_1_without_traceback_and_logs_it(tmp_path, monkeypatch, capsys):
+    secret = "simulerat fel"
+
     def broken_status(self):
-        raise RuntimeError("simulerat fel")
+        raise RuntimeError(secret)
 
     monkeypatch.setattr(Workspace, "status", broken_status)
     workspace = tmp_path / "ws"
     assert cli.main(["--workspace", str(workspace), "status"]) == 1
     err = capsys.readouterr().err
     assert "oväntat fel" in err and "Traceback" not in err
-    assert "simulerat fel" in (workspace / "fel.log").read_text(encoding="utf-8")
+    log = (workspace / "fel.log").read_text(encoding="utf-8")
+    assert "builtins.RuntimeError" in log and "simulerat fel" not in log  # the type, never a message
 
 
 def test_user_error_exits_2_with_its_message(tmp_path, capsys):
@@ -289,3 +292,17 @@ def test_lab_starts_and_serves_as_the_user_running_the_suite(tmp_path):
     if server.os.geteuid() == 0:
         assert "körs som root" in output
     assert "Running as root is not recommended" not in output
+    assert (tmp_path / "ws" / cli.LAB_FOLDER / "03_sammanstallning.ipynb").is_file()
+
+
+def test_lab_opens_the_users_own_copies_and_keeps_their_edits(tmp_path):
+    folder = tmp_path / "anteckningsbocker"
+    assert server.notebook_copies(folder) == folder
+    copies = sorted(path.name for path in folder.iterdir())
+    assert copies == sorted(path.name for path in server.NOTEBOOKS.glob("*.ipynb")) and len(copies) == 4
+    edited = folder / "01_urval.ipynb"
+    edited.write_text("mina ändringar", encoding="utf-8")
+    server.notebook_copies(folder)
+    assert edited.read_text(encoding="utf-8") == "mina ändringar"
+    command = server.lab_command(port=8888, open_browser=False, notebook_dir=folder)
+    assert f"--notebook-dir={folder}" in command

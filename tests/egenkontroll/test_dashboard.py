@@ -339,3 +339,14 @@ def test_a_filter_change_after_a_stored_start_builds_the_model(folder):
     assert app._model is not None and app.errors.value == ""
     assert app.key_figures.value != before
     assert "gäller alla enheter" in app.notes.value
+
+
+def test_a_suppressed_group_reveals_nothing_through_counts_or_the_deviation_list(model):
+    by_enhet = results.item_results(model.workspace, by="enhet", checklist="valdsfraga", as_of=AS_OF)
+    small = by_enhet[by_enhet["suppressed"] & (by_enhet["item"] == "vald_fragat")]["group"].tolist()
+    assert small, "the fixture must have an enhet with fewer than 5 cases"
+    everyone = model.view(dashboard.Filters("valdsfraga"))
+    assert not everyone.deviations.empty and not everyone.deviations["enhet"].isin(small).any()
+    alone = model.view(dashboard.Filters("valdsfraga", enhet=small[0]))
+    assert dashboard.key_figures(alone)["Granskade akter"] == charts.SUPPRESSED_TEXT
+    assert alone.deviations.empty

@@ -1,22 +1,34 @@
-"""Reliability drills for the review store: kill -9, two writers at once, a same-item race, and a
+"""Reliability drills for the review store: kill -9, two writers at once, same-item races, and a
 checklist that changes version while a session is running. The writers are real child processes
-(``drills/record_child.py``) on the same SQLite workspace."""
+(``drills/record_child.py``) on the same workspace, or threads for the many races; every drill runs on
+SQLite and on PostgreSQL (``both_backends``, see tests/pgserver.py)."""
 
 from __future__ import annotations
 
+import itertools
+import os
 import random
 import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from drills.race import at_once
 from drills.synthetic import write_register
 
-from egenkontroll import SessionError, Workspace
+import egenkontroll
+from egenkontroll import ConflictError, SessionError, Workspace
+from egenkontroll.store import Session
 
 CHILD = Path(__file__).resolve().parent / "drills" / "record_child.py"
 ITEMS = "vald_fragat,framkom_vald"
+
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
@@ -29,8 +41,11 @@ def _writer(ws: Workspace, session_id: str, cases: list[str], count: int, *, rev
             items: str = ITEMS, wait: bool = False) -> subprocess.Popen[str]:
     command = [sys.executable, str(CHILD), str(ws.path), session_id, "--cases", ",".join(cases),
                "--items", items, "--count", str(count), "--reviewer", reviewer]
+    package_root = str(Path(egenkontroll.__file__).parents[1])  # the child runs the code this test runs
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root,
+                                                                          os.environ.get("PYTHONPATH")]))}
     return subprocess.Popen(command + (["--wait"] if wait else []), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
 
 
 def _start_together(writers: list[subprocess.Popen[str]]) -> None:
@@ -42,9 +57,16 @@ def _start_together(writers: list[subprocess.Popen[str]]) -> None:
         writer.stdin.flush()
 
 
-def _integrity(path: Path) -> str:
-    with sqlite3.connect(path / "egenkontroll.sqlite") as connection:
-        return connection.execute("PRAGMA integrity_check").fetchone()[0]
+def _intact(ws: Workspace, session: Session) -> bool:
+    """Whether every answer's revision is its number of audit entries (and SQLite's own check passes)."""
+    log = session.audit()
+    entries = log[log["action"] == "svar"].groupby(["arende_id", "item_id"]).size()
+    revisions = session.answers().set_index(["arende_id", "item_id"])["revision"]
+    if ws.engine.dialect.name == "sqlite":
+        with sqlite3.connect(ws.path / "egenkontroll.sqlite") as connection:
+            if connection.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                return False
+    return bool((entries.reindex(revisions.index) == revisions).all())
 
 
 # --- kill -9 ------------------------------------------------------------------------------------
@@ -67,7 +89,7 @@ def test_kill_9_loses_no_acknowledged_answer(ws):
         writer.communicate()
         assert writer.returncode == -9
 
-    assert _integrity(ws.path) == "ok", f"drill seed {drill_seed}"
+    assert _intact(ws, session), f"drill seed {drill_seed}"
     with Workspace.open(ws.path) as reopened:
         log = reopened.session(session.id).audit()
         stored = reopened.session(session.id).answers().set_index(["arende_id", "item_id"])
@@ -104,7 +126,7 @@ def test_two_writers_on_different_cases_lose_nothing_and_never_see_a_lock(ws):
     final = session.answers()
     assert len(final) == 200  # 100 cases x 2 items, each written 5 times
     assert (final["revision"] == 5).all()
-    assert _integrity(ws.path) == "ok"
+    assert _intact(ws, session)
 
 
 def test_a_same_item_race_gives_exactly_one_conflict(ws):
@@ -121,6 +143,57 @@ def test_a_same_item_race_gives_exactly_one_conflict(ws):
     assert sorted(outcomes) == ["konflikt", "ok"]
     assert session.answers()["revision"].tolist() == [1]
     assert (session.audit()["action"] == "svar").sum() == 1
+
+
+@contextmanager
+def _jitter(engine: sa.Engine, chance: random.Random, longest: float = 0.002) -> Iterator[None]:
+    """Pause a random while (up to *longest* seconds) before every statement, to vary interleavings."""
+    def pause(*_args) -> None:
+        time.sleep(chance.uniform(0, longest))
+
+    sa.event.listen(engine, "before_cursor_execute", pause)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", pause)
+
+
+def _saver(reviewer: str, session: Session, case: str, item: str, expected: int) -> Callable[[], str]:
+    """An action saving "nej" as *reviewer* on top of revision *expected*: "ok" or "konflikt"."""
+    def save() -> str:
+        try:
+            session.record(case, item, "nej", reviewer=reviewer, expected_revision=expected)
+        except ConflictError:
+            return "konflikt"
+        return "ok"
+
+    return save
+
+
+@pytest.mark.slow
+def test_200_random_interleavings_of_one_answer_give_one_commit_and_one_conflict_each(ws):
+    session = ws.create_session("valdsfraga", n=100, seed=6)
+    chance = random.Random()
+    drill_seed = chance.randrange(2**32)
+    chance.seed(drill_seed)
+    pairs = list(itertools.product(session.case_ids, ITEMS.split(",")))
+    chance.shuffle(pairs)
+    reviewers = {name: ws.session(session.id) for name in ("anna", "bo")}
+    answered_before = {pair: chance.random() < 0.5 for pair in pairs}  # a first insert or an update
+    with _jitter(ws.engine, chance):
+        for case, item in pairs:
+            expected = int(answered_before[case, item])
+            if expected:
+                session.record(case, item, "ja", reviewer="tidigare")
+            outcomes = at_once(*(_saver(name, reviewer, case, item, expected)
+                                 for name, reviewer in reviewers.items()))
+            assert sorted(outcomes) == ["konflikt", "ok"], f"drill seed {drill_seed}: {case} {item}"
+
+    final = session.answers().set_index(["arende_id", "item_id"])
+    assert len(final) == len(pairs)
+    assert all(final.loc[pair, "revision"] == 1 + answered_before[pair] for pair in pairs)
+    assert set(final["reviewer"]) <= {"anna", "bo"} and (final["value"] == "nej").all()
+    assert _intact(ws, session), f"drill seed {drill_seed}"
 
 
 # --- a checklist changing version ---------------------------------------------------------------

@@ -50,6 +50,14 @@ def workbook(small_workspace, tmp_path_factory):
     return openpyxl.load_workbook(target), expected, by_enhet
 
 
+@pytest.fixture(scope="module")
+def underlag(small_workspace, tmp_path_factory):
+    target = tmp_path_factory.mktemp("ut") / "underlag.xlsx"
+    with Workspace.open(small_workspace) as workspace:
+        assert export.export_underlag_xlsx(workspace, target) == target
+    return openpyxl.load_workbook(target)
+
+
 def rows(sheet) -> list[dict]:
     header = [cell.value for cell in sheet[1]]
     return [dict(zip(header, (cell.value for cell in row), strict=True))
@@ -58,16 +66,28 @@ def rows(sheet) -> list[dict]:
 
 def test_the_sheets_are_exactly_these(workbook):
     assert workbook[0].sheetnames == ["Sammanfattning", "Per fråga", "Per enhet", "Trend",
-                                      "Registerindikatorer", "Underlag", "Metod"]
+                                      "Registerindikatorer", "Metod"]
 
 
-def test_per_fraga_holds_the_figures_of_results(workbook):
+def test_the_underlag_is_a_workbook_of_its_own_that_says_whom_it_is_for(underlag):
+    assert underlag.sheetnames == ["Om underlaget", "Underlag"]
+    notice = [row[0] for row in underlag["Om underlaget"].iter_rows(values_only=True)]
+    assert notice == list(export.UNDERLAG_NOTICE)
+    assert "kvalitetsutvecklaren" in notice[0] and "inte till för ledningsgruppen" in notice[1]
+
+
+def test_the_report_lists_no_single_case_and_no_comment(workbook):
+    texts = {str(cell.value) for sheet in workbook[0].worksheets for row in sheet.iter_rows() for cell in row}
+    assert not texts & set(INJECTIONS) and "<img src=x onerror=alert(1)>" not in texts
+
+
+def test_per_fraga_holds_the_figures_of_results(workbook, underlag):
     book, expected, _ = workbook
     shown = {row["Fråga"]: row for row in rows(book["Per fråga"])}
     asked = expected[expected["item"] == "vald_fragat"].iloc[0]
     row = shown[asked["item_text"]]
     assert (row["Ja"], row["Besvarade"]) == (asked["k"], asked["n"])
-    assert asked["n"] == len(rows(book["Underlag"]))
+    assert asked["n"] == len(rows(underlag["Underlag"]))
     assert row["Andel ja"] == pytest.approx(asked["estimate"])
     # issue 13, item 4: bounds are rounded outward to the precision they are shown with
     assert row["Nedre gräns"] == pytest.approx(formatting.bound_value(asked["lower"], "lower", asked["goal"]))
@@ -86,9 +106,9 @@ def test_shares_have_a_percent_format_and_status_its_colour(workbook):
     assert colour.endswith({"grön": "009E73", "gul": "F0E442", "röd": "D55E00"}[sheet.cell(2, status).value])
 
 
-def test_headers_are_styled_and_frozen(workbook):
-    for name in ("Per fråga", "Per enhet", "Trend", "Underlag", "Metod"):
-        sheet = workbook[0][name]
+def test_headers_are_styled_and_frozen(workbook, underlag):
+    for sheet in [*(workbook[0][name] for name in ("Per fråga", "Per enhet", "Trend", "Metod")),
+                  underlag["Underlag"]]:
         assert sheet.freeze_panes == "A2"
         assert sheet["A1"].font.bold
         assert sheet["A1"].fill.fgColor.rgb.endswith("0072B2")
@@ -107,9 +127,9 @@ def test_suppressed_groups_show_a_dash_in_every_figure(workbook):
         assert [row[name] for name in figures] == ["–"] * 6
 
 
-def test_no_cell_is_a_formula_and_formula_like_text_is_kept_as_text(workbook):
-    book = workbook[0]
-    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+def test_no_cell_is_a_formula_and_formula_like_text_is_kept_as_text(workbook, underlag):
+    sheets = [*workbook[0].worksheets, *underlag.worksheets]
+    cells = [cell for sheet in sheets for row in sheet.iter_rows() for cell in row]
     assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
     comments = {cell.value: cell for cell in cells if cell.value in INJECTIONS}
     assert set(comments) == set(INJECTIONS)
@@ -133,14 +153,14 @@ def test_safe_text_leaves_ordinary_text_without_prefix():
     assert (cell.data_type, cell.quotePrefix) == ("s", False)
 
 
-def test_underlag_is_one_row_per_case_and_item_and_pseudonymised(workbook):
-    book = workbook[0]
+def test_underlag_is_one_row_per_case_and_item_pseudonymised_and_names_the_reviewer(underlag):
+    book = underlag
     underlag = rows(book["Underlag"])
     assert len({row["Ärende"] for row in underlag}) == len(underlag)
     assert {row["Fråga (id)"] for row in underlag} == {"vald_fragat"}
     assert all(len(row["Person (pseudonym)"]) >= 16 for row in underlag)
+    assert {row["Granskare"] for row in underlag} == {"Granskare A"}  # the reviewer is named (issue 15)
     texts = {str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row}
-    assert not any("Granskare" in text for text in texts), "no reviewer names"
     assert not any(text[:6].isdigit() and "-" in text and len(text) in (11, 13) for text in texts)
 
 

@@ -2,7 +2,8 @@
 
 The registers here are synthetic (personnummer with födelsenummer 980-999 and a correct Luhn
 check digit). Every expected interval is recomputed in the test from its textbook formula or
-by enumerating the hypergeometric distribution, never taken from earlier output.
+by enumerating the hypergeometric distribution, never taken from earlier output. Every test using a
+workspace runs on SQLite and on PostgreSQL (``both_backends``, tests/pgserver.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ COLUMNS = ["arende_id", "personnummer", "enhet", "handlaggare", "arendetyp", "in
            "forhandsbedomning_datum", "pagaende_utredning", "utredning_inledd", "utredning_avslutad",
            "forlangning_beslutad", "beslut_datum", "verkstallt_datum", "barn_i_hushallet"]
 AS_OF = date(2026, 12, 31)
+
+pytestmark = pytest.mark.both_backends
 
 
 # --------------------------------------------------------------------------- helpers

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from drills.race import at_once
 from drills.synthetic import COLUMNS, row
 
 import egenkontroll
@@ -101,3 +102,17 @@ def test_a_new_register_field_reaches_fresh_and_old_workspaces(tmp_path):
         dates = dict(workspace["card"]["dates"])
         assert dates["Nytt datum"] == (shown["ny_datum"] or "okänt")
         assert dates["Inkom"] == shown["inkom_datum"]
+
+
+@pytest.mark.postgres
+def test_two_first_opens_at_once_on_a_server_migrate_once(postgres_cluster):
+    url = postgres_cluster.create_database()
+    engines = [_db.create_engine(url) for _ in range(3)]
+    assert at_once(*(lambda engine=engine: _db.migrate(engine) for engine in engines)) == [
+        _db.SCHEMA_VERSION] * 3
+    with _db.read(engines[0]) as connection:
+        versions = connection.execute(sa.select(_db.schema_version.c.version)).scalars().all()
+    for engine in engines:
+        engine.dispose()
+    postgres_cluster.drop_database(url)
+    assert sorted(versions) == list(range(1, _db.SCHEMA_VERSION + 1))

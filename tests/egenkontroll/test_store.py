@@ -1,15 +1,20 @@
-"""The review store: sessions, answers, revisions and conflicts, corrections, audit log, progress."""
+"""The review store: sessions, answers, revisions and conflicts, corrections, audit log, progress.
+
+Every test using a workspace runs on SQLite and on PostgreSQL (``both_backends``, tests/pgserver.py)."""
 
 from __future__ import annotations
 
 import getpass
 import re
-import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from drills.race import at_once
 from drills.synthetic import FIRST_DAY, case_id, row, write_register
 
 import sampling
@@ -18,6 +23,8 @@ from egenkontroll.case_table import corrected_cases
 from egenkontroll.checklists import loads
 from egenkontroll.periods import parse_period, period_label
 from egenkontroll.store import ANSWER_COLUMNS
+
+pytestmark = pytest.mark.both_backends
 
 CASES = 120
 
@@ -229,9 +236,11 @@ def test_record_returns_increasing_revisions_and_answers_keeps_the_latest(vald):
 
 def test_an_answer_is_committed_when_record_returns(ws, vald):
     vald.record(vald.case_ids[0], "vald_fragat", "ja", reviewer="anna")
-    with sqlite3.connect(ws.path / "egenkontroll.sqlite") as other:
-        stored = other.execute("SELECT value, reviewer, revision FROM answers").fetchall()
-    assert stored == [("ja", "anna", 1)]
+    other = sa.create_engine(ws.engine.url)  # a connection of its own, as another process has
+    with other.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT value, reviewer, revision FROM answers").all()
+    other.dispose()
+    assert [tuple(row) for row in stored] == [("ja", "anna", 1)]
 
 
 def test_reviewer_defaults_to_jupyterhub_user_then_the_os_user(vald, monkeypatch):
@@ -359,6 +368,88 @@ def test_a_conflict_in_a_batch_rolls_back_the_batch_and_a_retry_succeeds(ws, val
     assert vald.record_many(batch) == [1, 2]
 
 
+# --- concurrency on a server -------------------------------------------------------------------
+# On SQLite a write transaction holds the one write lock from BEGIN IMMEDIATE on, so nothing can commit
+# between its read and its write; on PostgreSQL something can, and the write itself must notice.
+
+def _server_only(database_url: str | None) -> None:
+    if database_url is None:
+        pytest.skip("SQLite's write lock serialises writers: nothing can commit in between")
+
+
+@pytest.mark.parametrize("answered_before", [False, True], ids=["first insert", "update"])
+def test_a_commit_between_read_and_write_is_a_conflict_not_a_lost_update(ws, vald, database_url,
+                                                                        answered_before):
+    _server_only(database_url)
+    case = vald.case_ids[0]
+    if answered_before:
+        vald.record(case, "vald_fragat", "ja", reviewer="anna")
+    other_engine = _db.create_engine(database_url)
+    other = store.open_session(other_engine, vald.id)
+    statement, raced = "UPDATE answers" if answered_before else "INSERT INTO answers", []
+
+    def bo_commits_first(_conn, _cursor, text: str, *_args) -> None:
+        if text.startswith(statement) and not raced:
+            raced.append(other.record(case, "vald_fragat", "ej_aktuellt", reviewer="bo"))
+
+    sa.event.listen(ws.engine, "before_cursor_execute", bo_commits_first)
+    with pytest.raises(ConflictError, match=r"ändrades av bo .*sparades inte"):
+        vald.record(case, "vald_fragat", "nej", reviewer="anna")
+    sa.event.remove(ws.engine, "before_cursor_execute", bo_commits_first)
+    other_engine.dispose()
+    revision = 1 + answered_before
+    assert _plain(vald.answers()[["value", "reviewer", "revision"]]) == [["ej_aktuellt", "bo", revision]]
+    assert vald.audit()["actor"].tolist()[-1] == "bo"
+    assert vald.record(case, "vald_fragat", "nej", reviewer="anna") == revision + 1  # the deliberate retry
+
+
+def test_a_serialization_failure_is_run_again_and_other_errors_are_not(ws, database_url):
+    _server_only(database_url)
+    attempts: list[int] = []
+
+    def fails_twice(connection: sa.Connection) -> int:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) < 3:
+            connection.exec_driver_sql("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40001'; END $$")
+        return len(attempts)
+
+    assert _db.run_write(ws.engine, fails_twice) == 3
+    with pytest.raises(sa.exc.DBAPIError, match="division by zero"):
+        _db.run_write(ws.engine, lambda connection: attempts.append(0) or connection.exec_driver_sql(
+            "SELECT 1 / 0"))
+    assert attempts == [1, 2, 3, 0]
+
+
+@contextmanager
+def _slow_after(engine: sa.Engine, prefix: str, seconds: float = 0.3) -> Iterator[None]:
+    """Pause every statement starting with *prefix* (a transaction's first read) for *seconds* after it
+    runs, so that two transactions started together would overlap."""
+    def pause(_conn, _cursor, statement: str, *_rest) -> None:
+        if statement.startswith(prefix):
+            time.sleep(seconds)
+
+    sa.event.listen(engine, "after_cursor_execute", pause)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", pause)
+
+
+def test_two_runs_reusing_one_draw_at_once_make_one_session(ws):
+    draw = dict(n=10, seed=5, period="2026", reuse=True)
+    with _slow_after(ws.engine, "SELECT sessions.id, sessions.manifest"):
+        first, second = at_once(*[lambda: ws.create_session("valdsfraga", **draw)] * 2)
+    assert first.id == second.id and len(ws.sessions()) == 1
+
+
+def test_two_imports_at_once_run_one_after_the_other(ws, tmp_path):
+    path = write_register(tmp_path / "fler.csv", CASES + 30)
+    with _slow_after(ws.engine, "SELECT cases.arende_id, cases.row_hash"):
+        reports = at_once(lambda: ws.import_register(path), lambda: ws.import_register(path))
+    assert sorted((report.new, report.unchanged) for report in reports) == [(0, CASES + 30), (30, CASES)]
+    assert len(ws.cases()) == CASES + 30
+
+
 # --- the audit log ------------------------------------------------------------------------------
 
 def test_every_change_is_in_the_audit_log_with_old_and_new_value(vald):
@@ -380,6 +471,14 @@ def test_the_audit_log_is_append_only_in_the_database(ws, vald, statement):
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), _db.write(ws.engine) as connection:
         connection.exec_driver_sql(statement)
     assert len(vald.audit()) == 2
+
+
+def test_the_audit_log_cannot_be_truncated_on_a_server_either(ws, vald, database_url):
+    _server_only(database_url)
+    with (pytest.raises(sa.exc.DatabaseError, match="append-only: TRUNCATE refused"),
+          _db.write(ws.engine) as connection):
+        connection.exec_driver_sql("TRUNCATE audit_log")
+    assert len(vald.audit()) == 1
 
 
 # --- register corrections -----------------------------------------------------------------------

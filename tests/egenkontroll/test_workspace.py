@@ -40,7 +40,7 @@ CASES = [
 def fake_register(monkeypatch: pytest.MonkeyPatch):
     """Replace the file reader by a given frame, so these tests exercise only the upsert."""
     frames: list[pd.DataFrame] = []
-    monkeypatch.setattr(register, "read_register", lambda path, *, profile=None, key: frames.pop(0))
+    monkeypatch.setattr(register, "read_register", lambda path, *, profile=None, key, limits: frames.pop(0))
     return frames
 
 
@@ -91,10 +91,11 @@ def test_newer_version_migrates_an_older_workspace_without_losing_data(workspace
     def add_note_column(connection: sa.Connection) -> None:
         connection.exec_driver_sql("ALTER TABLE cases ADD COLUMN note TEXT")
 
-    monkeypatch.setattr(_db, "MIGRATIONS", [*_db.MIGRATIONS, (2, add_note_column)])
+    newer = len(_db.MIGRATIONS) + 1
+    monkeypatch.setattr(_db, "MIGRATIONS", [*_db.MIGRATIONS, (newer, add_note_column)])
     with Workspace.open(workspace_path) as ws:  # "the newer version" opens the older workspace
         with ws.engine.connect() as connection:
-            assert _db.current_version(connection) == 2
+            assert _db.current_version(connection) == newer
             assert "note" in {c["name"] for c in sa.inspect(connection).get_columns("cases")}
         pd.testing.assert_frame_equal(ws.cases(), before)
 

@@ -1,0 +1,1 @@
+"""The notebooks, installed as ``egenkontroll.notebooks`` (served by ``egenkontroll review`` and others)."""
