@@ -26,7 +26,8 @@ def demo(tmp_path_factory):
                    env=cli_environment(), capture_output=True)
     with Workspace.open(path) as workspace:
         session = workspace.create_session("valdsfraga", n=10, seed=2026, period="2026-T1",
-                                           title="Våldsfrågan våren 2026")
+                                           title="Våldsfrågan våren 2026",
+                                           allow_overlap=True)  # the demo already reviewed 2026-T1
         label = dict((id_, text) for text, id_ in StartModel(workspace).session_choices())[session.id]
         return path, session.id, label
 
