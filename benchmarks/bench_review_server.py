@@ -36,7 +36,8 @@ def run(size: str) -> list[dict]:
     with small_workspace("bench-review-server-") as (workspace, _folder):
         one, many, kernels = _measure(workspace.path)
     return [{"name": f"granskningsserverns minne (server + kärnor) efter {LOADS} sidladdningar",
-             "unit": "MiB", "figure": many, "baseline": "efter 1 sidladdning i samma körning", "baseline_figure": one,
+             "unit": "MiB", "figure": many, "baseline": "efter 1 sidladdning i samma körning",
+             "baseline_figure": one,
              "ratio": many / one, "target": TARGET_RATIO,
              "details": {"MiB efter 1": round(one), f"MiB efter {LOADS}": round(many),
                          f"kärnor kvar efter {LOADS}": kernels, "storlek": size}}]
