@@ -16,7 +16,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, cli_environment
+from tests.conftest import REPO, cli_environment, free_port, wait_until_serving
 
 pytestmark = pytest.mark.slow
 
@@ -176,32 +175,17 @@ def run(venv: Venv, command: list[str]) -> subprocess.CompletedProcess[str]:
 def serving(venv: Venv, verb: str, workspace: Path, path: str, settings: dict[str, str]) -> Iterator[str]:
     """Run ``egenkontroll --workspace WS VERB`` from the venv with *settings* added to its environment;
     yields the URL of *path* once it answers."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = venv.egenkontroll("--workspace", str(workspace), verb, "--no-browser", "--port", str(port))
     process = subprocess.Popen(command, env={**venv.environment, **settings}, cwd=venv.python.parent,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}/{path}"
-        _wait_until_answering(url, process)
+        wait_until_serving(url, process, SECONDS)
         yield url
     finally:
         _stop(process)
-
-
-def _wait_until_answering(url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"servern avslutades: {process.stdout.read() if process.stdout else ''}")
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"{url} svarade inte inom {SECONDS} s")
 
 
 def _stop(process: subprocess.Popen[str]) -> None:

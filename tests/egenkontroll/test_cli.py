@@ -278,7 +278,7 @@ def test_lab_passes_allow_root_exactly_when_run_as_root(monkeypatch, uid, allowe
 
 def test_lab_starts_and_serves_as_the_user_running_the_suite(tmp_path):
     """In CI the suite runs as root, where JupyterLab refuses to start without --allow-root."""
-    from tests.browser.conftest import free_port, wait_until_serving
+    from tests.conftest import free_port, wait_until_serving
 
     port = free_port()
     process = subprocess.Popen([*EGENKONTROLL, "--workspace", str(tmp_path / "ws"), "lab", "--no-browser",
