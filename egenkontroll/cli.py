@@ -32,7 +32,7 @@ LAB_FOLDER = "anteckningsbocker"
 TOKEN_NOTICE = ("egenkontroll: öppna appen på adressen nedan. Den innehåller en hemlig nyckel (token) som "
                 "gäller tills servern stängs; dela den inte.")
 #: each serving verb its own port, so that the review app and the dashboard can run side by side
-DEFAULT_PORTS = {"review": 8866, "dashboard": 8867, "demo": 8867, "lab": 8888}
+DEFAULT_PORTS = {"review": 8866, "dashboard": 8867, "demo": 8867, "lab": 8888, "hub": 8000}
 NO_TOKEN_WARNING = ("egenkontroll: utan token (--no-token) kan alla som når porten öppna appen, läsa "
                     "ärendena och spara svar. Använd det bara bakom JupyterHub eller en annan inloggning.")
 
@@ -120,12 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("dashboard", "starta instrumentpanelen för ledningsgruppen (Voilà)", _run_dashboard),
         ("lab", "öppna notebookarna i JupyterLab", _run_lab),
         ("demo", "bygg en demo-arbetsyta och visa instrumentpanelen", _run_demo),
+        ("hub", "starta teamservern (JupyterHub) med inloggning och roller", _run_hub),
     ):
         serving = verbs.add_parser(verb, help=helptext)
         serving.add_argument("--port", type=int, default=DEFAULT_PORTS[verb])
         serving.add_argument("--no-browser", action="store_true", help="öppna ingen webbläsare")
         serving.set_defaults(run=run)
-        if verb != "lab":
+        if verb not in ("lab", "hub"):
             serving.add_argument("--no-token", action="store_true",
                                  help="ingen hemlig nyckel i adressen (bara bakom JupyterHub eller en annan "
                                       "inloggning)")
@@ -134,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
                                  help=f"dagen tidsfristerna bedöms per (standard: {today})")
     verbs.choices["demo"].add_argument("--no-serve", action="store_true",
                                        help="bygg bara demo-arbetsytan, starta ingen server")
+    hub_verb = verbs.choices["hub"]
+    hub_verb.add_argument("--demo", action="store_true",
+                          help="bygg demo-arbetsytan och starta med demokonton (granskare1, granskare2, "
+                               "ledning1, kvalitet1) på 127.0.0.1")
+    hub_verb.add_argument("--config", type=Path, default=Path("jupyterhub_config.py"), metavar="FIL",
+                          help="JupyterHubs inställningsfil (utan --demo; standard: ./jupyterhub_config.py, "
+                               "se deploy/ i egenkontrolls källkod)")
     return parser
 
 
@@ -315,10 +323,11 @@ def _run_lab(args: argparse.Namespace) -> int:
     return server.serve(command, workspace)
 
 
-def _run_demo(args: argparse.Namespace) -> int:
+def _build_demo(folder: Path, database_url: str | None = None) -> None:
+    """Fill the workspace in *folder* with the demo register and simulated granskningar, unless it has cases."""
     from egenkontroll import demo, simulate
 
-    with _workspace(args) as workspace:
+    with Workspace.open(folder, database_url=database_url) as workspace:
         if workspace.status()["arenden"] == 0:
             export = workspace.export_dir / DEMO_EXPORT
             demo.write_export_xlsx(demo.generate_register(), export)
@@ -327,10 +336,29 @@ def _run_demo(args: argparse.Namespace) -> int:
             print(f"Skapade {len(sessions)} simulerade granskningar.")
         else:
             print(f"Demo-arbetsytan {workspace.path} finns redan; den används som den är.")
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from egenkontroll import demo
+
+    _build_demo(workspace_folder(args.workspace))
     if args.no_serve:
         return EXIT_OK
     args.per_datum = args.per_datum or demo.EXPORT_DATE  # the demo's story stays the same on any day
     return _run_dashboard(args)
+
+
+def _run_hub(args: argparse.Namespace) -> int:
+    from egenkontroll import _hubstart, demo
+
+    folder = workspace_folder(args.workspace)
+    if not args.demo:
+        return _hubstart.run_configured(args.config, folder)
+    server.check_port(args.port)
+    with _hubstart.demo_database() as database_url:
+        _build_demo(folder, database_url)
+        return _hubstart.run_demo(folder, database_url, port=args.port, open_browser=not args.no_browser,
+                                  per_datum=demo.EXPORT_DATE)
 
 
 if __name__ == "__main__":

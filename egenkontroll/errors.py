@@ -20,6 +20,7 @@ __all__ = [
     "WorkspaceError",
     "SessionError",
     "ConflictError",
+    "AccessError",
 ]
 
 
@@ -104,3 +105,7 @@ class SessionError(UserError):
 
 class ConflictError(SessionError):
     """Someone else changed the same answer first; nothing was overwritten."""
+
+
+class AccessError(UserError):
+    """The user's role on the team server does not allow this (e.g. ``ledning`` saving an answer)."""
