@@ -44,8 +44,8 @@ def demo_database() -> Iterator[str | None]:
         return
     cluster = _pgcluster.Cluster.start(durable=True)
     try:
-        print(f"egenkontroll: demon använder PostgreSQL, ett eget kluster i {cluster.folder} som tas bort när "
-              "hubben stängs.", flush=True)
+        print(f"egenkontroll: demon använder PostgreSQL, ett eget kluster i {cluster.folder} som tas bort "
+              "när hubben stängs.", flush=True)
         yield cluster.create_database()
     finally:
         cluster.stop()
@@ -58,7 +58,8 @@ def run_demo(workspace: Path, database_url: str | None, *, port: int, open_brows
                                group_roles={role: role for role in hub.ROLES}, database_url=database_url,
                                port=port, per_datum=per_datum)
     config = _write_demo_config(settings)
-    os.environ[hub.PASSWORD_VARIABLE] = password = hub.demo_password()  # to the hub, not to the users' servers
+    password = hub.demo_password()
+    os.environ[hub.PASSWORD_VARIABLE] = password  # for the hub's configuration; never the users' servers'
     login = f"http://{server.LOOPBACK}:{port}/hub/login"
     accounts = ", ".join(f"{user} ({role})" for user, role in hub.DEMO_USERS.items())
     print(f"egenkontroll: teamservern startar på {login}\n"

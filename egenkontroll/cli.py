@@ -324,7 +324,7 @@ def _run_lab(args: argparse.Namespace) -> int:
 
 
 def _build_demo(folder: Path, database_url: str | None = None) -> None:
-    """Fill the workspace in *folder* with the demo register and simulated granskningar, unless it has cases."""
+    """Fill the workspace in *folder* with the demo register and simulated reviews unless it has cases."""
     from egenkontroll import demo, simulate
 
     with Workspace.open(folder, database_url=database_url) as workspace:

@@ -6,7 +6,8 @@ with the Voilà extension and :mod:`egenkontroll._hub_server`. Everything that d
 is set here, on the hub, when a user's server starts (:func:`prepare_server`), never by the browser:
 
 - the user's **role** comes from their hub groups (:func:`role_of`, through the deployment's
-  ``group_roles``) and is handed to the server and its kernels in :data:`~egenkontroll.identity.ROLE_VARIABLE`;
+  ``group_roles``) and is handed to the server and its kernels in
+  :data:`~egenkontroll.identity.ROLE_VARIABLE`;
 - the **reviewer** saved with every answer is the hub user (``JUPYTERHUB_USER``, set by the hub in the
   environment of the user's own server and so of every kernel it starts; kernels are never shared or
   pooled between users, the trap of voila-dashboards/voila#1113);
@@ -162,8 +163,8 @@ def configure_demo(c: Any, password: str) -> None:
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = password
     c.Authenticator.allowed_users = set(DEMO_USERS)
-    c.JupyterHub.load_groups = {role: {"users": sorted(user for user, has in DEMO_USERS.items() if has == role)}
-                                for role in ROLES}
+    members = {role: sorted(name for name, own in DEMO_USERS.items() if own == role) for role in ROLES}
+    c.JupyterHub.load_groups = {role: {"users": names} for role, names in members.items()}
 
 
 def demo_password() -> str:
