@@ -46,7 +46,10 @@ def demo_database() -> Iterator[str | None]:
     try:
         print(f"egenkontroll: demon använder PostgreSQL, ett eget kluster i {cluster.folder} som tas bort "
               "när hubben stängs.", flush=True)
-        yield cluster.create_database()
+        url = cluster.create_database()
+        print(f"Databasen: {url}\n(sätt EGENKONTROLL_DATABASE_URL till den för att köra andra kommandon mot "
+              "demon medan hubben är igång)", flush=True)
+        yield url
     finally:
         cluster.stop()
 

@@ -38,7 +38,7 @@ from egenkontroll.identity import ROLE_VARIABLE
 from egenkontroll.perdatum import ENVIRONMENT_VARIABLE as PER_DATUM_VARIABLE
 
 __all__ = ["ROLES", "HOME_PAGES", "HubSettings", "role_of", "configure", "configure_demo", "demo_password",
-           "proxy_command", "DEMO_USERS"]
+           "proxy_command", "DEMO_USERS", "ldap_groups"]
 
 #: the roles, from least to most allowed; a user in groups of several roles gets the last of them
 ROLES = ("ledning", "granskare", "kvalitet")
@@ -48,6 +48,8 @@ HOME_PAGES = {
     "granskare": "/voila/render/02_granskning.ipynb",
     "kvalitet": "/lab",
 }
+#: the server extensions a role that runs no code does without (JupyterLab, its language servers, terminals)
+CODE_EXTENSIONS = ("jupyterlab", "jupyter_lsp", "jupyter_server_terminals", "notebook_shim", "notebook")
 #: the kernel messages a browser may send in a role that runs no code: the widgets' own traffic
 WIDGET_MESSAGES = ("kernel_info_request", "comm_info_request", "comm_open", "comm_msg", "comm_close")
 #: the hub's address when none is given (JupyterHub's own default)
@@ -167,6 +169,14 @@ def configure_demo(c: Any, password: str) -> None:
     c.JupyterHub.load_groups = {role: {"users": names} for role, names in members.items()}
 
 
+def ldap_groups(authenticator: Any, handler: Any, authentication: dict[str, Any]) -> dict[str, Any]:
+    """A ``post_auth_hook`` for ldapauthenticator: the user's hub groups become the AD groups it found the
+    user in (those of its ``allowed_groups``), so that :func:`role_of` sees them (with
+    ``Authenticator.manage_groups``)."""
+    state = authentication.get("auth_state") or {}
+    return {**authentication, "groups": list(state.get("ldap_groups", []))}
+
+
 def demo_password() -> str:
     """The demo accounts' password: :data:`PASSWORD_VARIABLE` when set, else a new random one."""
     return os.environ.get(PASSWORD_VARIABLE) or secrets.token_urlsafe(9)
@@ -203,6 +213,8 @@ def server_arguments(role: str, notebooks: Path) -> list[str]:
                  "--ServerApp.terminals_enabled=" + str(role == "kvalitet")]
     if role != "kvalitet":
         arguments += [f"--MappingKernelManager.allowed_message_types={kind}" for kind in WIDGET_MESSAGES]
+        for extension in CODE_EXTENSIONS:
+            arguments += ["--ServerApp.jpserver_extensions", f"{extension}=False"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         arguments.append("--ServerApp.allow_root=True")
     return arguments
