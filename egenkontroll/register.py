@@ -80,6 +80,7 @@ __all__ = [
     "available_profiles",
     "load_profile",
     "read_register",
+    "source_columns",
 ]
 
 #: longest value accepted in a canonical text field (ids, enhet, handläggare)
@@ -507,6 +508,24 @@ def read_register(
         raise RegisterError(problems.sorted(table.headings), file=path.name, total=problems.total,
                             overview=problems.overview(table.headings, path.name))
     return frame
+
+
+def source_columns(path: str | os.PathLike[str], *,
+                   limits: Limits = DEFAULT_LIMITS) -> dict[str, list[object]]:
+    """The columns of an export as they stand (heading -> its cells below the header row), read as
+    :func:`read_register` reads them with the generic profile; for drafting a profile.
+
+    Raises
+    ------
+    RegisterError
+        When the file cannot be read (missing, damaged, too large, no rows).
+    """
+    path = Path(path)
+    table = _read_table(path, load_profile(), limits)
+    if table.problems:
+        raise RegisterError(table.problems, file=path.name)
+    return {heading or f"Kolumn {_column_letter(index)}": table.grid[:, index].tolist()
+            for index, heading in enumerate(table.headings)}
 
 
 class _Problems(list):

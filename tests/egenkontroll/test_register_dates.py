@@ -153,8 +153,8 @@ def test_problems_are_summarised_per_column_before_the_list(tmp_path):
     assert error.overview == [
         "kolumn Enhet: 1 fel, t.ex. rad 6: värde saknas",
         "kolumn Inkom: 4 datum med månaden först (M/D/ÅÅÅÅ), t.ex. rad 2: kan inte tolka '1/13/2025' som "
-        "datum: med dagen först (D/M/ÅÅÅÅ, svensk standard) blir månaden 13; står månaden först i filen, ange "
-        "datumformat \"%m/%d/%Y\" för kolumnen i importprofilen",
+        "datum: med dagen först (D/M/ÅÅÅÅ, svensk standard) blir månaden 13; står månaden först i filen, "
+        "ange datumformat \"%m/%d/%Y\" för kolumnen i importprofilen",
         "kolumn Inkom: 1 datum med tvåsiffrigt år, t.ex. rad 7: kan inte tolka '11/6/25' som datum: året har "
         "bara två siffror; skriv det med fyra (D/M/ÅÅÅÅ eller ÅÅÅÅ-MM-DD)",
     ]
