@@ -289,7 +289,8 @@ def _workspace_in_use(args: argparse.Namespace) -> Path:
         source = "EGENKONTROLL_WORKSPACE" if os.environ.get("EGENKONTROLL_WORKSPACE") else "standard"
         print(f"egenkontroll: arbetsytan är {folder.resolve()} ({source}; välj en annan med --workspace)",
               file=sys.stderr)
-    if not _holds_workspace(folder) and args.verb not in CREATING_VERBS and not args.ny:
+    creating = args.verb in CREATING_VERBS or args.ny or folder.is_file()  # a file: Workspace.open says so
+    if not creating and not _holds_workspace(folder):
         raise WorkspaceError(
             f"Det finns ingen arbetsyta i {folder.resolve()}. Ange den du menar med --workspace MAPP (eller "
             "miljövariabeln EGENKONTROLL_WORKSPACE), skapa den genom att läsa in ett register med "
