@@ -28,6 +28,7 @@ ifeq ($(INITDB),)
 endif
 
 demo: $(STAMP)
+	@echo "Tips: kör 'source $(VENV)/bin/activate' i terminalen, så fungerar kommandot egenkontroll direkt."
 	$(BIN)/egenkontroll --workspace demo-arbetsyta demo
 
 test: $(STAMP) $(CHROMIUM) postgresql
