@@ -202,8 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  help=f"dagen tidsfristerna bedöms per (standard: {today})")
     verbs.choices["demo"].add_argument("--no-serve", action="store_true",
                                        help="bygg bara demo-arbetsytan, starta ingen server")
-    for verb in verbs.choices.values():  # the workspace may be named before or after the verb
-        _add_workspace_options(verb, default=argparse.SUPPRESS)
+    for verb_parser in verbs.choices.values():  # the workspace may be named before or after the verb
+        _add_workspace_options(verb_parser, default=argparse.SUPPRESS)
     return parser
 
 

@@ -281,7 +281,8 @@ def test_lab_starts_and_serves_as_the_user_running_the_suite(tmp_path):
     from tests.conftest import free_port, wait_until_serving
 
     port = free_port()
-    process = subprocess.Popen([*EGENKONTROLL, "--workspace", str(tmp_path / "ws"), "--ny", "lab", "--no-browser",
+    process = subprocess.Popen([*EGENKONTROLL, "--workspace", str(tmp_path / "ws"), "--ny", "lab",
+                                "--no-browser",
                                 "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, env=cli_environment(), start_new_session=True)
     try:

@@ -15,11 +15,12 @@ from tests.egenkontroll.test_register import HEADINGS, case, write_csv
 
 #: argparse's English that must never reach a user (whole words, not the flags' own names such as
 #: --expected), and the English metavars argparse makes from the flags' names
-ENGLISH = re.compile(r"(?<![-\w])(usage|options|positional arguments|arguments? (are|is) required|unrecognized|"
-                     r"invalid|expected|choose from|show this help|error|ambiguous|not allowed|could match)\b",
+ENGLISH = re.compile(r"(?<![-\w])(usage|options|positional arguments|arguments? (are|is) required|"
+                     r"unrecognized|invalid|expected|choose from|show this help|error|ambiguous|not allowed|"
+                     r"could match)\b",
                      re.IGNORECASE)
-METAVARS = re.compile(r"\b(WORKSPACE|CHECKLIST|SEED|STRATA|MINIMUM|TITLE|TOLERABLE|MARGIN|CONFIDENCE|EXPECTED|"
-                      r"POPULATION|PROFILE)\b")
+METAVARS = re.compile(r"\b(WORKSPACE|CHECKLIST|SEED|STRATA|MINIMUM|TITLE|TOLERABLE|MARGIN|CONFIDENCE|"
+                      r"EXPECTED|POPULATION|PROFILE)\b")
 #: every verb with bad arguments: a missing value, an unknown flag, a wrong type, a wrong choice
 BAD_CALLS = [
     [],
@@ -120,12 +121,13 @@ def test_a_missing_workspace_is_not_created_outside_import_and_demo(capsys, tmp_
     monkeypatch.delenv("EGENKONTROLL_WORKSPACE", raising=False)
     code, _, err = run(capsys, "status")
     assert code == 2 and not (tmp_path / "arbetsyta").exists()
-    assert f"egenkontroll: arbetsytan är {tmp_path / 'arbetsyta'} (standard; välj en annan med --workspace)" in err
+    folder = tmp_path / "arbetsyta"
+    assert f"egenkontroll: arbetsytan är {folder} (standard; välj en annan med --workspace)" in err
     assert "Det finns ingen arbetsyta i" in err and "--ny" in err and "egenkontroll import FIL" in err
     for verb in (["results"], ["sample", "--checklist", "valdsfraga", "--n", "3"], ["export", "r.xlsx"],
                  ["review", "--no-browser"], ["lab", "--no-browser"], ["verify", "x"]):
         assert run(capsys, *verb)[0] == 2 and not (tmp_path / "arbetsyta").exists(), verb
-    assert run(capsys, "status", "--ny")[0] == 0 and (tmp_path / "arbetsyta" / "egenkontroll.sqlite").is_file()
+    assert run(capsys, "status", "--ny")[0] == 0 and (folder / "egenkontroll.sqlite").is_file()
 
 
 def test_import_creates_its_workspace_and_says_which(capsys, tmp_path, monkeypatch):
@@ -211,16 +213,16 @@ def test_profil_drafts_a_profile_that_imports_once_its_case_types_are_placed(cap
     monkeypatch.chdir(tmp_path)
     renamed = {"Ärende-ID": "Akt", "Inkom": "Registrerad", "Ärendetyp": "Kategori", "Handläggare": "Ansvarig"}
     headings = [renamed.get(h, h) for h in HEADINGS]
-    rows = [{renamed.get(k, k): v for k, v in case(i, Inkom=f"{i % 12 + 1}/{i % 28 + 1}/2024",
-                                                       Förhandsbedömning="", Ärendetyp="Socialpsykiatri" if i == 0
-                                                       else "Barn och unga",
-                                                       **{"Utredning inledd": "", "Utredning avslutad": "",
-                                                          "Beslut": "", "Verkställt": ""}).items()}
-            for i in range(20)]
+    empty = {"Förhandsbedömning": "", "Utredning inledd": "", "Utredning avslutad": "", "Beslut": "",
+             "Verkställt": ""}
+    written = [case(i, Inkom=f"{i % 12 + 1}/{i % 28 + 1}/2024",
+                    Ärendetyp="Socialpsykiatri" if i == 0 else "Barn och unga", **empty) for i in range(20)]
+    rows = [{renamed.get(k, k): v for k, v in row.items()} for row in written]
     export = write_csv(tmp_path / "lifecare.csv", rows, headings=headings)
     code, out, _ = run(capsys, "profil", str(export))
     assert code == 0
-    assert "  Akt → arende_id (gissning, kontrollera)" in out and "  Registrerad → inkom_datum (gissning" in out
+    assert "  Akt → arende_id (gissning, kontrollera)" in out
+    assert "  Registrerad → inkom_datum (gissning" in out
     assert "Fält som inte kunde placeras: kon, fodelsear, pagaende_utredning, forlangning_beslutad" in out
     assert "Ärendetyper att placera under arendetyper: Socialpsykiatri" in out
     draft = yaml.safe_load((tmp_path / "importprofil.yaml").read_text(encoding="utf-8"))
@@ -229,7 +231,8 @@ def test_profil_drafts_a_profile_that_imports_once_its_case_types_are_placed(cap
     assert run(capsys, "profil", str(export))[0] == 2  # not overwritten without --skriv-over
     text = (tmp_path / "importprofil.yaml").read_text(encoding="utf-8")
     (tmp_path / "importprofil.yaml").write_text(text.replace("  # ovrigt:", "  ovrigt:"), encoding="utf-8")
-    code, out, err = run(capsys, "--workspace", "arbetsyta", "import", str(export), "--profile", "importprofil")
+    code, out, err = run(capsys, "--workspace", "arbetsyta", "import", str(export),
+                         "--profile", "importprofil")
     assert code == 0, err
     assert "  Registrerad → inkom_datum (Inkom)" in out and "kolumn Registrerad: profilens datumformat" in out
 
