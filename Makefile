@@ -36,6 +36,7 @@ $(PROXY): deploy/package-lock.json | $(STAMP)
 	ln -sf ../../deploy/node_modules/.bin/configurable-http-proxy $(PROXY)
 
 demo: $(STAMP)
+	@echo "Tips: kör 'source $(VENV)/bin/activate' i terminalen, så fungerar kommandot egenkontroll direkt."
 	$(BIN)/egenkontroll --workspace demo-arbetsyta demo
 
 hub: $(STAMP) $(PROXY) postgresql

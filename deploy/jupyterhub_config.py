@@ -17,8 +17,9 @@ from egenkontroll import hub
 c = get_config()  # noqa: F821 - JupyterHub gives every configuration file get_config
 
 # --- 1. Data och adress ------------------------------------------------------------------------
-# Den gemensamma arbetsytan (pseudonymiseringsnyckeln, exporter) och hubbens egen mapp.
-WORKSPACE = Path(os.environ.get("EGENKONTROLL_WORKSPACE", "/var/lib/egenkontroll/arbetsyta"))
+# Den gemensamma arbetsytan (pseudonymiseringsnyckeln, exporter) och hubbens egen mapp (den senare kan
+# också anges i EGENKONTROLL_HUB_STATE, t.ex. för en provinstallation).
+WORKSPACE = Path("/var/lib/egenkontroll/arbetsyta")
 STATE = Path(os.environ.get("EGENKONTROLL_HUB_STATE", "/var/lib/egenkontroll/hub"))
 # Den gemensamma databasen: PostgreSQL på samma maskin, över unix-socket, som rollen egenkontroll.
 DATABASE_URL = os.environ.get("EGENKONTROLL_DATABASE_URL",

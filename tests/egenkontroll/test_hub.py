@@ -171,7 +171,6 @@ def load_deploy_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, authenti
     """The template's names after JupyterHub has run it (its configuration is ``c``)."""
     monkeypatch.setenv("EGENKONTROLL_HUB_AUTH", authentication)
     monkeypatch.setenv("EGENKONTROLL_HUB_STATE", str(tmp_path / "hub"))
-    monkeypatch.setenv("EGENKONTROLL_WORKSPACE", str(tmp_path / "ws"))
     return runpy.run_path(str(DEPLOY_CONFIG), init_globals={"get_config": Config})
 
 
