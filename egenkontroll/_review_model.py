@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from egenkontroll import checklists, planning, store
+from egenkontroll import agreement, checklists, planning, store
 from egenkontroll._fields import BOOL_FIELDS, CASE_TYPE_LABELS, DATE_FIELDS, FIELD_LABELS
 from egenkontroll.checklists import Deviation, Item
 from egenkontroll.errors import ConflictError, SessionError
@@ -34,6 +34,8 @@ STRATA_CHOICES = [("Ingen stratifiering", ""), ("Per enhet", "enhet"), ("Per han
 #: the period value meaning every case
 ALL_CASES = ""
 _UNKNOWN = "okänt"
+#: what a kontrollgranskning's case card says instead of the reason of a correction made elsewhere
+CORRECTED_ELSEWHERE = "rättat i en annan granskning"
 
 
 # --- plain data the widgets show ---------------------------------------------------------------
@@ -138,8 +140,10 @@ class StartModel:
         self._cases: pd.DataFrame | None = None
 
     def session_choices(self) -> list[tuple[str, str]]:
-        """(label, session id) per session, newest first: title, checklist, period and progress."""
-        return [(_session_label(session), session.id) for session in reversed(self.workspace.sessions())]
+        """(label, session id) per session, kontrollgranskningar too, newest first: title, checklist, period
+        and progress."""
+        return [(_session_label(session), session.id)
+                for session in reversed(self.workspace.sessions(controls=True))]
 
     def checklist_choices(self) -> list[tuple[str, str]]:
         """(title, id) of the built-in checklists."""
@@ -200,8 +204,9 @@ class StartModel:
 
 def _session_label(session: Session) -> str:
     done, total = session.progress()
+    control = " · kontrollgranskning" if session.parent_id is not None else ""
     return (f"{session.title} · {session.checklist.title} · {period_label(session.period)} · "
-            f"{done} av {total} klara")
+            f"{done} av {total} klara{control}")
 
 
 def _tertial_overlaps(year: int, tertial: int, first: pd.Timestamp, last: pd.Timestamp) -> bool:
@@ -226,10 +231,15 @@ class ReviewModel:
     The current case starts at the first case not yet done. Every answer is saved at once with the
     revision this model last showed, so a change someone else made in between is reported, never
     overwritten.
+
+    In a kontrollgranskning (:attr:`blind`) the model shows nothing of the first granskning's answers: it
+    reads only its own session's answers (as always), a register date corrected elsewhere shows the date
+    and the original but not the first reviewer's reason, and the summary has no samstämmighet.
     """
 
     def __init__(self, session: Session, *, reviewer: str | None = None, as_of: date | None = None) -> None:
         self.session = session
+        self.blind = session.parent_id is not None
         self.reviewer = reviewer or current_user()
         self.as_of = as_of
         first_open = session.next_unreviewed()
@@ -401,6 +411,14 @@ class ReviewModel:
         return [self._case_summary(case_id, by_case.get(case_id, answers.iloc[:0]))
                 for case_id in self.session.case_ids]
 
+    def agreement_report(self) -> agreement.AgreementReport | None:
+        """The samstämmighet of this granskning and its kontrollgranskning, for the summary; None when it
+        has none, and in a kontrollgranskning itself (its reviewer reads blind)."""
+        if self.blind:
+            return None
+        control = store.control_session(self.session.engine, self.session.id)
+        return None if control is None else agreement.compare(self.session, control)
+
     # --- private helpers ---
 
     def _save(self, item_id: str, value: Any, comment: str | None) -> SaveResult:
@@ -429,7 +447,8 @@ class ReviewModel:
         if fix is None:
             return Fact(name, DATE_LABELS[name], self._case.get(name))
         original = date.fromisoformat(fix.original) if fix.original else None
-        return Fact(name, DATE_LABELS[name], self._case.get(name), original=original, reason=fix.reason)
+        reason = CORRECTED_ELSEWHERE if self.blind else fix.reason
+        return Fact(name, DATE_LABELS[name], self._case.get(name), original=original, reason=reason)
 
     def _verdict_rows(self) -> list[VerdictRow]:
         checklist = self.session.checklist

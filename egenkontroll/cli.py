@@ -162,6 +162,24 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("session", metavar="GRANSKNING", help="granskningens id")
     verify.set_defaults(run=_run_verify)
 
+    control = verbs.add_parser("kontrollgranskning",
+                               help="dra ett kontrollurval ur en granskning för en andra, blind granskning")
+    control.add_argument("session", metavar="GRANSKNING", help="den första granskningens id")
+    control.add_argument("--antal", type=int, required=True, metavar="K",
+                         help="antal akter att granska en andra gång (minst 2)")
+    control.add_argument("--seed", type=int, default=None, metavar="FRÖ",
+                         help="frö (slumpas och sparas om det utelämnas)")
+    control.add_argument("--title", default=None, metavar="TITEL", help="kontrollgranskningens titel")
+    control.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    control.set_defaults(run=_run_control)
+
+    agreement = verbs.add_parser(
+        "samstammighet", help="jämför kontrollgranskningen med den första granskningen, fråga för fråga")
+    agreement.add_argument("session", metavar="GRANSKNING",
+                           help="granskningens (eller kontrollgranskningens) id")
+    agreement.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    agreement.set_defaults(run=_run_agreement)
+
     results = verbs.add_parser("results", help="visa resultat med konfidensintervall")
     results.add_argument("--json", action="store_true", help="skriv ut som JSON")
     results.add_argument("--by", choices=["enhet", "arendetyp", "kon", "tertial", "ar"],
@@ -363,7 +381,8 @@ def _format_status(status: dict[str, Any]) -> str:
         lines.append(f"{title}:")
         lines.extend(f"  {_status_label(name)}: {count}" for name, count in status[key].items())
     lines.append(f"Granskningar: {len(status['granskningar'])}")
-    lines.extend(f"  {session['id']}: {session['titel']} ({session['klara']} av {session['n']} akter klara)"
+    lines.extend(f"  {session['id']}: {session['titel']} ({session['klara']} av {session['n']} akter klara"
+                 + (f"; kontrollgranskning av {session['kontroll_av']})" if "kontroll_av" in session else ")")
                  for session in status["granskningar"])
     lines.extend(f"Varning: {warning}" for warning in status["varningar"])
     return "\n".join(lines)
@@ -432,6 +451,67 @@ def _run_verify(args: argparse.Namespace) -> int:
     else:
         print("Ramen är oförändrad sedan urvalet.")
     return EXIT_OK
+
+
+def _run_control(args: argparse.Namespace) -> int:
+    with _workspace(args) as workspace:
+        control = workspace.create_control_session(args.session, k=args.antal, seed=args.seed,
+                                                   title=args.title)
+        summary = {"id": control.id, "granskning": control.parent_id, "k": len(control.case_ids),
+                   "seed": control.manifest["seed"], "fingeravtryck": control.manifest["fingerprint"],
+                   "ram": control.manifest["N"], "arenden": control.case_ids}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"Kontrollgranskning {summary['id']} startad med {summary['k']} slumpvis utvalda akter av "
+              f"de {summary['ram']} i granskningen {summary['granskning']} (frö {summary['seed']}, "
+              f"fingeravtryck {summary['fingeravtryck'][:12]}).")
+        print("Låt en andra granskare öppna den i granskningsappen (egenkontroll review); appen visar inte "
+              "den första granskarens svar. Jämför sedan med: egenkontroll samstammighet "
+              f"{summary['granskning']}")
+        print("\n".join(summary["arenden"]))
+    return EXIT_OK
+
+
+def _run_agreement(args: argparse.Namespace) -> int:
+    from egenkontroll import agreement
+
+    with _workspace(args) as workspace:
+        report = agreement.for_granskning(workspace.engine, args.session)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(_agreement_text(report))
+    return EXIT_OK
+
+
+def _agreement_text(report: Any) -> str:
+    """``samstammighet`` for people: one block per item, the lowest agreement first, within
+    :data:`TABLE_WIDTH` columns."""
+    from egenkontroll import agreement
+
+    reviewers = " mot ".join(", ".join(names) or "ingen ännu"
+                             for names in (report.first_reviewers, report.second_reviewers))
+    lines = [f"Samstämmighet mellan granskningen {report.session} och kontrollgranskningen {report.control}",
+             f"({report.sampled} av {report.parent_sampled} akter, frö {report.seed}; "
+             f"granskare {reviewers}).",
+             f"Ärenden som båda har granskat: {report.compared}. Frågorna med lägst samstämmighet först."]
+    if not report.items:
+        lines.append("Ingen fråga har ännu besvarats i båda granskningarna.")
+    indented = {"width": TABLE_WIDTH, "initial_indent": "   ", "subsequent_indent": "   "}
+    for number, item in enumerate(report.items, 1):
+        shown = agreement.figure_texts(item)
+        figures = [f"{item.agreed} av {item.n} överens: {shown['Andel överens']} "
+                   f"({shown['Intervall (andel)']})"]
+        for name, column in (("kappa", "Kappa"), ("AC1", "AC1")):
+            interval = shown[f"Intervall ({name})"]
+            figures.append(f"{name} {shown[column]}" + (f" ({interval})" if interval else ""))
+        lines += ["", *textwrap.wrap(f"{number}. {item.item_text} ({item.checklist})", TABLE_WIDTH),
+                  *textwrap.wrap("; ".join(figures), **indented), *textwrap.wrap(item.note, **indented)]
+        if item.differences:
+            differing = agreement.differences_text(item)
+            lines += textwrap.wrap(f"Skiljer sig (första/andra): {differing}", **indented)
+    return "\n".join(lines)
 
 
 def _run_results(args: argparse.Namespace) -> int:

@@ -11,11 +11,17 @@ handläggare), for every group however small. Text is always written as text: a 
 ``= + - @``, tab or carriage return gets Excel's quote prefix and is stored as a string, never as a
 formula. The file is written to a temporary file beside the target and moved into place, so it is
 never half-written.
+
+When a granskning has a kontrollgranskning, the report gets the sheet Samstämmighet
+(:mod:`egenkontroll.agreement`): per item the share agreed, kappa and AC1 with intervals, the note and
+how many cases differ, never which (those are listed by ``egenkontroll samstammighet`` and the review
+app's summary, for the calibration meeting).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -28,20 +34,22 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from egenkontroll import charts, formatting, results, store
+from egenkontroll import agreement, charts, formatting, results, store
 from egenkontroll.errors import UserError
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import parse_period, period_label
+from egenkontroll.periods import overlaps, parse_period, period_label
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
     from egenkontroll.store import Session, Source
 
-__all__ = ["SHEETS", "UNDERLAG_SHEETS", "UNDERLAG_NOTICE", "FORMULA_PREFIXES", "export_xlsx",
-           "export_underlag_xlsx", "safe_text"]
+__all__ = ["SHEETS", "AGREEMENT_SHEET", "UNDERLAG_SHEETS", "UNDERLAG_NOTICE", "FORMULA_PREFIXES",
+           "export_xlsx", "export_underlag_xlsx", "safe_text"]
 
 SHEETS = ("Sammanfattning", "Per fråga", "Per enhet", "Trend", "Registerindikatorer", "Metod")
+#: the sheet added when a granskning has a kontrollgranskning
+AGREEMENT_SHEET = "Samstämmighet"
 UNDERLAG_SHEETS = ("Om underlaget", "Underlag")
 #: what the underlag's first sheet says
 UNDERLAG_NOTICE = (
@@ -173,6 +181,7 @@ def _workbook(ws: Source, period: str | None, as_of: dt.date) -> Workbook:
     _table(workbook.create_sheet(SHEETS[3]), trend, (_Column("group", "Tertial"), *_ITEM_COLUMNS))
     _register(workbook.create_sheet(SHEETS[4]), results.register_indicators(ws, as_of=as_of))
     _table(workbook.create_sheet(SHEETS[5]), _method(sessions, as_of), _METHOD_COLUMNS)
+    _agreement(workbook, [s for s in sessions if overlaps(s.period, parse_period(period))])
     return workbook
 
 
@@ -291,6 +300,36 @@ def _method(sessions: Sequence[Session], as_of: dt.date) -> pd.DataFrame:
             "per_datum": as_of.isoformat(),
         })
     return pd.DataFrame(rows, columns=[column.source for column in _METHOD_COLUMNS])
+
+
+_AGREEMENT_COLUMNS = (
+    _Column("session", "Granskning"), _Column("control", "Kontrollgranskning"),
+    _Column("checklist", "Checklista"), _Column("item_text", "Fråga"), _Column("n", "Granskade två gånger"),
+    _Column("agreed", "Överens"), _Column("percent", "Andel överens", "share"),
+    _Column("percent_lower", "Nedre gräns", "lower"), _Column("percent_upper", "Övre gräns", "upper"),
+    _Column("kappa", "Kappa"), _Column("kappa_lower", "Kappa nedre"), _Column("kappa_upper", "Kappa övre"),
+    _Column("ac1", "AC1"), _Column("ac1_lower", "AC1 nedre"), _Column("ac1_upper", "AC1 övre"),
+    _Column("note", "Förklaring"), _Column("differing", "Ärenden där granskarna skiljer sig"),
+)
+#: coefficient column -> how it is rounded to two decimals (interval bounds outward)
+_COEFFICIENTS = {"kappa": round, "kappa_lower": math.floor, "kappa_upper": math.ceil,
+                 "ac1": round, "ac1_lower": math.floor, "ac1_upper": math.ceil}
+#: what a row of fewer than five double-read cases does not show
+_AGREEMENT_FIGURES = ("agreed", "percent", "percent_lower", "percent_upper", *_COEFFICIENTS, "note",
+                      "differing")
+
+
+def _agreement(workbook: Workbook, sessions: Sequence[Session]) -> None:
+    """The Samstämmighet sheet, when a granskning in *sessions* has a kontrollgranskning: coefficients
+    with two decimals (bounds rounded outward), the figures of fewer than five cases as "–"."""
+    frame = agreement.figures_frame(agreement.reports_of(sessions))
+    if frame.empty:
+        return
+    rounded = frame.assign(**{name: [math.nan if pd.isna(value) else rounding(value * 100) / 100
+                                     for value in frame[name]] for name, rounding in _COEFFICIENTS.items()})
+    shown = rounded.astype({name: object for name in _AGREEMENT_FIGURES})
+    shown.loc[frame["n"] < results.SUPPRESSION_LIMIT, list(_AGREEMENT_FIGURES)] = _SUPPRESSED
+    _table(workbook.create_sheet(AGREEMENT_SHEET), shown, _AGREEMENT_COLUMNS)
 
 
 # --------------------------------------------------------------------------- writing cells

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import ipywidgets as widgets
 
-from egenkontroll import _boundary
+from egenkontroll import _boundary, agreement
 from egenkontroll import _review_model as model
 from egenkontroll._location import workspace_folder
 from egenkontroll.checklists import Deviation, Item
@@ -429,7 +429,7 @@ class ReviewScreen(widgets.VBox):
                                    f"{escape(session.checklist.title)} (version "
                                    f"{escape(str(session.checklist.version))}) · period "
                                    f"{escape(period_label(session.period))} · granskare "
-                                   f"{escape(review.reviewer)}</div>")
+                                   f"{escape(review.reviewer)}</div>{_blind_html(review)}")
         self.progress = widgets.HTML()
         self.progress.add_class("ek-framsteg")
         self.status = widgets.HTML()
@@ -446,7 +446,8 @@ class ReviewScreen(widgets.VBox):
         self.summary = widgets.HTML()
         self.summary.add_class("ek-sammanfattning")
         self.back_button = _button("Tillbaka till ärendena", "arrow-left", guard(lambda _b: self.show_case()))
-        self.case_view = widgets.VBox([self.card, self._correction_form(), self.items])
+        corrections = [] if review.blind else [self._correction_form()]  # a second reading changes nothing
+        self.case_view = widgets.VBox([self.card, *corrections, self.items])
         self.summary_view = widgets.VBox([self.summary, self.back_button])
         navigation = widgets.HBox([self.previous_button, self.next_button, self.unreviewed_button,
                                    self.summary_button, self.leave_button])
@@ -465,7 +466,8 @@ class ReviewScreen(widgets.VBox):
 
     def show_summary(self, _button: widgets.Button | None = None) -> None:
         """Show the summary of every case: unanswered items and deviations found."""
-        self.summary.value = _summary_html(self.review.summary(), self.review.progress_text())
+        self.summary.value = (_summary_html(self.review.summary(), self.review.progress_text())
+                              + _agreement_html(self.review.agreement_report()))
         self.case_view.layout.display = "none"
         self.summary_view.layout.display = None
 
@@ -605,6 +607,43 @@ def _summary_html(cases: list[model.CaseSummary], progress: str) -> str:
             "<table><tr><th>Ärende</th><th>Status</th><th>Obesvarade frågor</th><th>Avvikelser</th>"
             "<th>Kommentarer</th></tr>"
             f"{rows}</table>")
+
+
+def _blind_html(review: model.ReviewModel) -> str:
+    if not review.blind:
+        return ""
+    return (f'<div class="ek-hjalp ek-blind">Kontrollgranskning av {escape(str(review.session.parent_id))}: '
+            "granska akterna på egen hand. Den första granskarens svar visas inte, och dina svar ändrar "
+            "inte den granskningens resultat.</div>")
+
+
+def _agreement_html(report: agreement.AgreementReport | None) -> str:
+    """The samstämmighet table of the summary (nothing without a kontrollgranskning)."""
+    if report is None:
+        return ""
+    if not report.items:
+        return ("<h3>Samstämmighet</h3><p>Ingen fråga har ännu besvarats i både granskningen och "
+                f"kontrollgranskningen {escape(report.control)}.</p>")
+    rows = "".join(_agreement_row(row) for row in agreement.display_frame(report).to_dict("records"))
+    return (f'<div class="ek-samstammighet"><h3>Samstämmighet</h3><p>{report.compared} ärenden granskade två '
+            f"gånger (kontrollgranskningen {escape(report.control)}); frågorna med lägst samstämmighet "
+            "först.</p><table><tr><th>Fråga</th><th>Överens</th><th>Andel överens</th><th>Kappa</th>"
+            "<th>AC1</th><th>Förklaring</th><th>Ärenden som skiljer (första/andra)</th></tr>"
+            f"{rows}</table></div>")
+
+
+#: the figures of a samstämmighet row: (column, its interval's column) of ``agreement.display_frame``
+_AGREEMENT_FIGURES = (("Andel överens", "Intervall (andel)"), ("Kappa", "Intervall (kappa)"),
+                      ("AC1", "Intervall (AC1)"))
+
+
+def _agreement_row(row: dict[str, Any]) -> str:
+    """One item of :func:`_agreement_html` (a row of :func:`egenkontroll.agreement.display_frame`)."""
+    figures = "".join(f"<td>{escape(row[name])}" + (f" ({escape(row[interval])})" if row[interval] else "")
+                      + "</td>" for name, interval in _AGREEMENT_FIGURES)
+    return (f"<tr><td>{escape(row['Fråga'])}</td><td>{row['Överens']} av {row['Ärenden']}</td>{figures}"
+            f"<td>{escape(row['Förklaring']) or '–'}</td>"
+            f"<td>{escape(row['Ärenden som skiljer']) or '–'}</td></tr>")
 
 
 def _deviation_text(deviation: Deviation) -> str:
