@@ -492,10 +492,10 @@ def _agreement_text(report: Any) -> str:
 
     reviewers = " mot ".join(", ".join(names) or "ingen ännu"
                              for names in (report.first_reviewers, report.second_reviewers))
-    lines = [f"Samstämmighet mellan granskningen {report.session} och kontrollgranskningen {report.control}",
-             f"({report.sampled} av {report.parent_sampled} akter, frö {report.seed}; "
-             f"granskare {reviewers}).",
-             f"Ärenden som båda har granskat: {report.compared}. Frågorna med lägst samstämmighet först."]
+    lines = textwrap.wrap(f"Samstämmighet mellan granskningen {report.session} och kontrollgranskningen "
+                          f"{report.control} ({report.sampled} av {report.parent_sampled} akter, frö "
+                          f"{report.seed}; granskare {reviewers}).", TABLE_WIDTH, break_on_hyphens=False)
+    lines.append(f"Ärenden som båda har granskat: {report.compared}. Frågorna med lägst samstämmighet först.")
     if not report.items:
         lines.append("Ingen fråga har ännu besvarats i båda granskningarna.")
     indented = {"width": TABLE_WIDTH, "initial_indent": "   ", "subsequent_indent": "   "}
