@@ -622,8 +622,8 @@ def _agreement_html(report: agreement.AgreementReport | None) -> str:
     if report is None:
         return ""
     if not report.items:
-        return ("<h3>Samstämmighet</h3><p>Ingen fråga har ännu besvarats i både granskningen och "
-                f"kontrollgranskningen {escape(report.control)}.</p>")
+        return ('<div class="ek-samstammighet"><h3>Samstämmighet</h3><p>Ingen fråga har ännu besvarats i '
+                f"både granskningen och kontrollgranskningen {escape(report.control)}.</p></div>")
     rows = "".join(_agreement_row(row) for row in agreement.display_frame(report).to_dict("records"))
     return (f'<div class="ek-samstammighet"><h3>Samstämmighet</h3><p>{report.compared} ärenden granskade två '
             f"gånger (kontrollgranskningen {escape(report.control)}); frågorna med lägst samstämmighet "
