@@ -498,7 +498,6 @@ def _agreement_text(report: Any) -> str:
     lines.append(f"Ärenden som båda har granskat: {report.compared}. Frågorna med lägst samstämmighet först.")
     if not report.items:
         lines.append("Ingen fråga har ännu besvarats i båda granskningarna.")
-    indented = {"width": TABLE_WIDTH, "initial_indent": "   ", "subsequent_indent": "   "}
     for number, item in enumerate(report.items, 1):
         shown = agreement.figure_texts(item)
         figures = [f"{item.agreed} av {item.n} överens: {shown['Andel överens']} "
@@ -507,11 +506,16 @@ def _agreement_text(report: Any) -> str:
             interval = shown[f"Intervall ({name})"]
             figures.append(f"{name} {shown[column]}" + (f" ({interval})" if interval else ""))
         lines += ["", *textwrap.wrap(f"{number}. {item.item_text} ({item.checklist})", TABLE_WIDTH),
-                  *textwrap.wrap("; ".join(figures), **indented), *textwrap.wrap(item.note, **indented)]
+                  *_indented("; ".join(figures)), *_indented(item.note)]
         if item.differences:
             differing = agreement.differences_text(item)
-            lines += textwrap.wrap(f"Skiljer sig (första/andra): {differing}", **indented)
+            lines += _indented(f"Skiljer sig (första/andra): {differing}")
     return "\n".join(lines)
+
+
+def _indented(text: str) -> list[str]:
+    """*text* wrapped at :data:`TABLE_WIDTH` columns, every line indented by three spaces."""
+    return textwrap.wrap(text, TABLE_WIDTH, initial_indent="   ", subsequent_indent="   ")
 
 
 def _run_results(args: argparse.Namespace) -> int:

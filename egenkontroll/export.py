@@ -24,7 +24,7 @@ import datetime as dt
 import math
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -312,8 +312,9 @@ _AGREEMENT_COLUMNS = (
     _Column("note", "Förklaring"), _Column("differing", "Ärenden där granskarna skiljer sig"),
 )
 #: coefficient column -> how it is rounded to two decimals (interval bounds outward)
-_COEFFICIENTS = {"kappa": round, "kappa_lower": math.floor, "kappa_upper": math.ceil,
-                 "ac1": round, "ac1_lower": math.floor, "ac1_upper": math.ceil}
+_COEFFICIENTS: dict[str, Callable[[float], int]] = {
+    "kappa": round, "kappa_lower": math.floor, "kappa_upper": math.ceil,
+    "ac1": round, "ac1_lower": math.floor, "ac1_upper": math.ceil}
 #: what a row of fewer than five double-read cases does not show
 _AGREEMENT_FIGURES = ("agreed", "percent", "percent_lower", "percent_upper", *_COEFFICIENTS, "note",
                       "differing")

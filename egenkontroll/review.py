@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date
 from html import escape
 from typing import Any, NamedTuple
@@ -637,7 +637,7 @@ _AGREEMENT_FIGURES = (("Andel överens", "Intervall (andel)"), ("Kappa", "Interv
                       ("AC1", "Intervall (AC1)"))
 
 
-def _agreement_row(row: dict[str, Any]) -> str:
+def _agreement_row(row: Mapping[Hashable, Any]) -> str:
     """One item of :func:`_agreement_html` (a row of :func:`egenkontroll.agreement.display_frame`)."""
     figures = "".join(f"<td>{escape(row[name])}" + (f" ({escape(row[interval])})" if row[interval] else "")
                       + "</td>" for name, interval in _AGREEMENT_FIGURES)
