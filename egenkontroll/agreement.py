@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -139,8 +139,8 @@ class AgreementReport:
     seed: Any
     compared: int
     items: tuple[ItemAgreement, ...]
-    first_reviewers: tuple[str, ...] = field(default=())
-    second_reviewers: tuple[str, ...] = field(default=())
+    first_reviewers: tuple[str, ...] = ()
+    second_reviewers: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The report as plain JSON-serialisable data (Swedish keys, as ``status --json``)."""
