@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -308,16 +308,22 @@ def _underlag(answers: pd.DataFrame, sessions: Sequence[Session], period: str | 
     by_id = {session.id: session for session in sessions}
     items = [by_id[session].checklist.item(item_id)
              for session, item_id in zip(answers["session"], answers["item_id"], strict=True)]
+    received = (day.date() if pd.notna(day) else None for day in answers["inkom_datum"])
     return answers.assign(
         session_title=[by_id[session].title for session in answers["session"]],
         checklist=answers["checklist"].map(_checklist_titles(sessions)).fillna(answers["checklist"]),
         arendetyp=[CASE_TYPE_LABELS.get(value, value) for value in answers["arendetyp"]],
-        inkom_datum=[None if pd.isna(day) else day.date() for day in answers["inkom_datum"]],
+        inkom_datum=_objects(answers, received),
         item_text=[item.text for item in items],
         value=[item.answer_type.values.get(value, value) for item, value in zip(items, answers["value"],
                                                                                 strict=True)],
-        recorded_at=[_swedish_time(stamp) for stamp in answers["recorded_at"]],
+        recorded_at=_objects(answers, (_swedish_time(stamp) for stamp in answers["recorded_at"])),
     )
+
+
+def _objects(frame: pd.DataFrame, values: Iterable[Any]) -> pd.Series:
+    """*values*, one per row of *frame*, as a column of Python objects (dates stay dates, None None)."""
+    return pd.Series(list(values), index=frame.index, dtype=object)
 
 
 _METHOD_COLUMNS = (

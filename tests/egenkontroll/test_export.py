@@ -317,3 +317,14 @@ def test_fixed_answers_and_case_types_are_their_labels_in_the_underlag(workspace
     assert [row["Svar"] for row in shown] == ["Ja", "Nej", "Ej aktuellt"]
     assert {row["Ärendetyp"] for row in shown} == {"Barn och unga"}
     assert {row["Granskare"] for row in shown} == {"Granskare B"}
+
+
+def test_the_underlag_of_a_period_keeps_each_row_whole(small_workspace, underlag, tmp_path):
+    with Workspace.open(small_workspace) as workspace:
+        target = export.export_underlag_xlsx(workspace, tmp_path / "t2.xlsx", period="2025-T2")
+    every = {row["Ärende"]: row for row in rows(underlag["Underlag"])}
+    shown = rows(openpyxl.load_workbook(target)["Underlag"])
+    assert 0 < len(shown) < len(every)
+    for row in shown:
+        assert dt.datetime(2025, 5, 1) <= row["Inkom"] <= dt.datetime(2025, 8, 31)
+        assert row == every[row["Ärende"]]  # the same dates and times as in the whole underlag
