@@ -605,8 +605,10 @@ class ReviewScreen(widgets.VBox):
         """Text typed into a comment or free-text answer: saved once the typing pauses (or before the next
         action); the status line says it is on its way."""
         self.review.draft(item_id, text)
-        if not self.review.unsaved:
+        if not self.review.unsaved:  # typed back to what is stored
             self._pause.cancel()
+            if escape(model.DRAFT_STATUS) in self.status.value:
+                self.status.value = ""
             return
         _UNSAVED[self.review] = self.errors.workspace.path
         self.status.value = f'<span class="ek-status-vantar">{escape(model.DRAFT_STATUS)}</span>'

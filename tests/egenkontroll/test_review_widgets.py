@@ -227,6 +227,10 @@ def test_a_typed_comment_is_saved_once_the_typing_pauses(ws, vald, clock):
     assert re.search(r'class="ek-status-sparat">Kommentaren sparad \d\d:\d\d:\d\d<', screen.status.value)
     assert editor.comment.value == "Frågan ställd vid hembesök "  # the box is not rewritten under the cursor
     assert "Svarat av anna" in editor.saved_by.value
+    editor.comment.value = "Frågan ställd vid hembesök x"
+    editor.comment.value = "Frågan ställd vid hembesök"  # typed back to what is stored: nothing to save
+    assert clock.pending == [] and screen.status.value == ""
+    assert ws.session(vald.id).answers()["revision"].tolist() == [2]
 
 
 def test_a_free_text_answer_is_saved_as_it_is_typed(ws, vald, clock):
