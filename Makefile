@@ -1,5 +1,5 @@
-# All targets create .venv (and install Debian's chromium for the browser tests and Debian's postgresql
-# for the tests on a throwaway PostgreSQL cluster) when missing.
+# All targets create .venv (and install Debian's chromium for the browser tests, Debian's postgresql for the
+# tests on a throwaway PostgreSQL cluster and JupyterHub's proxy for the team server) when missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,8 +7,10 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 INITDB   := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# the proxy JupyterHub puts in front of itself (Node.js), pinned in deploy/package-lock.json
+PROXY  := $(BIN)/configurable-http-proxy
 
-.PHONY: demo test bench lint notebooks clean postgresql
+.PHONY: demo hub test bench lint notebooks clean postgresql
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,13 +29,23 @@ ifeq ($(INITDB),)
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql
 endif
 
+$(PROXY): deploy/package-lock.json | $(STAMP)
+	command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	cd deploy && npm ci --no-audit --no-fund --silent
+	ln -sf ../../deploy/node_modules/.bin/configurable-http-proxy $(PROXY)
+
 demo: $(STAMP)
+	@echo "Tips: kör 'source $(VENV)/bin/activate' i terminalen, så fungerar kommandot egenkontroll direkt."
 	$(BIN)/egenkontroll --workspace demo-arbetsyta demo
 
-test: $(STAMP) $(CHROMIUM) postgresql
+hub: $(STAMP) $(PROXY) postgresql
+	$(BIN)/egenkontroll --workspace demo-arbetsyta hub --demo
+
+test: $(STAMP) $(CHROMIUM) postgresql $(PROXY)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP) $(CHROMIUM) postgresql
+bench: $(STAMP) $(CHROMIUM) postgresql $(PROXY)
 	$(BIN)/python -m benchmarks
 
 notebooks: $(STAMP)
@@ -44,4 +56,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) demo-arbetsyta .pytest_cache
+	rm -rf $(VENV) demo-arbetsyta .pytest_cache deploy/node_modules

@@ -3,7 +3,7 @@ PostgreSQL.
 
 SQLite: both write a file in the same folder with the same durability settings (WAL,
 ``synchronous=FULL``); the baseline is a bare sqlite3 insert + commit.
-PostgreSQL: a throwaway cluster with ``fsync`` on (``tests/pgserver.py``), the workspace in one database
+PostgreSQL: a throwaway cluster with ``fsync`` on (``egenkontroll._pgcluster``), the workspace in one database
 and the baseline, a bare psycopg insert + commit, in another database of the same server. Without a
 local PostgreSQL server (no ``apt-get install postgresql``) only SQLite is measured.
 
@@ -27,8 +27,8 @@ import numpy as np
 import sqlalchemy as sa
 
 from benchmarks._common import alternating, small_workspace
+from egenkontroll import _pgcluster
 from egenkontroll.store import Session
-from tests import pgserver
 
 CALLS = {"tiny": 200, "full": 2000}
 BLOCK = 50
@@ -51,7 +51,7 @@ class _Connection(Protocol):
 def run(size: str) -> list[dict[str, Any]]:
     """p50 and p99 of ``session.record`` over ``CALLS[size]`` calls, each against its bare baseline."""
     figures = _sqlite_figures(CALLS[size])
-    reason = pgserver.unavailable()
+    reason = _pgcluster.unavailable()
     if reason is not None:
         print(f"  PostgreSQL mäts inte: {reason}", flush=True)
         return figures
@@ -69,7 +69,7 @@ def _sqlite_figures(calls: int) -> list[dict[str, Any]]:
 def _postgres_figures(calls: int) -> list[dict[str, Any]]:
     import psycopg
 
-    cluster = pgserver.Cluster.start(durable=True)
+    cluster = _pgcluster.Cluster.start(durable=True)
     try:
         baseline_url = sa.make_url(cluster.create_database())
         with (small_workspace("bench_record_pg_", database_url=cluster.create_database()) as (workspace, _),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from egenkontroll._version import __version__
 from egenkontroll.errors import (
+    AccessError,
     ChecklistError,
     ConflictError,
     EgenkontrollError,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from egenkontroll.workspace import Workspace
 
 __all__ = [
+    "AccessError",
     "ChecklistError",
     "ConflictError",
     "EgenkontrollError",

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from egenkontroll._fields import FIELDS
 from egenkontroll.errors import WorkspaceError
+from egenkontroll.identity import require_write_access
 
 BUSY_TIMEOUT_MS = 30_000
 #: how often :func:`run_write` runs a transaction before it lets a serialization failure through
@@ -265,7 +266,15 @@ def write(engine: Engine, lock: str | None = None) -> Iterator[Connection]:
         The name of a lock held until the transaction ends, for an invariant over several rows (one
         import at a time, one session per draw). On PostgreSQL a transaction-scoped advisory lock; on
         SQLite ``BEGIN IMMEDIATE`` already holds the database's one write lock.
+
+    Raises
+    ------
+    AccessError
+        When this process serves a read-only role on the team server; bringing the schema up to date
+        (:data:`MIGRATION_LOCK`) is not the user's write and is let through.
     """
+    if lock != MIGRATION_LOCK:
+        require_write_access()
     with engine.connect() as connection:
         connection.execution_options(write=True)
         with connection.begin():

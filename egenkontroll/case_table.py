@@ -19,9 +19,9 @@ import sqlalchemy as sa
 
 from egenkontroll import _db
 from egenkontroll._db import Source
-from egenkontroll._fields import BOOL_FIELDS, DATE_FIELDS, FIELDS
+from egenkontroll._fields import BOOL_FIELDS, DATE_FIELDS, FIELD_LABELS, FIELDS
 from egenkontroll.identity import current_user
-from egenkontroll.register import DROPPED_COLUMNS, WARNINGS
+from egenkontroll.register import COLUMN_MAP, DATE_RULES, DROPPED_COLUMNS, WARNINGS
 
 __all__ = [
     "ImportReport",
@@ -43,6 +43,8 @@ class ImportReport:
 
     ``kept`` are the extra columns stored beside the canonical fields, ``dropped`` the columns left
     out (not on the profile's allowlist), ``warnings`` Swedish notes on values that were accepted.
+    ``columns`` says which file column became which field, ``date_rules`` which rule read each date
+    column (Swedish lines).
     """
 
     file: str
@@ -53,18 +55,33 @@ class ImportReport:
     kept: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()
+    date_rules: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         lines = [
             f"Läste in {self.rows} ärenden från {self.file}: {self.new} nya, "
             f"{self.changed} ändrade, {self.unchanged} oförändrade.",
-            f"Sparade kolumner utöver registerfälten: {', '.join(self.kept) or 'inga'}.",
         ]
+        if self.columns:
+            lines.append("Kolumner i filen som blev registerfält:")
+            lines += [f"  {heading} → {_field_words(name)}" for heading, name in self.columns]
+        if self.date_rules:
+            lines.append("Så lästes datumen:")
+            lines += [f"  {rule}" for rule in self.date_rules]
+        lines.append(f"Sparade kolumner utöver registerfälten: {', '.join(self.kept) or 'inga'}.")
         if self.dropped:
             lines.append(f"Kolumner som inte sparades (inte med i profilens extra_kolumner): "
                          f"{', '.join(self.dropped)}.")
         lines += [f"Varning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
+
+
+def _field_words(name: str) -> str:
+    """A field as the import report names it: ``inkom_datum (Inkom)``; the personnummer's fate."""
+    if name == "personnummer":
+        return "personnummer (sparas bara som pseudonym)"
+    return f"{name} ({FIELD_LABELS[name]})"
 
 
 def import_frame(source: Source, frame: pd.DataFrame, *, file: str, profile: str | None) -> ImportReport:
@@ -79,7 +96,9 @@ def import_frame(source: Source, frame: pd.DataFrame, *, file: str, profile: str
         report = ImportReport(file, len(rows), len(new), len(changed), unchanged,
                               kept=tuple(c for c in frame.columns if c not in FIELDS),
                               dropped=tuple(frame.attrs.get(DROPPED_COLUMNS, ())),
-                              warnings=tuple(frame.attrs.get(WARNINGS, ())))
+                              warnings=tuple(frame.attrs.get(WARNINGS, ())),
+                              columns=tuple(frame.attrs.get(COLUMN_MAP, ())),
+                              date_rules=tuple(frame.attrs.get(DATE_RULES, ())))
         inserted = connection.execute(_db.imports.insert().values(
             file=file, profile=profile or "generisk", rows=report.rows, new=report.new,
             changed=report.changed, unchanged=report.unchanged,

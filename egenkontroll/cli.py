@@ -10,15 +10,21 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from egenkontroll import _boundary, planning, server
+from egenkontroll._fields import CASE_TYPE_LABELS
 from egenkontroll._filelimits import DEFAULT_LIMITS, Limits
-from egenkontroll._location import workspace_folder
+from egenkontroll._location import DATABASE_FILE, workspace_folder
+from egenkontroll.errors import SessionError, UserError, WorkspaceError
 from egenkontroll.perdatum import per_datum
+from egenkontroll.periods import parse_period
+from egenkontroll.store import MISSING_STRATUM
 from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
 
 __all__ = ["main", "build_parser"]
@@ -32,31 +38,78 @@ LAB_FOLDER = "anteckningsbocker"
 TOKEN_NOTICE = ("egenkontroll: öppna appen på adressen nedan. Den innehåller en hemlig nyckel (token) som "
                 "gäller tills servern stängs; dela den inte.")
 #: each serving verb its own port, so that the review app and the dashboard can run side by side
-DEFAULT_PORTS = {"review": 8866, "dashboard": 8867, "demo": 8867, "lab": 8888}
+DEFAULT_PORTS = {"review": 8866, "dashboard": 8867, "demo": 8867, "lab": 8888, "hub": 8000}
 NO_TOKEN_WARNING = ("egenkontroll: utan token (--no-token) kan alla som når porten öppna appen, läsa "
                     "ärendena och spara svar. Använd det bara bakom JupyterHub eller en annan inloggning.")
 
 
+#: verbs that may create their workspace; the others refuse a missing one unless given --ny
+CREATING_VERBS = frozenset({"import", "demo", "hub"})
+#: the width the plain-text tables are made to fit (a terminal's usual 100 columns)
+TABLE_WIDTH = 100
+#: argparse's English messages (Python 3.11-3.13) -> Swedish; applied in order to every usage error
+_ARGPARSE_SWEDISH: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(english), swedish) for english,
+                                                                    swedish in (
+    (r"^argument (\S+): ", r"\1: "),
+    (r"invalid choice: '([^']*)' \(choose from (.*)\)", r"'\1' finns inte; välj bland \2"),
+    (r"invalid int value: '([^']*)'", r"'\1' är inget heltal"),
+    (r"invalid float value: '([^']*)'", r"'\1' är inget tal"),
+    (r"invalid \w+ value: '([^']*)'", r"'\1' går inte att tolka"),
+    (r"expected one argument", "ett värde saknas efter flaggan"),
+    (r"expected at least one argument", "minst ett värde behövs"),
+    (r"expected at most one argument", "högst ett värde får anges"),
+    (r"expected (\d+) arguments?", r"\1 värden behövs"),
+    (r"the following arguments are required: (.*)", r"det här måste anges: \1"),
+    (r"unrecognized arguments: (.*)", r"okända argument: \1"),
+    (r"ambiguous option: (\S+) could match (.*)", r"\1 är tvetydig; den kan betyda \2"),
+    (r"not allowed with argument (.*)", r"kan inte anges tillsammans med \1"),
+    (r"one of the arguments (.*) is required", r"ett av argumenten \1 måste anges"),
+    (r"ignored explicit argument '([^']*)'", r"värdet '\1' godtas inte här"),
+))
+
+
+def _in_swedish(message: str) -> str:
+    """An argparse usage error in Swedish (the Swedish messages of our own types pass unchanged)."""
+    for english, swedish in _ARGPARSE_SWEDISH:
+        message = english.sub(swedish, message)
+    return message
+
+
+class _SwedishFormatter(argparse.HelpFormatter):
+    """Help and usage with the Swedish heading "användning:"."""
+
+    def add_usage(self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
+
+
 class _SwedishParser(argparse.ArgumentParser):
-    """argparse with usage errors that exit 2 with a Swedish lead."""
+    """argparse in Swedish: usage and help headings, -h/--help, and usage errors that exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _SwedishFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argument"
+        self._optionals.title = "flaggor"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="visa den här hjälpen och avsluta")
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"egenkontroll: fel i kommandot: {message}\n")
+        self.exit(EXIT_USAGE, f"egenkontroll: fel i kommandot: {_in_swedish(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every verb."""
     parser = _SwedishParser(prog="egenkontroll", description="Egenkontroll och journalgranskning.")
-    parser.add_argument(
-        "--workspace", type=Path, default=None,
-        help=f"arbetsytans mapp (standard: $EGENKONTROLL_WORKSPACE eller ./{DEFAULT_WORKSPACE})",
-    )
+    _add_workspace_options(parser, default=None)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="KOMMANDO", parser_class=_SwedishParser)
 
     imp = verbs.add_parser("import", help="läs in ett ärenderegister (xlsx eller csv)")
     imp.add_argument("file", type=Path, metavar="FIL")
-    imp.add_argument("--profile", default=None, help="importprofil (namn eller sökväg till YAML)")
+    imp.add_argument("--profile", default=None, metavar="NAMN",
+                     help="importprofil: ett namn (NAMN.yaml i arbetsmappen eller arbetsytan, annars en "
+                          "inbyggd) eller en sökväg till YAML")
     for flag, name, helptext in (
         ("--max-mb", "max_megabytes", "största fil, också uppackad (MB)"),
         ("--max-celler", "max_cells", "största antal celler (rader gånger kolumner)"),
@@ -68,28 +121,40 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"{helptext} (standard {default})")
     imp.set_defaults(run=_run_import)
 
+    draft = verbs.add_parser("profil", help="skriv ett utkast till importprofil utifrån en fils rubriker")
+    draft.add_argument("file", type=Path, metavar="FIL")
+    draft.add_argument("--namn", default="importprofil",
+                       help="profilens namn; filen NAMN.yaml skrivs i arbetsmappen (standard importprofil)")
+    draft.add_argument("--skriv-over", action="store_true", help="skriv över en befintlig profilfil")
+    draft.set_defaults(run=_run_profile_draft)
+
     status = verbs.add_parser("status", help="visa vad arbetsytan innehåller")
     status.add_argument("--json", action="store_true", help="skriv ut som JSON")
     status.set_defaults(run=_run_status)
 
     plan = verbs.add_parser("plan", help="räkna ut hur många akter som behöver granskas")
-    plan.add_argument("--tolerable", type=_rate, help="högsta godtagbara avvikelsefrekvens, t.ex. 5%%")
-    plan.add_argument("--margin", type=_rate, help="önskad felmarginal, t.ex. 5%%")
-    plan.add_argument("--confidence", type=_rate, default=0.95, help="säkerhet (standard 95%%)")
-    plan.add_argument("--expected", type=_rate, default=0.0, help="förväntad avvikelsefrekvens (standard 0)")
-    plan.add_argument("--population", type=int, default=None, help="antal ärenden att dra ur")
+    plan.add_argument("--tolerable", type=_rate, metavar="ANDEL",
+                      help="högsta godtagbara avvikelsefrekvens, t.ex. 5%%")
+    plan.add_argument("--margin", type=_rate, metavar="ANDEL", help="önskad felmarginal, t.ex. 5%%")
+    plan.add_argument("--confidence", type=_rate, default=0.95, metavar="ANDEL",
+                      help="säkerhet (standard 95%%)")
+    plan.add_argument("--expected", type=_rate, default=0.0, metavar="ANDEL",
+                      help="förväntad avvikelsefrekvens (standard 0)")
+    plan.add_argument("--population", type=int, default=None, metavar="N", help="antal ärenden att dra ur")
     plan.add_argument("--json", action="store_true", help="skriv ut som JSON")
     plan.set_defaults(run=_run_plan)
 
     sample = verbs.add_parser("sample", help="dra ett slumpmässigt urval och starta en granskning")
-    sample.add_argument("--checklist", required=True, help="checklista (id eller sökväg till YAML)")
+    sample.add_argument("--checklist", required=True, metavar="ID",
+                        help="checklista (id eller sökväg till YAML)")
     sample.add_argument("--n", type=int, required=True, help="antal akter")
-    sample.add_argument("--seed", type=int, default=None, help="frö (slumpas och sparas om det utelämnas)")
-    sample.add_argument("--strata", default=None, help="stratifiera på kolumn, t.ex. enhet")
-    sample.add_argument("--minimum", type=int, default=None,
+    sample.add_argument("--seed", type=int, default=None, metavar="FRÖ",
+                        help="frö (slumpas och sparas om det utelämnas)")
+    sample.add_argument("--strata", default=None, metavar="KOLUMN", help="stratifiera på kolumn, t.ex. enhet")
+    sample.add_argument("--minimum", type=int, default=None, metavar="M",
                         help="minst så många akter per stratum (standard 1 när urvalet stratifieras)")
-    sample.add_argument("--period", default=None, help="t.ex. 2026, 2026-T1")
-    sample.add_argument("--title", default=None)
+    sample.add_argument("--period", type=_period, default=None, metavar="PERIOD", help="t.ex. 2026, 2026-T1")
+    sample.add_argument("--title", default=None, metavar="TITEL", help="granskningens titel")
     sample.add_argument("--json", action="store_true", help="skriv ut som JSON")
     sample.set_defaults(run=_run_sample)
 
@@ -104,8 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     results.set_defaults(run=_run_results)
 
     export = verbs.add_parser("export", help="exportera resultaten till Excel")
-    export.add_argument("file", type=Path, metavar="FIL.xlsx")
-    export.add_argument("--period", default=None)
+    export.add_argument("file", metavar="FIL.xlsx",
+                        help="ett filnamn utan mapp skrivs i arbetsytans mapp export/")
+    export.add_argument("--period", type=_period, default=None, metavar="PERIOD", help="t.ex. 2026, 2026-T1")
+    export.add_argument("--skriv-over", action="store_true", help="skriv över filen om den redan finns")
     export.add_argument("--underlag", action="store_true",
                         help="skriv i stället underlaget för kvalitetsutvecklaren: ett svar per ärende och "
                              "fråga, också för små grupper (inte för ledningsgruppen)")
@@ -120,12 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("dashboard", "starta instrumentpanelen för ledningsgruppen (Voilà)", _run_dashboard),
         ("lab", "öppna notebookarna i JupyterLab", _run_lab),
         ("demo", "bygg en demo-arbetsyta och visa instrumentpanelen", _run_demo),
+        ("hub", "starta teamservern (JupyterHub) med inloggning och roller", _run_hub),
     ):
         serving = verbs.add_parser(verb, help=helptext)
-        serving.add_argument("--port", type=int, default=DEFAULT_PORTS[verb])
+        serving.add_argument("--port", type=int, default=DEFAULT_PORTS[verb], metavar="PORT",
+                             help=f"porten servern lyssnar på (standard {DEFAULT_PORTS[verb]})")
         serving.add_argument("--no-browser", action="store_true", help="öppna ingen webbläsare")
         serving.set_defaults(run=run)
-        if verb != "lab":
+        if verb not in ("lab", "hub"):
             serving.add_argument("--no-token", action="store_true",
                                  help="ingen hemlig nyckel i adressen (bara bakom JupyterHub eller en annan "
                                       "inloggning)")
@@ -134,18 +203,50 @@ def build_parser() -> argparse.ArgumentParser:
                                  help=f"dagen tidsfristerna bedöms per (standard: {today})")
     verbs.choices["demo"].add_argument("--no-serve", action="store_true",
                                        help="bygg bara demo-arbetsytan, starta ingen server")
+    hub_verb = verbs.choices["hub"]
+    hub_verb.add_argument("--demo", action="store_true",
+                          help="bygg demo-arbetsytan och starta med demokonton (granskare1, granskare2, "
+                               "ledning1, kvalitet1) på 127.0.0.1")
+    hub_verb.add_argument("--config", type=Path, default=Path("jupyterhub_config.py"), metavar="FIL",
+                          help="JupyterHubs inställningsfil (utan --demo; standard: ./jupyterhub_config.py, "
+                               "se deploy/ i egenkontrolls källkod)")
+    for verb_parser in verbs.choices.values():  # the workspace may be named before or after the verb
+        _add_workspace_options(verb_parser, default=argparse.SUPPRESS)
     return parser
 
 
+def _add_workspace_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """--workspace and --ny; on a verb they default to SUPPRESS, so that they do not undo the same flag
+    given before the verb."""
+    parser.add_argument(
+        "--workspace", type=Path, default=default, metavar="MAPP",
+        help=f"arbetsytans mapp (standard: $EGENKONTROLL_WORKSPACE eller ./{DEFAULT_WORKSPACE})",
+    )
+    parser.add_argument("--ny", action="store_true", default=False if default is None else default,
+                        help="skapa arbetsytan om den inte finns (import och demo gör det alltid)")
+
+
 def _rate(text: str) -> float:
-    """A rate from "5%", "5 %", "0,05" or "0.05"."""
+    """A rate from "5%", "5 %", "0,05" or "0.05"; a bare number above 1 (``10``) asks for ``10%``."""
     cleaned = text.strip().replace(",", ".")
     try:
-        if cleaned.endswith("%"):
-            return float(cleaned[:-1].strip()) / 100
-        return float(cleaned)
+        rate = float(cleaned[:-1].strip()) / 100 if cleaned.endswith("%") else float(cleaned)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' är inte en andel (skriv t.ex. 5% eller 0.05)") from None
+    if not cleaned.endswith("%") and rate > 1:
+        raise argparse.ArgumentTypeError(f"'{text}' är ingen andel mellan 0 och 1; menar du {text} %? "
+                                         f"Skriv {text}% (eller {rate / 100:g})")
+    return rate
+
+
+def _period(text: str) -> str:
+    """A period that can be typed: a year or a tertial."""
+    try:
+        parse_period(text)
+    except SessionError:
+        raise argparse.ArgumentTypeError(f"'{text}' är ingen period; skriv ett år (t.ex. 2026) eller ett "
+                                         "tertial (2026-T1, 2026-T2 eller 2026-T3)") from None
+    return text.strip()
 
 
 def _day(text: str) -> dt.date:
@@ -159,7 +260,10 @@ def _day(text: str) -> dt.date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or a usage error already printed in Swedish
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     run: Callable[[argparse.Namespace], int] = args.run
     previous_umask = os.umask(PRIVATE_UMASK)
     try:
@@ -176,7 +280,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
-    return Workspace.open(args.workspace)
+    return Workspace.open(_workspace_in_use(args))
+
+
+def _workspace_in_use(args: argparse.Namespace) -> Path:
+    """The workspace folder the command works in, said on stderr when not named with --workspace.
+
+    Raises
+    ------
+    WorkspaceError
+        When there is no workspace there, unless the verb creates one (import, demo) or --ny is given:
+        a command run from another folder must not silently start a second, empty workspace.
+    """
+    folder = workspace_folder(args.workspace)
+    if args.workspace is None:
+        source = "EGENKONTROLL_WORKSPACE" if os.environ.get("EGENKONTROLL_WORKSPACE") else "standard"
+        print(f"egenkontroll: arbetsytan är {folder.resolve()} ({source}; välj en annan med --workspace)",
+              file=sys.stderr)
+    creating = args.verb in CREATING_VERBS or args.ny or folder.is_file()  # a file: Workspace.open says so
+    if not creating and not _holds_workspace(folder):
+        raise WorkspaceError(
+            f"Det finns ingen arbetsyta i {folder.resolve()}. Ange den du menar med --workspace MAPP (eller "
+            "miljövariabeln EGENKONTROLL_WORKSPACE), skapa den genom att läsa in ett register med "
+            "`egenkontroll import FIL`, eller skapa en tom arbetsyta där med --ny.")
+    return folder
+
+
+def _holds_workspace(folder: Path) -> bool:
+    """Whether *folder* is a workspace already (its database file, or its key beside a database server)."""
+    if os.environ.get("EGENKONTROLL_DATABASE_URL"):
+        return folder.is_dir() and any(folder.iterdir())
+    return (folder / DATABASE_FILE).is_file()
 
 
 def _print_json(data: Any) -> None:
@@ -191,6 +325,21 @@ def _run_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_profile_draft(args: argparse.Namespace) -> int:
+    from egenkontroll import profile_draft
+
+    target = Path(f"{args.namn}.yaml")
+    if target.exists() and not args.skriv_over:
+        raise UserError(f"{target.resolve()} finns redan och skrivs inte över; välj ett annat --namn eller "
+                        "lägg till --skriv-over.")
+    draft = profile_draft.draft_profile(args.file, name=args.namn)
+    target.write_text(draft.text, encoding="utf-8")
+    print(f"Skrev ett utkast till importprofil: {target.resolve()}")
+    print("\n".join(draft.summary()))
+    print(f"Rätta utkastet och läs sedan in med: egenkontroll import {args.file} --profile {args.namn}")
+    return EXIT_OK
+
+
 def _run_status(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
         status = workspace.status()
@@ -202,14 +351,26 @@ def _run_status(args: argparse.Namespace) -> int:
 
 
 def _format_status(status: dict[str, Any]) -> str:
-    lines = [f"Arbetsyta: {status['arbetsyta']}", f"Ärenden: {status['arenden']}"]
-    for title, key in (("Per enhet", "per_enhet"), ("Per ärendetyp", "per_arendetyp"), ("Per år", "per_ar")):
+    """``status`` for people: Swedish labels (case types as words, "uppgift saknas" for empty values)."""
+    lines = [f"Arbetsyta: {Path(status['arbetsyta']).resolve()}", f"Ärenden: {status['arenden']}"]
+    last = status.get("senaste_inlasning")
+    if last:
+        lines.append(f"Senaste inläsning: {last['file']} {last['imported_at'][:10]} av {last['imported_by']} "
+                     f"(profil {last['profile']}): {last['rows']} ärenden, {last['new']} nya, "
+                     f"{last['changed']} ändrade, {last['unchanged']} oförändrade")
+    for title, key in (("Ärenden per enhet", "per_enhet"), ("Ärenden per ärendetyp", "per_arendetyp"),
+                       ("Ärenden per år då de kom in", "per_ar")):
         lines.append(f"{title}:")
-        lines.extend(f"  {name}: {count}" for name, count in status[key].items())
+        lines.extend(f"  {_status_label(name)}: {count}" for name, count in status[key].items())
     lines.append(f"Granskningar: {len(status['granskningar'])}")
-    lines.extend(f"  {session['id']}: {session['titel']}" for session in status["granskningar"])
+    lines.extend(f"  {session['id']}: {session['titel']} ({session['klara']} av {session['n']} akter klara)"
+                 for session in status["granskningar"])
     lines.extend(f"Varning: {warning}" for warning in status["varningar"])
     return "\n".join(lines)
+
+
+def _status_label(name: str) -> str:
+    return "uppgift saknas" if name in ("None", "nan", "") else CASE_TYPE_LABELS.get(name, name)
 
 
 def _run_plan(args: argparse.Namespace) -> int:
@@ -224,17 +385,41 @@ def _run_plan(args: argparse.Namespace) -> int:
 
 def _run_sample(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
+        _check_strata_column(workspace, args.strata)
         session = workspace.create_session(args.checklist, n=args.n, seed=args.seed, strata=args.strata,
                                            period=args.period, title=args.title, minimum=args.minimum)
         summary = {"id": session.id, "n": len(session.case_ids), "seed": session.manifest["seed"],
-                   "fingeravtryck": session.manifest["fingerprint"], "arenden": session.case_ids}
+                   "fingeravtryck": session.manifest["fingerprint"], "ram": session.manifest["N"],
+                   "strata": {str(s["stratum"]): {"N": s["N"], "n": s["n"]}
+                              for s in session.manifest["strata"]},
+                   "arenden": session.case_ids}
     if args.json:
         _print_json(summary)
     else:
-        print(f"Granskning {summary['id']} startad med {summary['n']} slumpvis utvalda akter "
-              f"(frö {summary['seed']}, fingeravtryck {summary['fingeravtryck'][:12]}).")
+        print(f"Granskning {summary['id']} startad med {summary['n']} slumpvis utvalda akter av "
+              f"{summary['ram']} ärenden i urvalsramen (frö {summary['seed']}, fingeravtryck "
+              f"{summary['fingeravtryck'][:12]}).")
+        if args.strata:
+            print(f"Per stratum ({args.strata}), akter i urvalet av ärenden i ramen:")
+            print("\n".join(f"  {_status_label(label)}: {part['n']} av {part['N']}"
+                            for label, part in summary["strata"].items()))
         print("\n".join(summary["arenden"]))
     return EXIT_OK
+
+
+def _check_strata_column(workspace: Workspace, column: str | None) -> None:
+    """An unknown --strata column is an error listing the columns that exist; empty values are told."""
+    if column is None:
+        return
+    cases = workspace.cases()
+    if column not in cases.columns:
+        existing = ", ".join(c for c in cases.columns if c not in ("arende_id", "person_id"))
+        raise SessionError(f"Registret har ingen kolumn '{column}'. Kolumner att stratifiera på: {existing}.")
+    empty = int(cases[column].isna().sum() + (cases[column].astype(str).str.strip() == "").sum())
+    if empty:
+        print(f"egenkontroll: {empty} av {len(cases)} ärenden saknar {column}; de bildar ett eget stratum, "
+              f"'{MISSING_STRATUM}' (fyll i {column} i registret och läs in det igen för att dela upp dem).",
+              file=sys.stderr)
 
 
 def _run_verify(args: argparse.Namespace) -> int:
@@ -258,17 +443,59 @@ def _run_results(args: argparse.Namespace) -> int:
             _print_json(results.results_json(workspace, by=args.by, as_of=day))
         else:
             figures = results.item_results(workspace, by=args.by, as_of=day)
-            print(results.for_display(figures).to_string(index=False))
+            print(_results_table(results.for_display(figures)))
             for entry in figures.attrs["left_out"]:
                 print(entry["reason"])
             print(f"Tidsfristerna är bedömda per {day:%Y-%m-%d}.")
     return EXIT_OK
 
 
+def _results_table(shown: Any) -> str:
+    """The results as a text table that fits :data:`TABLE_WIDTH` columns: one block per checklist and
+    group, the question wrapped, and the methods and coverage notes below it instead of in columns."""
+    apart = ("Checklista", "Grupp", "Indelning", "Fråga", "Metod", "Täckning")
+    figures = [c for c in shown.columns if c not in apart]
+    keys = [c for c in ("Checklista", "Grupp") if c in shown.columns]
+    blocks = []
+    for key, part in shown.groupby(keys, sort=False):
+        rows = [[str(v) for v in values] for values in part[figures].itertuples(index=False)]
+        widths = [max(len(str(c)), *(len(r[i]) for r in rows)) for i, c in enumerate(figures)]
+        question_width = max(20, TABLE_WIDTH - sum(widths) - 2 * len(widths))
+        title = " – ".join(str(k) for k in key if k != "Alla")
+        header = [f"{'Fråga':<{question_width}}", *(f"{c:>{w}}" for c, w in zip(figures, widths,
+                                                                                 strict=True))]
+        lines = [f"Checklista {title}", "  ".join(header)]
+        for question, row in zip(part["Fråga"], rows, strict=True):
+            wrapped = textwrap.wrap(str(question), question_width) or [""]
+            cells = "  ".join(f"{v:>{w}}" for v, w in zip(row, widths, strict=True))
+            lines.append(f"{wrapped[0]:<{question_width}}  {cells}")
+            lines += wrapped[1:]
+        notes = [f"Metod: {m}" for m in dict.fromkeys(part.get("Metod", [])) if m]
+        notes += [t for t in dict.fromkeys(part.get("Täckning", [])) if t]
+        lines += [line for note in notes for line in textwrap.wrap(note, TABLE_WIDTH)]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _export_target(args: argparse.Namespace, workspace: Workspace) -> Path:
+    """Where ``export`` writes: a bare file name in the workspace's export/, a path as given; an .xlsx
+    name only, and an existing file only with --skriv-over."""
+    given = Path(args.file)
+    if given.suffix.casefold() != ".xlsx":
+        raise UserError(f"{args.file}: exporten är en Excelfil och måste heta något som slutar på .xlsx "
+                        f"(t.ex. {given.stem or 'rapport'}.xlsx); en .csv- eller annan fil skrivs inte.")
+    target = workspace.export_dir / given if os.sep not in args.file else given
+    if target.exists() and not args.skriv_over:
+        raise UserError(f"{target} finns redan och skrivs inte över; välj ett annat namn eller lägg till "
+                        "--skriv-over.")
+    return target
+
+
 def _run_export(args: argparse.Namespace) -> int:
     from egenkontroll import export
 
     with _workspace(args) as workspace:
+        args.file = _export_target(args, workspace)
         if args.underlag:
             written = export.export_underlag_xlsx(workspace, args.file, period=args.period)
             print(f"Skrev underlaget för kvalitetsutvecklaren till {written}; det innehåller svar per ärende "
@@ -281,7 +508,7 @@ def _run_export(args: argparse.Namespace) -> int:
 
 def _serve_notebook(args: argparse.Namespace, notebook: str,
                     keep_ready: Callable[[], object] | None = None) -> int:
-    workspace = workspace_folder(args.workspace)
+    workspace = _workspace_in_use(args)
     Workspace.open(workspace).close()
     server.check_port(args.port)
     token = "" if args.no_token else server.new_token()
@@ -303,7 +530,7 @@ def _run_dashboard(args: argparse.Namespace) -> int:
 
 
 def _run_lab(args: argparse.Namespace) -> int:
-    workspace = workspace_folder(args.workspace)
+    workspace = _workspace_in_use(args)
     Workspace.open(workspace).close()
     notebooks = server.notebook_copies(workspace / LAB_FOLDER)
     print(f"egenkontroll: anteckningsböckerna öppnas från {notebooks} (din egen kopia).", flush=True)
@@ -315,10 +542,11 @@ def _run_lab(args: argparse.Namespace) -> int:
     return server.serve(command, workspace)
 
 
-def _run_demo(args: argparse.Namespace) -> int:
+def _build_demo(folder: Path, database_url: str | None = None) -> None:
+    """Fill the workspace in *folder* with the demo register and simulated reviews unless it has cases."""
     from egenkontroll import demo, simulate
 
-    with _workspace(args) as workspace:
+    with Workspace.open(folder, database_url=database_url) as workspace:
         if workspace.status()["arenden"] == 0:
             export = workspace.export_dir / DEMO_EXPORT
             demo.write_export_xlsx(demo.generate_register(), export)
@@ -327,10 +555,29 @@ def _run_demo(args: argparse.Namespace) -> int:
             print(f"Skapade {len(sessions)} simulerade granskningar.")
         else:
             print(f"Demo-arbetsytan {workspace.path} finns redan; den används som den är.")
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from egenkontroll import demo
+
+    _build_demo(_workspace_in_use(args))
     if args.no_serve:
         return EXIT_OK
     args.per_datum = args.per_datum or demo.EXPORT_DATE  # the demo's story stays the same on any day
     return _run_dashboard(args)
+
+
+def _run_hub(args: argparse.Namespace) -> int:
+    from egenkontroll import _hubstart, demo
+
+    if not args.demo:  # the configuration names the workspace
+        return _hubstart.run_configured(args.config, workspace_folder(args.workspace))
+    folder = _workspace_in_use(args)
+    server.check_port(args.port)
+    with _hubstart.demo_database() as database_url:
+        _build_demo(folder, database_url)
+        return _hubstart.run_demo(folder, database_url, port=args.port, open_browser=not args.no_browser,
+                                  per_datum=demo.EXPORT_DATE)
 
 
 if __name__ == "__main__":

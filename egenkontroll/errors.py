@@ -20,6 +20,7 @@ __all__ = [
     "WorkspaceError",
     "SessionError",
     "ConflictError",
+    "AccessError",
 ]
 
 
@@ -65,21 +66,26 @@ class Problem:
 
 class ValidationError(UserError):
     """A file failed validation; ``problems`` lists every problem found (or the first ones and a summary
-    of the rest; ``total`` counts them all)."""
+    of the rest; ``total`` counts them all). ``overview`` holds Swedish lines shown before the list (e.g.
+    the problems counted per column, and what to do)."""
 
     summary = "Filen innehåller fel"
 
     def __init__(self, problems: Iterable[Problem], file: str | None = None,
-                 total: int | None = None) -> None:
+                 total: int | None = None, overview: Iterable[str] = ()) -> None:
         self.problems = list(problems)
         self.file = file
         self.total = len(self.problems) if total is None else total
+        self.overview = list(overview)
         super().__init__(self._message())
 
     def _message(self) -> str:
         count = self.total
         head = f"{self.summary}{f' ({self.file})' if self.file else ''}: {count} fel"
-        return "\n".join([head, *(f"  {p}" for p in self.problems)])
+        if not self.overview:
+            return "\n".join([head, *(f"  {p}" for p in self.problems)])
+        return "\n".join([head, "Sammanfattning:", *(f"  {line}" for line in self.overview),
+                          "Fel för fel:", *(f"  {p}" for p in self.problems)])
 
 
 class RegisterError(ValidationError):
@@ -104,3 +110,7 @@ class SessionError(UserError):
 
 class ConflictError(SessionError):
     """Someone else changed the same answer first; nothing was overwritten."""
+
+
+class AccessError(UserError):
+    """The user's role on the team server does not allow this (e.g. ``ledning`` saving an answer)."""

@@ -1,4 +1,4 @@
-"""Read a case-register export (xlsx or csv) into the canonical register, validating every row.
+"""Read a case-register export (xlsx, xls or csv) into the canonical register, validating every row.
 
 :func:`read_register` is the whole import short of storage: it reads the file, maps source
 columns and case-type wording through an import profile, parses and validates every value,
@@ -8,8 +8,9 @@ nothing else is raised for bad content.
 
 Decisions where exports are ambiguous (documented for users in ``profiles/README.md``):
 
-* **File type** is recognised from the content, not the name: xlsx (zip), old xls (refused),
-  otherwise text (csv). The first visible worksheet is read.
+* **File type** is recognised from the content, not the name: xlsx (zip), old xls (OLE, read by
+  calamine; formulas there cannot be seen), HTML or XML (refused: case systems write web pages named
+  .xls), otherwise text (csv). The first visible worksheet is read.
 * **Header row**: the first of the first ten non-empty rows in which at least two headings are
   recognised (so a title line above the table is skipped); otherwise the first non-empty row.
   Row numbers in messages are the rows as Excel shows them.
@@ -17,9 +18,14 @@ Decisions where exports are ambiguous (documented for users in ``profiles/README
   whichever the header row uses most. A row with another number of fields than the header is an
   error (typically mixed delimiters). UTF-8 text mis-saved as Windows-1252 ("Ã¤") is an error.
 * **Dates**: ISO ``2020-04-01`` (a time such as ``00:00`` is ignored), ``20200401``, Swedish
-  ``1/4 2020`` / ``1/4-2020`` (day first), ``1 april 2020``, Excel date cells, and Excel serial
-  numbers (numeric cells or numbers in csv) from 18264 (1950-01-01) to 73050 (2099-12-31).
-  Years outside 1900-2099 are refused.
+  ``1/4/2020``, ``1.4.2020``, ``1/4 2020`` and ``1/4-2020`` (always day first: the Swedish order, so
+  ``3/4/2020`` is 3 April), ``1 april 2020``, Excel date cells, and Excel serial numbers (numeric
+  cells or numbers in csv) from 18264 (1950-01-01) to 73050 (2099-12-31). A profile's ``datumformat``
+  pins a column's text to one ``strptime`` format instead (e.g. ``%m/%d/%Y``); ISO text, date cells
+  and serials stay accepted there. The import report names the rule that read each date column.
+  Two-digit years and years outside 1900-2099 are refused.
+* **Problems** are listed cell by cell and, before the list, counted per column and kind with the
+  first example and what to do (``RegisterError.overview``).
 * **Formulas**: a formula in a column that becomes a canonical field is an error (the cached
   value may be missing or stale); in extra columns the value Excel shows is kept.
 * **Merged cells** are an error naming the cells. Canonical text fields hold at most
@@ -44,7 +50,7 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -68,10 +74,13 @@ __all__ = [
     "FREE_TEXT_MASK",
     "DROPPED_COLUMNS",
     "WARNINGS",
+    "COLUMN_MAP",
+    "DATE_RULES",
     "Profile",
     "available_profiles",
     "load_profile",
     "read_register",
+    "source_columns",
 ]
 
 #: longest value accepted in a canonical text field (ids, enhet, handläggare)
@@ -93,7 +102,10 @@ _SCANNED_FIELDS: Final = tuple(f for f, kind in FIELDS.items() if kind == "text"
 _TYPE_OF: Final = np.frompyfunc(type, 1, 1)
 
 _PROFILE_DIR: Final = "profiles"
-_PROFILE_KEYS: Final = {"namn", "beskrivning", "bas", "kolumner", "arendetyper", "extra_kolumner", "fritext"}
+_PROFILE_KEYS: Final = {"namn", "beskrivning", "bas", "kolumner", "arendetyper", "extra_kolumner", "fritext",
+                        "datumformat"}
+#: the ``datumformat`` key that pins every date column at once
+ALL_DATE_COLUMNS: Final = "alla"
 #: the profile's ``fritext`` choices: refuse a personnummer in kept text, or mask it
 FREE_TEXT_REFUSE: Final = "vägra"
 FREE_TEXT_MASK: Final = "maskera"
@@ -104,6 +116,17 @@ _PERSONNUMMER_IN_TEXT: Final = (
 #: where the import's notes travel on the returned frame (``DataFrame.attrs``)
 DROPPED_COLUMNS: Final = "dropped_columns"
 WARNINGS: Final = "warnings"
+#: (source heading, canonical field) of every column that became a field, in the file's order
+COLUMN_MAP: Final = "column_map"
+#: "kolumn Inkom: ÅÅÅÅ-MM-DD" for every date column: which rule read it
+DATE_RULES: Final = "date_rules"
+#: kinds of problems listed in the summary per column (the rest are counted in one line)
+_OVERVIEW_LINES: Final = 20
+_PROFILE_ADVICE: Final = (
+    "Heter kolumnerna något annat i filen? Skriv en importprofil: `egenkontroll profil {file}` skriver ett "
+    "utkast (importprofil.yaml) utifrån filens rubriker; rätta det och läs in med "
+    "`egenkontroll import {file} --profile importprofil` (se egenkontroll/profiles/README.md)."
+)
 #: a date this many days after the day of the import gets a warning (accepted, but probably a typo)
 FUTURE_WARNING_DAYS: Final = 366
 
@@ -128,13 +151,38 @@ _MONTHS: Final = {
     )
     for name in names
 }
-_TIME_SUFFIX: Final = re.compile(r"(?:[ t]+\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:[.,]\d+)?)?)$")
+_TIME_SUFFIX: Final = re.compile(r"(?:[ t]+\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:[.,]\d+)?)?)$", re.IGNORECASE)
 _ISO_DATE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _COMPACT_DATE: Final = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_SLASH_DATE: Final = re.compile(r"(\d{1,2})/(\d{1,2})(?:\s+|\s*-\s*)(\d{4})")
+_SLASH_DATE: Final = re.compile(r"(\d{1,2})/(\d{1,2})(?:/|\s+|\s*-\s*)(\d{4})")
+_DOTTED_DATE: Final = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _WORD_DATE: Final = re.compile(r"(\d{1,2})\s+([a-zåäö]+)\.?\s+(\d{4})")
+#: what a day-first or month-first date looks like, and one with a two-digit year (for messages)
+_DAY_FIRST_LOOK: Final = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.]|\s+|\s*-\s*)(\d{4})")
+_SHORT_YEAR: Final = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}")
+#: how each way of writing a date is named in the import report
+_FORM_ISO: Final = "ÅÅÅÅ-MM-DD"
+_FORM_COMPACT: Final = "ÅÅÅÅMMDD"
+_FORM_SLASH: Final = "D/M/ÅÅÅÅ (dagen först)"
+_FORM_DOTTED: Final = "D.M.ÅÅÅÅ (dagen först)"
+_FORM_WORDS: Final = "D månad ÅÅÅÅ"
+_FORM_EXCEL: Final = "Excel-datum"
+_FORM_SERIAL: Final = "Excels serienummer"
+#: the text forms tried after ISO when no format is pinned: pattern, order of the parts, name
+_TEXT_FORMS: Final = (
+    (_COMPACT_DATE, "ymd", _FORM_COMPACT),
+    (_SLASH_DATE, "dmy", _FORM_SLASH),
+    (_DOTTED_DATE, "dmy", _FORM_DOTTED),
+    (_WORD_DATE, "dmy", _FORM_WORDS),
+)
+_DAY_FIRST_FORMS: Final = (_FORM_SLASH, _FORM_DOTTED)
 _NUMBER: Final = re.compile(r"\d+(?:[.,]\d+)?")
+_QUOTED: Final = re.compile(r"'[^']*'")
 _MOJIBAKE: Final = re.compile("[ÃÂ][\u0080-\u00bf\u0152-\u2122]")
+_DAMAGED_XLSX: Final = "filen kan inte läsas som Excel-fil (.xlsx); är den skadad eller lösenordsskyddad?"
+_DAMAGED_XLS: Final = "den gamla Excel-filen (.xls) kan inte läsas; öppna den i Excel och spara om som .xlsx"
+#: the start of an OLE compound file: an old Excel workbook (.xls)
+_OLE_SIGNATURE: Final = b"\xd0\xcf\x11\xe0"
 _FORMULA_TAG: Final = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _FORMULA_CELL: Final = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f[\s>/]')
 
@@ -162,7 +210,15 @@ _DATE_ORDER: Final = (
 
 
 class _CellProblem(ValueError):
-    """A single value could not be converted; the message is Swedish."""
+    """A single value could not be converted; the message is Swedish.
+
+    *kind* names the sort of problem in the plural ("datum med tvåsiffrigt år") for the summary per
+    column; None groups problems by their message.
+    """
+
+    def __init__(self, message: str, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -184,6 +240,9 @@ class Profile:
     free_text
         :data:`FREE_TEXT_REFUSE` (a personnummer in kept text is an error) or
         :data:`FREE_TEXT_MASK` (it is replaced in extra columns).
+    date_formats
+        Date field (or :data:`ALL_DATE_COLUMNS`) -> the ``strptime`` format its text is written in,
+        e.g. ``%m/%d/%Y``; unpinned date columns are read day first (D/M/ÅÅÅÅ).
     """
 
     name: str
@@ -192,6 +251,7 @@ class Profile:
     case_types: Mapping[str, tuple[str, ...]]
     extra_columns: tuple[str, ...] = ()
     free_text: str = FREE_TEXT_REFUSE
+    date_formats: Mapping[str, str] = field(default_factory=dict)
     _heading_index: dict[str, str] = field(init=False, repr=False, compare=False)
     _case_type_index: dict[str, str] = field(init=False, repr=False, compare=False)
 
@@ -212,6 +272,10 @@ class Profile:
     def case_type_for(self, wording: str) -> str | None:
         """The canonical case type a source wording means, or None."""
         return self._case_type_index.get(_normalise(wording))
+
+    def date_format(self, name: str) -> str | None:
+        """The format the profile pins for the date field *name*, or None (the Swedish default)."""
+        return self.date_formats.get(name) or self.date_formats.get(ALL_DATE_COLUMNS)
 
     def keeps(self, heading: str) -> bool:
         """Whether the extra column *heading* is on the profile's allowlist."""
@@ -240,8 +304,11 @@ def available_profiles() -> list[str]:
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_profile(name_or_path: str | Path | None = None) -> Profile:
-    """Load a built-in profile by name, or a profile YAML file by path (None: the generic one).
+def load_profile(name_or_path: str | Path | None = None, *, folders: Sequence[Path] = ()) -> Profile:
+    """Load a profile by name or a profile YAML file by path (None: the generic one).
+
+    A name (``var-kommun``) means ``var-kommun.yaml`` (or ``.yml``) in the first of *folders* that has
+    it (the command line passes the working folder and the workspace), else the built-in profile.
 
     Raises
     ------
@@ -250,7 +317,7 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
     """
     if name_or_path is None:
         name_or_path = "generisk"
-    text, source = _profile_text(name_or_path)
+    text, source = _profile_text(name_or_path, folders)
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -260,7 +327,7 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
     return _profile_from_document(document, source)
 
 
-def _profile_text(name_or_path: str | Path) -> tuple[str, str]:
+def _profile_text(name_or_path: str | Path, folders: Sequence[Path]) -> tuple[str, str]:
     """The YAML text of a profile and the name to use in messages."""
     text_form = str(name_or_path)
     if isinstance(name_or_path, Path) or text_form.endswith((".yaml", ".yml")) or "/" in text_form:
@@ -268,9 +335,16 @@ def _profile_text(name_or_path: str | Path) -> tuple[str, str]:
         if not path.is_file():
             raise RegisterError([Problem(f"profilfilen finns inte: {path}")], file=path.name)
         return path.read_text(encoding="utf-8"), path.name
+    found = next((folder / f"{text_form}{suffix}" for folder in folders for suffix in (".yaml", ".yml")
+                  if (folder / f"{text_form}{suffix}").is_file()), None)
+    if found is not None:
+        return found.read_text(encoding="utf-8"), found.name
     if text_form not in available_profiles():
         known = ", ".join(available_profiles())
-        message = f"okänd profil '{text_form}' (inbyggda profiler: {known})"
+        searched = "".join(f" {folder.resolve()}," for folder in folders)
+        message = (f"okänd profil '{text_form}': ingen fil {text_form}.yaml i{searched or ' någon mapp'} "
+                   f"och ingen inbyggd profil med det namnet (inbyggda profiler: {known}); "
+                   f"`egenkontroll profil FIL` skriver ett utkast till en profil")
         raise RegisterError([Problem(message)], file=text_form)
     resource = resources.files("egenkontroll") / _PROFILE_DIR / f"{text_form}.yaml"
     return resource.read_text(encoding="utf-8"), f"{text_form}.yaml"
@@ -284,6 +358,7 @@ def _profile_from_document(document: object, source: str) -> Profile:
     columns = _profile_section(document, "kolumner", _MAPPABLE, "okänt fält", problems)
     case_types = _profile_section(document, "arendetyper", CASE_TYPES, "okänd ärendetyp", problems)
     extra_columns = _profile_headings(document, problems)
+    date_formats = _profile_date_formats(document, problems)
     free_text = document.get("fritext")
     if free_text not in (None, FREE_TEXT_REFUSE, FREE_TEXT_MASK):
         problems.append(Problem(f"'fritext' ska vara {FREE_TEXT_REFUSE} eller {FREE_TEXT_MASK}"))
@@ -296,9 +371,42 @@ def _profile_from_document(document: object, source: str) -> Profile:
         case_types = _merge(base.case_types, case_types)
         extra_columns = base.extra_columns + extra_columns
         free_text = free_text or base.free_text
+        date_formats = {**base.date_formats, **date_formats}
     name = str(document.get("namn") or Path(source).stem)
     return Profile(name, str(document.get("beskrivning") or ""), columns, case_types, extra_columns,
-                   free_text or FREE_TEXT_REFUSE)
+                   free_text or FREE_TEXT_REFUSE, date_formats)
+
+
+def _profile_date_formats(document: dict, problems: list[Problem]) -> dict[str, str]:
+    """The profile's ``datumformat``: date field (or ``alla``) -> a ``strptime`` format with day, month
+    and a four-digit year."""
+    section = document.get("datumformat") or {}
+    if not isinstance(section, dict):
+        problems.append(Problem("avsnittet 'datumformat' ska vara en mappning (datumfält: format)"))
+        return {}
+    formats: dict[str, str] = {}
+    for target, written in section.items():
+        if target not in (*DATE_FIELDS, ALL_DATE_COLUMNS):
+            fields = ", ".join(DATE_FIELDS)
+            problems.append(Problem(f"okänt datumfält '{target}' i datumformat (datumfälten: {fields}, "
+                                    f"eller {ALL_DATE_COLUMNS})"))
+        elif not _usable_date_format(written):
+            problems.append(Problem(f"datumformatet '{written}' för {target} ska innehålla %d, %m och %Y, "
+                                    "t.ex. \"%m/%d/%Y\""))
+        else:
+            formats[str(target)] = written
+    return formats
+
+
+def _usable_date_format(written: object) -> bool:
+    """Whether *written* is a strptime format that reads back a day, a month and a four-digit year."""
+    if not isinstance(written, str) or not all(code in written for code in ("%d", "%m", "%Y")):
+        return False
+    sample = dt.datetime(2026, 3, 14)
+    try:
+        return dt.datetime.strptime(sample.strftime(written), written) == sample
+    except (ValueError, re.error):  # re.error: a code given twice (strptime builds a regex)
+        return False
 
 
 def _profile_headings(document: dict, problems: list[Problem]) -> tuple[str, ...]:
@@ -356,7 +464,7 @@ def _normalise(text: str) -> str:
 
 def read_register(
     path: str | os.PathLike[str], *, profile: str | Path | Profile | None = None, key: bytes,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits = DEFAULT_LIMITS, profile_folders: Sequence[Path] = (),
 ) -> pd.DataFrame:
     """Read, validate and pseudonymise a case-register export.
 
@@ -365,13 +473,15 @@ def read_register(
     path
         An xlsx or csv export.
     profile
-        None (the generic profile), a built-in profile name, a path to a YAML profile, or a
-        :class:`Profile`.
+        None (the generic profile), a profile name (looked up in *profile_folders*, then among the
+        built-in ones), a path to a YAML profile, or a :class:`Profile`.
     key
         The workspace's pseudonymisation key (HMAC-SHA256).
     limits
         How large the file may be (checked before its cells are read) and how many problems are
         listed one by one.
+    profile_folders
+        Where a profile given by name is looked for before the built-in ones (see :func:`load_profile`).
 
     Returns
     -------
@@ -379,7 +489,8 @@ def read_register(
         The canonical fields of ``_fields.FIELDS`` in order (text as str/None, dates as
         datetime64[ns], booleans as "boolean", fodelsear as Int64), then the extra source
         columns the profile keeps, as str. The personnummer itself is not included.
-        ``attrs[DROPPED_COLUMNS]`` lists the headings left out.
+        ``attrs[DROPPED_COLUMNS]`` lists the headings left out, ``attrs[COLUMN_MAP]`` which heading
+        became which field and ``attrs[DATE_RULES]`` which rule read each date column.
 
     Raises
     ------
@@ -388,24 +499,47 @@ def read_register(
         row numbers are Excel's (header = row 1).
     """
     path = Path(path)
-    chosen = profile if isinstance(profile, Profile) else load_profile(profile)
+    chosen = profile if isinstance(profile, Profile) else load_profile(profile, folders=profile_folders)
     table = _read_table(path, chosen, limits)
     problems = _Problems(table.problems, limits.max_problems)
     readable = bool(table.headings) and not problems.fatal
     frame = _interpret(table, chosen, key, problems) if readable else None
     if problems or frame is None:
-        raise RegisterError(problems.sorted(table.headings), file=path.name, total=problems.total)
+        raise RegisterError(problems.sorted(table.headings), file=path.name, total=problems.total,
+                            overview=problems.overview(table.headings, path.name))
     return frame
+
+
+def source_columns(path: str | os.PathLike[str], *,
+                   limits: Limits = DEFAULT_LIMITS) -> dict[str, list[object]]:
+    """The columns of an export as they stand (heading -> its cells below the header row), read as
+    :func:`read_register` reads them with the generic profile; for drafting a profile.
+
+    Raises
+    ------
+    RegisterError
+        When the file cannot be read (missing, damaged, too large, no rows).
+    """
+    path = Path(path)
+    table = _read_table(path, load_profile(), limits)
+    if table.problems:
+        raise RegisterError(table.problems, file=path.name)
+    return {heading or f"Kolumn {_column_letter(index)}": table.grid[:, index].tolist()
+            for index, heading in enumerate(table.headings)}
 
 
 class _Problems(list):
     """Problems collected so far, up to *limit* one by one (the rest counted per column and message);
-    row-less (file-level) problems make further reading pointless."""
+    row-less (file-level) problems make further reading pointless. Every problem in a cell is also
+    counted per column and kind, for the summary before the list (:meth:`overview`)."""
 
     def __init__(self, problems: Iterable[Problem], limit: int) -> None:
         super().__init__(problems)
         self.limit = limit
         self.left_out: Counter[tuple[str | None, str]] = Counter()
+        #: (column, kind or message pattern) -> [count, what they are called, first row, first message]
+        self.kinds: dict[tuple[str, str], list] = {}
+        self.missing_columns = False
 
     @property
     def fatal(self) -> bool:
@@ -415,11 +549,29 @@ class _Problems(list):
     def total(self) -> int:
         return len(self) + self.left_out.total()
 
-    def add(self, message: str, row: int | None, column: str | None) -> None:
+    def add(self, message: str, row: int | None, column: str | None, kind: str | None = None) -> None:
+        if row is not None and column is not None:
+            key = (column, kind or _QUOTED.sub("'…'", message))
+            self.kinds.setdefault(key, [0, kind or "fel", row, message])[0] += 1
         if len(self) < self.limit:
             self.append(Problem(message, row=row, column=column))
         else:
             self.left_out[column, message] += 1
+
+    def overview(self, headings: list[str], file: str) -> list[str]:
+        """The summary shown before the list: per column and kind of problem, how many and the first;
+        how to write a profile when required columns are missing. Empty for a single problem."""
+        if self.total < 2 and not self.missing_columns:
+            return []
+        order = {heading: i for i, heading in reversed(list(enumerate(headings)))}
+        groups = sorted(self.kinds.items(), key=lambda item: (order.get(item[0][0], -1), -item[1][0]))
+        lines = [f"kolumn {column}: {count} {called}, t.ex. rad {row}: {message}"
+                 for (column, _), (count, called, row, message) in groups[:_OVERVIEW_LINES]]
+        if len(groups) > _OVERVIEW_LINES:
+            lines.append(f"och {len(groups) - _OVERVIEW_LINES} slags fel till (se listan)")
+        if self.missing_columns:
+            lines.append(_PROFILE_ADVICE.format(file=file))
+        return lines
 
     def sorted(self, headings: list[str]) -> list[Problem]:
         """File-level problems first, then by row and by column as they stand in the file; then the
@@ -463,13 +615,17 @@ def _read_checked(path: Path, profile: Profile, limits: Limits) -> _Table:
     if too_large:
         return _failed(too_large)
     with path.open("rb") as handle:
-        start = handle.read(8)
+        start = handle.read(64)
     if not start:
         return _failed("filen är tom")
     if start.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, profile, limits)
-    if start.startswith(b"\xd0\xcf\x11\xe0"):
-        return _failed("gamla Excel-filer (.xls) stöds inte; spara filen som .xlsx eller .csv")
+        unsafe = _filelimits.check_xlsx(path, limits)
+        return _failed(unsafe) if unsafe else _read_workbook(path, profile, limits, xlsx=True)
+    if start.startswith(_OLE_SIGNATURE):
+        return _read_workbook(path, profile, limits, xlsx=False)
+    if start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return _failed("filen är en webbsida (HTML) eller XML, inte ett kalkylblad, fast den kanske heter "
+                       ".xls; öppna den i Excel och spara om som .xlsx (Arkiv → Spara som → Excel-arbetsbok)")
     return _read_csv(path.read_bytes(), profile, limits)
 
 
@@ -479,12 +635,11 @@ def _failed(message: str, row: int | None = None) -> _Table:
     return _Table([], 1, empty, np.empty(0, dtype=np.int64), [Problem(message, row=row)])
 
 
-def _read_xlsx(path: Path, profile: Profile, limits: Limits) -> _Table:
-    """Read the first visible worksheet with python-calamine (cached values of formulas), once the
-    archive has passed :func:`egenkontroll._filelimits.check_xlsx`."""
-    unsafe = _filelimits.check_xlsx(path, limits)
-    if unsafe:
-        return _failed(unsafe)
+def _read_workbook(path: Path, profile: Profile, limits: Limits, *, xlsx: bool) -> _Table:
+    """Read the first visible worksheet of an xlsx file (once the archive has passed
+    :func:`egenkontroll._filelimits.check_xlsx`) or an old xls file with python-calamine, taking the
+    cached values of formulas. Formula cells are found in xlsx only (an xls file's are not visible)."""
+    unreadable = _DAMAGED_XLSX if xlsx else _DAMAGED_XLS
     try:
         workbook = python_calamine.load_workbook(str(path))
         visible = [
@@ -496,15 +651,18 @@ def _read_xlsx(path: Path, profile: Profile, limits: Limits) -> _Table:
         if not visible:
             return _failed("filen har inget synligt kalkylblad")
         sheet = workbook.get_sheet_by_index(visible[0])
+        too_large = None if xlsx else _filelimits.check_grid(sheet.height, sheet.width, limits)
+        if too_large:
+            return _failed(too_large)
         rows = sheet.to_python(skip_empty_area=False)
         merged = sheet.merged_cell_ranges or []
     except Exception:  # calamine raises several unrelated types for damaged files
-        return _failed("filen kan inte läsas som Excel-fil (.xlsx); är den skadad eller lösenordsskyddad?")
+        return _failed(unreadable)
     table = _table_from_rows(rows, profile)
     if table.problems:
         return table
     table.problems.extend(_merged_cell_problems(merged, table))
-    table.formula_cells = _formula_cells(path, visible[0])
+    table.formula_cells = _formula_cells(path, visible[0]) if xlsx else set()
     return table
 
 
@@ -678,9 +836,9 @@ def _interpret(table: _Table, profile: Profile, key: bytes, problems: _Problems)
     mapped, extras = _map_columns(table, profile, problems)
     if problems.fatal or any(p.row == table.header_row for p in problems):
         return None
-    converted: dict[str, object] = {}
-    for name, index in mapped.items():
-        converted[name] = _convert_field(name, index, table, profile, problems)
+    converters = {name: _converter_for(name, profile) for name in mapped}
+    converted = {name: _convert_field(name, index, table, converters[name], problems)
+                 for name, index in mapped.items()}
     for name in _SCANNED_FIELDS:
         if name in mapped:
             _scan_personnummer(converted[name], table.headings[mapped[name]], table, problems, mask=False)
@@ -692,6 +850,10 @@ def _interpret(table: _Table, profile: Profile, key: bytes, problems: _Problems)
     frame = pd.concat([canonical, extra_frame], axis=1)
     frame.attrs[DROPPED_COLUMNS] = _dropped_columns(table, set(mapped.values()) | set(extras.values()))
     frame.attrs[WARNINGS] = _future_dates(canonical, mapped, table)
+    frame.attrs[COLUMN_MAP] = [(table.headings[index], name) for name, index in
+                               sorted(mapped.items(), key=lambda item: item[1])]
+    frame.attrs[DATE_RULES] = [f"kolumn {table.headings[mapped[name]]}: {reader.rule()}"
+                               for name, reader in converters.items() if isinstance(reader, _DateReader)]
     return frame
 
 
@@ -738,6 +900,7 @@ def _map_columns(
         if required not in mapped:
             examples = ", ".join(f"'{h}'" for h in profile.columns.get(required, (required,))[:3])
             problems.add(f"obligatorisk kolumn saknas: {required} (t.ex. rubriken {examples})", row, None)
+            problems.missing_columns = True
     return mapped, extras
 
 
@@ -755,15 +918,15 @@ def _add_extra(heading: str, index: int, table: _Table, profile: Profile, extras
     extras[heading] = index
 
 
-def _convert_field(name: str, index: int, table: _Table, profile: Profile, problems: _Problems) -> object:
+def _convert_field(name: str, index: int, table: _Table, converter: Callable[[object], object],
+                   problems: _Problems) -> object:
     """Convert one mapped column to its canonical kind, noting bad values."""
-    converter = _converter_for(name, profile)
     values, bad = _convert_cells(table.grid[:, index], converter)
     heading = table.headings[index]
-    for position, message in bad:
-        problems.add(message, int(table.row_numbers[position]), heading)
+    for position, message, kind in bad:
+        problems.add(message, int(table.row_numbers[position]), heading, kind)
     if name in REQUIRED:
-        unreadable = {position for position, _ in bad}
+        unreadable = {entry[0] for entry in bad}
         for position in np.flatnonzero(pd.isna(pd.Series(values, dtype=object)).to_numpy()):
             if position not in unreadable:
                 problems.add("värde saknas", int(table.row_numbers[position]), heading)
@@ -771,9 +934,9 @@ def _convert_field(name: str, index: int, table: _Table, profile: Profile, probl
 
 
 def _converter_for(name: str, profile: Profile) -> Callable[[object], object]:
-    """The scalar converter of a canonical field."""
+    """The scalar converter of a canonical field (a :class:`_DateReader` for a date field)."""
     if name in DATE_FIELDS:
-        return _to_day_number
+        return _DateReader(profile.date_format(name))
     if name in BOOL_FIELDS:
         return _to_bool
     if name == "kon":
@@ -787,14 +950,14 @@ def _converter_for(name: str, profile: Profile) -> Callable[[object], object]:
 
 def _convert_cells(
     cells: np.ndarray, converter: Callable[[object], object]
-) -> tuple[np.ndarray, list[tuple[int, str]]]:
+) -> tuple[np.ndarray, list[tuple[int, str, str | None]]]:
     """Apply a scalar converter once per distinct value of each Python type, then spread back.
 
     Values are grouped by type first because ``True == 1 == 1.0`` would otherwise merge cells
     that read differently.
     """
     values = np.full(len(cells), None, dtype=object)
-    bad: list[tuple[int, str]] = []
+    bad: list[tuple[int, str, str | None]] = []
     kinds = _TYPE_OF(cells) if len(cells) else np.empty(0, dtype=object)
     for kind in pd.unique(kinds):
         positions = np.flatnonzero(kinds == kind)
@@ -804,9 +967,9 @@ def _convert_cells(
             try:
                 results[code] = converter(value)
             except _CellProblem as problem:
-                bad.extend((int(p), str(problem)) for p in positions[codes == code])
+                bad.extend((int(p), str(problem), problem.kind) for p in positions[codes == code])
         values[positions] = results[codes]
-    bad.sort()
+    bad.sort(key=lambda entry: entry[0])
     return values, bad
 
 
@@ -900,8 +1063,8 @@ def _extra_frame(extras: dict[str, int], table: _Table, problems: _Problems, *, 
     columns = {}
     for heading, index in extras.items():
         values, bad = _convert_cells(table.grid[:, index], lambda v: _to_text(v, MAX_CELL_LENGTH))
-        for position, message in bad:
-            problems.add(message, int(table.row_numbers[position]), heading)
+        for position, message, kind in bad:
+            problems.add(message, int(table.row_numbers[position]), heading, kind)
         columns[heading] = pd.Series(_scan_personnummer(values, heading, table, problems, mask=mask),
                                      dtype=object)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(table.row_numbers)))
@@ -952,24 +1115,111 @@ def _cell_text(value: object) -> str | None:
     return str(value).strip() or None
 
 
-def _to_day_number(value: object) -> int | None:
-    """Days since 1970-01-01 of a date cell (see the module docstring for accepted forms)."""
-    if isinstance(value, dt.datetime):
-        return _day_number(value.date())
-    if isinstance(value, dt.date):
-        return _day_number(value)
-    if isinstance(value, bool):
-        raise _CellProblem("kan inte tolka ett sant/falskt-värde som datum")
-    if isinstance(value, int | float):
-        return _serial_day_number(float(value))
-    text = _cell_text(value)
-    return None if text is None else _parse_date_text(text)
+class _DateReader:
+    """Reads the cells of one date column, noting how they were written (for the import report).
+
+    Without a pinned format, text is read in the forms of the module docstring, D/M/ÅÅÅÅ and D.M.ÅÅÅÅ
+    with the day first (the Swedish order). A profile's ``datumformat`` pins the column's text to one
+    ``strptime`` format (e.g. ``%m/%d/%Y``); ISO dates, Excel date cells and serial numbers stay
+    accepted, since they cannot be read two ways.
+    """
+
+    def __init__(self, pinned: str | None = None) -> None:
+        self.pinned = pinned
+        self.forms: dict[str, None] = {}  # an ordered set of the forms seen
+        self.ambiguous: tuple[str, dt.date] | None = None  # a text that reads both day and month first
+
+    def __call__(self, value: object) -> int | None:
+        if isinstance(value, dt.datetime):
+            return self._saw(_FORM_EXCEL, _day_number(value.date()))
+        if isinstance(value, dt.date):
+            return self._saw(_FORM_EXCEL, _day_number(value))
+        if isinstance(value, bool):
+            raise _CellProblem("kan inte tolka ett sant/falskt-värde som datum")
+        if isinstance(value, int | float):
+            return self._saw(_FORM_SERIAL, _serial_day_number(float(value)))
+        text = _cell_text(value)
+        return None if text is None else self._text(text)
+
+    def rule(self) -> str:
+        """Which rule read the column, in Swedish, for the import report."""
+        if self.pinned:
+            return f"profilens datumformat {self.pinned}"
+        if not self.forms:
+            return "inga datum"
+        described = ", ".join(self.forms)
+        if self.ambiguous is None:
+            return described
+        text, day = self.ambiguous
+        return (f"{described}; t.ex. '{_shown(text)}' lästes som {day.isoformat()} (dagen först är svensk "
+                "standard; står månaden först i filen, ange datumformat i importprofilen)")
+
+    def _saw(self, form: str, day_number: int) -> int:
+        self.forms[form] = None
+        return day_number
+
+    def _text(self, text: str) -> int:
+        bare = _TIME_SUFFIX.sub("", text.strip()).strip()
+        cleaned = bare.casefold()
+        if _NUMBER.fullmatch(cleaned) and not _COMPACT_DATE.fullmatch(cleaned):
+            return self._saw(_FORM_SERIAL, _serial_day_number(float(cleaned.replace(",", "."))))
+        if match := _ISO_DATE.fullmatch(cleaned):
+            return self._saw(_FORM_ISO, _day_number(_date_from_parts(match.groups(), "ymd", text)))
+        if self.pinned:
+            return self._saw(self.pinned, _day_number(_pinned_date(bare, self.pinned, text)))
+        for pattern, order, form in _TEXT_FORMS:
+            if match := pattern.fullmatch(cleaned):
+                day = _date_from_parts(match.groups(), order, text)
+                if form in _DAY_FIRST_FORMS:
+                    self._note_ambiguity(match.groups(), day, text)
+                return self._saw(form, _day_number(day))
+        raise _unreadable_date(cleaned, text)
+
+    def _note_ambiguity(self, parts: tuple[str, ...], day: dt.date, text: str) -> None:
+        if self.ambiguous is None and parts[0] != parts[1] and int(parts[0]) <= 12:
+            self.ambiguous = (text, day)
+
+
+def _pinned_date(bare: str, pinned: str, text: str) -> dt.date:
+    """*bare* read with the profile's format, or a problem naming the format."""
+    try:
+        return dt.datetime.strptime(bare, pinned).date()
+    except ValueError:
+        raise _CellProblem(
+            f"kan inte tolka '{_shown(text)}' som datum i profilens datumformat {pinned}",
+            kind=f"datum som inte följer profilens datumformat {pinned}",
+        ) from None
+
+
+def _unreadable_date(cleaned: str, text: str) -> _CellProblem:
+    """The problem of a date text no form reads, saying what it looks like and what to do."""
+    if match := _DAY_FIRST_LOOK.fullmatch(cleaned):
+        first, second, _year = (int(part) for part in match.groups())
+        if first <= 12 < second <= 31:
+            return _CellProblem(
+                f"kan inte tolka '{_shown(text)}' som datum: med dagen först (D/M/ÅÅÅÅ, svensk standard) "
+                f"blir månaden {second}; står månaden först i filen, ange datumformat \"%m/%d/%Y\" för "
+                "kolumnen i importprofilen",
+                kind="datum med månaden först (M/D/ÅÅÅÅ)",
+            )
+        return _CellProblem(f"ogiltigt datum '{_shown(text)}'", kind="ogiltiga datum")
+    if _SHORT_YEAR.fullmatch(cleaned):
+        return _CellProblem(
+            f"kan inte tolka '{_shown(text)}' som datum: året har bara två siffror; skriv det med fyra "
+            "(D/M/ÅÅÅÅ eller ÅÅÅÅ-MM-DD)",
+            kind="datum med tvåsiffrigt år",
+        )
+    return _CellProblem(
+        f"kan inte tolka '{_shown(text)}' som datum (skriv ÅÅÅÅ-MM-DD eller D/M/ÅÅÅÅ, t.ex. 2026-03-01)",
+        kind="värden som inte kan tolkas som datum",
+    )
 
 
 def _day_number(day: dt.date) -> int:
     if not _YEAR_RANGE[0] <= day.year <= _YEAR_RANGE[1]:
         raise _CellProblem(
-            f"orimligt datum {day.isoformat()} (årtal utanför {_YEAR_RANGE[0]}–{_YEAR_RANGE[1]})"
+            f"orimligt datum {day.isoformat()} (årtal utanför {_YEAR_RANGE[0]}–{_YEAR_RANGE[1]})",
+            kind="datum med orimligt årtal",
         )
     return day.toordinal() - _UNIX_EPOCH_ORDINAL
 
@@ -979,26 +1229,10 @@ def _serial_day_number(serial: float) -> int:
     low, high = _SERIAL_RANGE
     if not low <= serial < high + 1:
         raise _CellProblem(
-            f"talet {serial:g} är inget rimligt Excel-datum (tillåtet {low}–{high}, år 1950–2099)"
+            f"talet {serial:g} är inget rimligt Excel-datum (tillåtet {low}–{high}, år 1950–2099)",
+            kind="tal som inte är rimliga Excel-datum",
         )
     return dt.date.fromordinal(_EXCEL_EPOCH_ORDINAL + int(serial)).toordinal() - _UNIX_EPOCH_ORDINAL
-
-
-def _parse_date_text(text: str) -> int:
-    """Day number of a date written as text: ISO, compact ISO, Swedish day-first, Excel serial."""
-    cleaned = _TIME_SUFFIX.sub("", text.strip().casefold()).strip()
-    if _NUMBER.fullmatch(cleaned) and not _COMPACT_DATE.fullmatch(cleaned):
-        return _serial_day_number(float(cleaned.replace(",", ".")))
-    for pattern, order in (
-        (_ISO_DATE, "ymd"),
-        (_COMPACT_DATE, "ymd"),
-        (_SLASH_DATE, "dmy"),
-        (_WORD_DATE, "dmy"),
-    ):
-        match = pattern.fullmatch(cleaned)
-        if match:
-            return _day_number(_date_from_parts(match.groups(), order, text))
-    raise _CellProblem(f"kan inte tolka '{_shown(text)}' som datum (skriv t.ex. 2026-03-01)")
 
 
 def _date_from_parts(parts: tuple[str, ...], order: str, text: str) -> dt.date:
@@ -1006,11 +1240,14 @@ def _date_from_parts(parts: tuple[str, ...], order: str, text: str) -> dt.date:
     named = dict(zip(order, parts, strict=True))
     month = _MONTHS.get(named["m"]) if not named["m"].isdigit() else int(named["m"])
     if month is None:
-        raise _CellProblem(f"kan inte tolka '{_shown(text)}' som datum (okänt månadsnamn)")
+        raise _CellProblem(f"kan inte tolka '{_shown(text)}' som datum (okänt månadsnamn)",
+                           kind="datum med okänt månadsnamn")
     try:
         return dt.date(int(named["y"]), month, int(named["d"]))
     except ValueError:
-        raise _CellProblem(f"ogiltigt datum '{_shown(text)}'") from None
+        if order == "dmy" and named["m"].isdigit():
+            raise _unreadable_date(_TIME_SUFFIX.sub("", text.strip()).strip().casefold(), text) from None
+        raise _CellProblem(f"ogiltigt datum '{_shown(text)}'", kind="ogiltiga datum") from None
 
 
 def _to_bool(value: object) -> bool | None:

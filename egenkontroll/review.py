@@ -186,14 +186,15 @@ class ReviewApp(widgets.VBox):
                                reviewer=self.reviewer))
 
     def reviewer(self) -> str:
-        """The name under Granskare, saved with every answer and correction.
+        """The name saved with every answer and correction: on the team server the user JupyterHub
+        authenticated, whatever the page sends; elsewhere the name under Granskare.
 
         Raises
         ------
         SessionError
             When no name is given.
         """
-        name: str = self.name.value.strip()
+        name: str = hub_user() or self.name.value.strip()
         if not name:
             raise SessionError("Skriv ditt namn eller din signatur under Granskare först: det sparas med "
                                "varje svar och rättelse.")
@@ -202,11 +203,12 @@ class ReviewApp(widgets.VBox):
     def open_session(self, session_id: str) -> None:
         """Open the granskning *session_id* at its first case not yet done.
 
-        The answers are saved under the name given under Granskare, without one under
+        The answers are saved under :meth:`reviewer`, without a name under
         :func:`~egenkontroll.identity.current_user` (a session opened from a notebook by its id).
         """
         session = self.workspace.session(session_id)
-        review = model.ReviewModel(session, reviewer=self.name.value.strip() or None, as_of=self.as_of)
+        review = model.ReviewModel(session, reviewer=hub_user() or self.name.value.strip() or None,
+                                   as_of=self.as_of)
         self._show(ReviewScreen(review, self.errors, on_leave=self.show_start))
 
     def _open_named(self, session_id: str) -> None:

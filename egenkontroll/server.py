@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -156,6 +157,9 @@ def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], objec
     *per_datum*, when given, is handed to the kernels too: their time limits are judged on that day
     instead of today (the demo's register is taken out on a fixed day).
 
+    SIGTERM (a service manager stopping it) ends the server as Ctrl-C does: it is asked to stop and
+    waited for, so that it stops what it started in turn.
+
     *keep_ready*, when given, is called before the server starts and then every *interval* seconds
     while it runs (the dashboard re-computes its start view when the data have changed); a failure
     there is reported, not fatal.
@@ -169,6 +173,7 @@ def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], objec
     if keep_ready is not None:
         _call_safely(keep_ready)
     process = subprocess.Popen(command, env=environment)
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop ends the server as Ctrl-C does
     try:
         while True:
             try:
@@ -180,6 +185,11 @@ def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], objec
         process.terminate()
         process.wait()
         return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Stop as Ctrl-C stops: the server is asked to end and waited for."""
+    raise KeyboardInterrupt
 
 
 def _call_safely(action: Callable[[], object]) -> None:

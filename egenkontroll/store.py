@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from egenkontroll.checklists import Checklist, Item, Verdict
 
 __all__ = [
+    "MISSING_STRATUM",
     "Session",
     "create_session",
     "open_session",
@@ -109,6 +110,8 @@ _CORRECTIONS = _revisioned(_db.corrections, ("arende_id", "field"), CORRECTED,
                            {"value": "corrected", "comment": "reason", "reviewer": "reviewer",
                             "recorded_at": "corrected_at"})
 _AUDIT = _db.audit_log.insert()
+#: the stratum of the cases whose stratification column is empty
+MISSING_STRATUM = "uppgift saknas"
 
 
 # --- creating, opening and listing sessions ------------------------------------------------------
@@ -159,7 +162,7 @@ def create_session(
 
     cl = _resolve_checklist(checklist)
     bounds = parse_period(period)
-    frame = _sampling_frame(case_table.read_cases(source), cl, bounds)
+    frame = _sampling_frame(case_table.read_cases(source), cl, bounds, strata)
     n = _check_sample_size(n, len(frame), cl, bounds)
     seed = secrets.randbits(32) if seed is None else seed
     try:
@@ -297,14 +300,23 @@ def _resolve_checklist(checklist: Checklist | str | os.PathLike[str]) -> Checkli
     return checklist
 
 
-def _sampling_frame(cases: pd.DataFrame, cl: Checklist, bounds: Period) -> pd.DataFrame:
+def _sampling_frame(cases: pd.DataFrame, cl: Checklist, bounds: Period,
+                    strata: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """The cases *cl* applies to in *bounds*; an empty value of a text column in *strata* becomes the
+    stratum :data:`MISSING_STRATUM` (a stratum of its own rather than a refused draw)."""
     if cases.empty:
         return cases
     mask = cl.applies_mask(cases).fillna(False).astype(bool)
     if bounds is not None:
         start, end = (pd.Timestamp(day) for day in bounds)
         mask &= cases["inkom_datum"].between(start, end).fillna(False).astype(bool)
-    return cases.loc[mask].reset_index(drop=True)
+    frame = cases.loc[mask].reset_index(drop=True)
+    for column in [strata] if isinstance(strata, str) else list(strata or ()):
+        if column in frame and (pd.api.types.is_string_dtype(frame[column])
+                                or pd.api.types.is_object_dtype(frame[column])):
+            text = frame[column].where(frame[column].notna(), "").astype(str).str.strip()
+            frame[column] = frame[column].where(text != "", MISSING_STRATUM)
+    return frame
 
 
 def _check_sample_size(n: int | None, available: int, cl: Checklist, bounds: Period) -> int:
@@ -619,7 +631,8 @@ class Session:
 
     def sampling_frame(self) -> pd.DataFrame:
         """The frame the sample was drawn from, rebuilt from today's register (see :meth:`verify`)."""
-        return _sampling_frame(case_table.read_cases(self.engine), self.checklist, self.period)
+        return _sampling_frame(case_table.read_cases(self.engine), self.checklist, self.period,
+                               self.manifest["design"]["strata"])
 
     def verify(self) -> sampling.Verification:
         """Whether the draw reproduces from today's register (truthy, and whether the frame changed).

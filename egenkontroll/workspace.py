@@ -89,14 +89,16 @@ class Workspace:
     def import_register(self, path: str | os.PathLike[str], profile: str | None = None, *,
                         limits: Limits = DEFAULT_LIMITS) -> ImportReport:
         """Validate *path* completely (within *limits*: see :class:`egenkontroll._filelimits.Limits`), then
-        upsert its cases by arende_id in one transaction.
+        upsert its cases by arende_id in one transaction. A *profile* given by name is looked for as
+        ``NAME.yaml`` in the working folder and the workspace folder before the built-in profiles.
 
         Raises
         ------
         egenkontroll.RegisterError
             With every problem in the file; nothing is written.
         """
-        frame = register.read_register(path, profile=profile, key=self.key, limits=limits)
+        frame = register.read_register(path, profile=profile, key=self.key, limits=limits,
+                                       profile_folders=(Path.cwd(), self.path))
         return case_table.import_frame(self.engine, frame, file=Path(path).name, profile=profile)
 
     def cases(self) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from egenkontroll import _pgcluster
 from tests import pgserver
 from tests.conftest import REPO
 
@@ -45,9 +46,9 @@ def test_a_skipped_postgres_test_fails_when_the_server_is_required(pytester, mon
 
 
 def test_without_a_server_the_reason_says_how_to_get_one(monkeypatch, tmp_path):
-    monkeypatch.setattr(pgserver, "BINARIES", str(tmp_path / "*" / "bin"))
-    assert pgserver.server_binaries() is None
-    assert "apt-get install postgresql" in pgserver.unavailable()
+    monkeypatch.setattr(_pgcluster, "BINARIES", str(tmp_path / "*" / "bin"))
+    assert _pgcluster.server_binaries() is None
+    assert "apt-get install postgresql" in _pgcluster.unavailable()
 
 
 def test_ci_requires_the_server():

@@ -6,6 +6,7 @@ import ast
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO
 
@@ -17,6 +18,18 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_command():
     blocks = re.findall(r"```\n(.*?)\n```", readme, flags=re.S)
     assert blocks[:2] == ["make demo", "make test"]
     assert "make test" in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_readme_says_how_to_type_egenkontroll_after_make_demo():
+    """The venv the Makefile makes has the command; the README and make demo say how to reach it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "```sh\nsource .venv/bin/activate\n```" in readme
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'egenkontroll = "egenkontroll.cli:main"' in pyproject
+    assert (Path(sys.executable).parent / "egenkontroll").is_file()  # pip's script in the venv
+    dry_run = subprocess.run(["make", "-n", "-W", "pyproject.toml", "demo"], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout
+    assert "source .venv/bin/activate" in dry_run and "--workspace demo-arbetsyta demo" in dry_run
 
 
 def test_sampling_never_imports_egenkontroll():

@@ -35,7 +35,7 @@ def test_missing_file_argument_is_a_usage_error(tmp_path):
 
 
 def test_status_json_on_a_new_workspace(tmp_path):
-    result = run_cli("--workspace", str(tmp_path / "ws"), "status", "--json")
+    result = run_cli("--workspace", str(tmp_path / "ws"), "status", "--json", "--ny")
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
     assert status["arenden"] == 0
@@ -43,7 +43,7 @@ def test_status_json_on_a_new_workspace(tmp_path):
 
 
 def test_status_text_names_the_workspace(tmp_path):
-    result = run_cli("--workspace", str(tmp_path / "ws"), "status")
+    result = run_cli("--workspace", str(tmp_path / "ws"), "--ny", "status")
     assert result.returncode == 0, result.stderr
     assert "Ärenden: 0" in result.stdout
 
@@ -56,7 +56,7 @@ def test_unexpected_error_exits_1_without_traceback_and_logs_it(tmp_path, monkey
 
     monkeypatch.setattr(Workspace, "status", broken_status)
     workspace = tmp_path / "ws"
-    assert cli.main(["--workspace", str(workspace), "status"]) == 1
+    assert cli.main(["--workspace", str(workspace), "status", "--ny"]) == 1
     err = capsys.readouterr().err
     assert "oväntat fel" in err and "Traceback" not in err
     log = (workspace / "fel.log").read_text(encoding="utf-8")
@@ -110,7 +110,7 @@ def test_serving_verbs_use_the_workspace_named_in_the_environment(tmp_path, monk
 
     monkeypatch.setattr(server.subprocess, "Popen", Voila)
     for verb in ("review", "lab"):
-        assert cli.main([verb, "--no-browser"]) == 0
+        assert cli.main([verb, "--no-browser", "--ny"]) == 0
     assert handed == [str(folder.resolve())] * 2 and (folder / "egenkontroll.sqlite").is_file()
 
 
@@ -213,7 +213,7 @@ def test_verify_says_the_register_changed_when_the_same_cases_come_out(tmp_path,
 
 def test_sample_with_unknown_checklist_is_a_usage_error(tmp_path, small_export):
     ws = str(tmp_path / "ws")
-    result = run_cli("--workspace", ws, "sample", "--checklist", "finns_inte", "--n", "3")
+    result = run_cli("--workspace", ws, "sample", "--checklist", "finns_inte", "--n", "3", "--ny")
     assert result.returncode == 2
     assert "Checklistan finns inte" in result.stderr
 
@@ -264,7 +264,7 @@ def test_serving_verbs_hand_their_per_datum_to_the_kernels(tmp_path, monkeypatch
             return 0
 
     monkeypatch.setattr(server.subprocess, "Popen", Voila)
-    assert cli.main(["--workspace", str(tmp_path / "ws"), "review", "--no-browser",
+    assert cli.main(["--workspace", str(tmp_path / "ws"), "review", "--no-browser", "--ny",
                      "--per-datum", "2026-10-31"]) == 0
     assert cli.main(["--workspace", str(tmp_path / "ws"), "review", "--no-browser"]) == 0
     assert handed == ["2026-10-31", None]
@@ -281,7 +281,8 @@ def test_lab_starts_and_serves_as_the_user_running_the_suite(tmp_path):
     from tests.conftest import free_port, wait_until_serving
 
     port = free_port()
-    process = subprocess.Popen([*EGENKONTROLL, "--workspace", str(tmp_path / "ws"), "lab", "--no-browser",
+    process = subprocess.Popen([*EGENKONTROLL, "--workspace", str(tmp_path / "ws"), "--ny", "lab",
+                                "--no-browser",
                                 "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, env=cli_environment(), start_new_session=True)
     try:

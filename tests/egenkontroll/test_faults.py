@@ -58,7 +58,7 @@ def test_a_read_only_workspace_says_so(tmp_path, small_disk):
     assert run_cli(workspace, "import", str(register_file)).returncode == 0
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     assert_refused(run_cli(workspace, "import", str(register_file)), _boundary._READ_ONLY)
-    assert_refused(run_cli(small_disk / "ny", "status"), _boundary._READ_ONLY)
+    assert_refused(run_cli(small_disk / "ny", "status", "--ny"), _boundary._READ_ONLY)
 
 
 @pytest.fixture

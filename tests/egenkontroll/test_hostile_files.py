@@ -109,5 +109,5 @@ def test_problems_past_the_cap_are_summarised_by_column(tmp_path):
     problems = [str(p) for p in caught.value.problems]
     assert len(problems) == 101 and caught.value.total == 251
     assert problems[-1] == ("och 151 fel till, de flesta i kolumn Inkom: kan inte tolka 'igår' som datum "
-                            "(skriv t.ex. 2026-03-01)")
+                            "(skriv ÅÅÅÅ-MM-DD eller D/M/ÅÅÅÅ, t.ex. 2026-03-01)")
     assert str(caught.value).startswith("Ärenderegistret kunde inte läsas in (fel.csv): 251 fel")

@@ -198,7 +198,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
     ),
     "gammal xls": (
         lambda t: _write_bytes(t / "gammal.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100),
-        "gamla Excel-filer (.xls) stöds inte",
+        "öppna den i Excel och spara om som .xlsx",
     ),
 }
 
@@ -456,7 +456,8 @@ def test_title_rows_above_the_header_are_skipped_and_rows_keep_excel_numbers(tmp
 
     path = write_xlsx(tmp_path / "titel.xlsx", [case(1), case(2, Inkom="igår")], prepare=title)
     assert problems_of(path) == [
-        "rad 5, kolumn Inkom: kan inte tolka 'igår' som datum (skriv t.ex. 2026-03-01)"
+        "rad 5, kolumn Inkom: kan inte tolka 'igår' som datum (skriv ÅÅÅÅ-MM-DD eller D/M/ÅÅÅÅ, "
+        "t.ex. 2026-03-01)"
     ]
 
 
@@ -471,7 +472,10 @@ def test_quoted_fields_with_delimiters_and_newlines(tmp_path):
 def test_empty_rows_are_skipped_but_counted(tmp_path):
     path = write_csv(tmp_path / "tomrad.csv", [case(1), {}, case(2, Inkom="x")])
     path.write_text(path.read_text(encoding="utf-8").replace(";" * 12 + "\r\n", "\r\n"), encoding="utf-8")
-    assert problems_of(path) == ["rad 4, kolumn Inkom: kan inte tolka 'x' som datum (skriv t.ex. 2026-03-01)"]
+    assert problems_of(path) == [
+        "rad 4, kolumn Inkom: kan inte tolka 'x' som datum (skriv ÅÅÅÅ-MM-DD eller D/M/ÅÅÅÅ, "
+        "t.ex. 2026-03-01)"
+    ]
 
 
 def test_reading_is_deterministic_and_keyed(tmp_path):

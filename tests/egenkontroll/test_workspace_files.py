@@ -47,7 +47,7 @@ def test_every_folder_is_0700_and_every_file_0600_whatever_created_it(tmp_path):
 
 def test_status_warns_about_files_others_may_read(tmp_path, capsys):
     workspace = tmp_path / "arbetsyta"
-    assert cli.main(["--workspace", str(workspace), "status"]) == 0
+    assert cli.main(["--workspace", str(workspace), "--ny", "status"]) == 0
     assert "Varning" not in capsys.readouterr().out
     (workspace / "egenkontroll.sqlite").chmod(0o644)
     assert cli.main(["--workspace", str(workspace), "status"]) == 0

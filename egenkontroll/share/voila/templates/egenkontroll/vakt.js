@@ -26,9 +26,15 @@
     document.body.appendChild(cover);
   }
 
+  /* The page's XSRF cookie: behind JupyterHub a request the page sends itself must carry it. */
+  function xsrfToken() {
+    var found = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]*)/);
+    return found ? decodeURIComponent(found[1]) : "";
+  }
+
   /* The kernel's record on the server: gone when the server does not answer or has ended the kernel. */
   function beat() {
-    fetch(kernelUrl, { cache: "no-store", credentials: "same-origin" })
+    fetch(kernelUrl, { cache: "no-store", credentials: "same-origin", headers: { "X-XSRFToken": xsrfToken() } })
       .then(function (answer) { if (!answer.ok) { showGone(); } })
       .catch(showGone);
   }
