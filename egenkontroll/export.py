@@ -233,8 +233,9 @@ def _summary(sheet: Worksheet, shown: pd.DataFrame, period: str | None, as_of: d
     sheet["A1"].font = _TITLE_FONT
     _date_cell(sheet["B3"])
     sheet["A5"].alignment = Alignment(wrap_text=True, vertical="top")
-    critical = shown[shown["critical"] == "Ja"].assign(
-        question=lambda frame: frame["checklist"] + ": " + frame["item_text"])
+    critical = shown[shown["critical"] == "Ja"]
+    critical = critical.assign(  # as text: an empty frame (nothing reviewed yet) has no text columns
+        question=critical["checklist"].astype(str) + ": " + critical["item_text"].astype(str))
     columns = (_Column("question", "Kritiska frågor"), _Column("estimate", "Andel ja", "share"),
                _Column("lower", "Nedre gräns", "lower"), _Column("upper", "Övre gräns", "upper"),
                _Column("n", "Besvarade"), _Column("status", "Status"))
