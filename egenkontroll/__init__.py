@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         summary_text,
         trend,
     )
+    from egenkontroll.report import write_report
     from egenkontroll.review import app as review_app
     from egenkontroll.store import Session, sampling_frame
     from egenkontroll.workspace import Workspace
@@ -74,6 +75,7 @@ __all__ = [
     "summary_text",
     "trend",
     "trend_figure",
+    "write_report",
 ]
 
 #: public name -> (the module that defines it, its name there; None when the name is the module itself)
@@ -98,6 +100,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "summary_text": ("egenkontroll.results", "summary_text"),
     "trend": ("egenkontroll.results", "trend"),
     "trend_figure": ("egenkontroll.charts", "trend_figure"),
+    "write_report": ("egenkontroll.report", "write_report"),
 }
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from egenkontroll import charts, formatting, results, store
 from egenkontroll._fields import CASE_TYPE_LABELS
-from egenkontroll.errors import UserError
+from egenkontroll._files import write_atomically
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import parse_period, period_label
 
@@ -464,15 +463,4 @@ def _shown_width(cell: Any) -> int:
 
 
 def _save_atomically(workbook: Workbook, target: Path) -> Path:
-    try:
-        descriptor, temporary = tempfile.mkstemp(suffix=".xlsx.tmp", dir=target.parent)
-    except OSError as error:
-        raise UserError(f"{target}: filen kan inte skrivas ({error.strerror}).") from error
-    os.close(descriptor)
-    try:
-        workbook.save(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(target, lambda temporary: workbook.save(temporary))
