@@ -90,7 +90,7 @@ def _checklist_chapter(document: DocumentObject) -> None:
                 ("Fråga", "Kritisk", "Besvarade", "Andel ja", "95 % KI", "Mål", "Status", "Förändring mot "
                  "föregående år"),
                 ("fraga", "kritisk", "besvarade", "andel", "intervall", "mal", "status", "forandring"),
-                widths=(4.6, 1.5, 1.9, 1.6, 2.0, 1.4, 1.5, 2.5))
+                widths=(4.3, 1.6, 2.0, 1.6, 2.0, 1.4, 1.6, 2.5))
     document.add_paragraph("{{ c.diagram }}")
     caption = document.add_paragraph("{{ c.diagram_text }}", style="Caption")
     caption.runs[0].italic = True

@@ -148,8 +148,7 @@ def change_text(row: Any) -> str:
     points = 100 * float(row.difference)
     sign = "+" if points > 0 else (_MINUS if points < 0 else "±")
     verdict = "säkerställd" if row.p_value < SIGNIFICANCE else "inte säkerställd"
-    return typeset(f"{sign}{formatting.number(abs(points), 0 if abs(points) >= 10 else 1)} procentenheter "
-                   f"({verdict})")
+    return typeset(f"{sign}{formatting.number(round(abs(points), 1))} procentenheter ({verdict})")
 
 
 # --- the chapters --------------------------------------------------------------------------------------
@@ -237,8 +236,13 @@ def _indicator_rows(indicators: Mapping[str, pd.DataFrame], period: str) -> list
 
 def _waiting_rows(waiting: pd.DataFrame, period: str) -> list[dict[str, str]]:
     of_year = waiting[waiting["quarter"].astype(str).str.startswith(period)]
-    return [{"kvartal": str(row.quarter), "antal": str(row.count),
-             "sent_verkstallda": str(row.carried_out_late)} for row in of_year.itertuples(index=False)]
+    return [{"kvartal": str(row.quarter), "antal": _count(row.count),
+             "sent_verkstallda": _count(row.carried_out_late)} for row in of_year.itertuples(index=False)]
+
+
+def _count(count: int) -> str:
+    """A count of decisions as the report shows it: from 1 to 4 not exactly, so that nobody is pointed out."""
+    return f"färre än {results.SUPPRESSION_LIMIT}" if 0 < count < results.SUPPRESSION_LIMIT else str(count)
 
 
 def _method_paragraphs(day: dt.date) -> list[str]:
