@@ -198,3 +198,8 @@ def test_the_report_turns_into_a_pdf_whose_first_pages_are_pictures_of_it(writte
     artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     shutil.copy(pages[3], artifacts / "rapport-sida-4.png")
+
+
+def test_the_readme_lists_every_placeholder():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert all(f"| `{name}` |" in readme for name in report.PLACEHOLDERS)
