@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from egenkontroll.dashboard import show as show_dashboard
     from egenkontroll.export import export_underlag_xlsx, export_xlsx
     from egenkontroll.planning import advise, strata_table
+    from egenkontroll.report import write_report
     from egenkontroll.results import (
         change_from_previous,
         for_display,
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
         summary_text,
         trend,
     )
-    from egenkontroll.report import write_report
     from egenkontroll.review import app as review_app
     from egenkontroll.store import Session, sampling_frame
     from egenkontroll.workspace import Workspace

@@ -6,7 +6,7 @@ numbered pages). What a template may use is :data:`PLACEHOLDERS`; a template tha
 refused before anything is written, with every unknown name at once.
 
 The figures are those of :mod:`egenkontroll.results` for the year's granskningar and the same per_datum,
-written through :mod:`egenkontroll.formatting` (decimal comma, a non-breaking space before "%", the minus
+written through :mod:`egenkontroll.formatting` (decimal comma, a no-break space before "%", the minus
 sign for a fall); a figure resting on fewer than :data:`~egenkontroll.results.SUPPRESSION_LIMIT` cases is
 "–", as everywhere. The report names no case and no person.
 """
@@ -57,10 +57,8 @@ CHART_WIDTH_MM = 160
 SIGNIFICANCE = 0.05
 #: a figure not shown (too few cases behind it)
 HIDDEN = "–"
-_MINUS = "\u2212"
 #: how :func:`~egenkontroll.results.summary_text` ends each checklist's text
 _PER_DATUM_LINE = "Tidsfristerna är bedömda per"
-_NBSP = "\u00a0"
 
 
 @dataclass(frozen=True)
@@ -125,19 +123,13 @@ def report_context(ws: Workspace, *, year: int, as_of: dt.date | str | None = No
         "titel": f"Kvalitetsberättelse {year} – egenkontroll och journalgranskning",
         "ar": year,
         "per_datum": day.isoformat(),
-        "sammanfattning": [typeset(paragraph) for paragraph in _summary(ws, period, audited, day)],
+        "sammanfattning": [formatting.for_print(line) for line in _summary(ws, period, audited, day)],
         "checklistor": [_checklist_chapter(ws, checklist, period, sessions, day) for checklist in audited],
         "indikatorer": _indicator_rows(indicators, period),
         "ej_verkstallda": _waiting_rows(indicators["ej_verkstallda"], period),
-        "metod": [typeset(paragraph) for paragraph in _method_paragraphs(day)],
+        "metod": [formatting.for_print(paragraph) for paragraph in _method_paragraphs(day)],
         "metodbilaga": [_session_row(ws, session) for session in sessions],
     }
-
-
-def typeset(text: str) -> str:
-    """*text* as printed: a non-breaking space before "%" and "procentenheter", so that no line ends
-    between a figure and its unit."""
-    return re.sub(r"(\d) (%|procentenheter)", rf"\1{_NBSP}\2", text)
 
 
 def change_text(row: Any) -> str:
@@ -145,10 +137,8 @@ def change_text(row: Any) -> str:
     fall, or why there is none."""
     if row is None or row.suppressed or pd.isna(row.estimate_previous) or pd.isna(row.estimate):
         return "ingen jämförelse"
-    points = 100 * float(row.difference)
-    sign = "+" if points > 0 else (_MINUS if points < 0 else "±")
     verdict = "säkerställd" if row.p_value < SIGNIFICANCE else "inte säkerställd"
-    return typeset(f"{sign}{formatting.number(round(abs(points), 1))} procentenheter ({verdict})")
+    return formatting.for_print(f"{formatting.points(row.difference)} ({verdict})")
 
 
 # --- the chapters --------------------------------------------------------------------------------------
@@ -172,7 +162,7 @@ def _checklist_chapter(ws: Workspace, checklist_id: str, period: str, sessions: 
     chart = _trend_chart(ws, checklist_id, day)
     return {
         "titel": checklist.title,
-        "omfattning": typeset(_scope_sentence(checklist.title, period, own, figures)),
+        "omfattning": formatting.for_print(_scope_sentence(checklist.title, period, own, figures)),
         "fragor": [_item_row(row, by_item.get(row.item)) for row in figures.itertuples(index=False)],
         "diagram": chart,
         "diagram_text": chart.text,
@@ -198,9 +188,10 @@ def _item_row(row: Any, change: Any) -> dict[str, str]:
         "fraga": row.item_text,
         "kritisk": "Ja" if row.critical else "Nej",
         "besvarade": HIDDEN if hidden else str(int(row.n)),
-        "andel": HIDDEN if hidden else typeset(formatting.share(row.estimate)),
-        "intervall": HIDDEN if hidden else typeset(formatting.interval(row.lower, row.upper, goal=row.goal)),
-        "mal": "" if pd.isna(row.goal) else typeset(formatting.share(row.goal)),
+        "andel": HIDDEN if hidden else _printed_share(row.estimate),
+        "intervall": HIDDEN if hidden else formatting.for_print(formatting.interval(row.lower, row.upper,
+                                                                                    goal=row.goal)),
+        "mal": "" if pd.isna(row.goal) else _printed_share(row.goal),
         "status": "" if hidden or not isinstance(row.status, str) else row.status.capitalize(),
         "forandring": HIDDEN if hidden else change_text(change),
     }
@@ -215,7 +206,7 @@ def _trend_chart(ws: Workspace, checklist_id: str, day: dt.date) -> Chart:
         points = ", ".join(f"{p} {HIDDEN if s else formatting.share(e)}" for p, e, s in shown)
         lines.append(f"{item_text}: {points}")
     text = "Diagrammet visar andelen ja per tertial för varje fråga. " + "; ".join(lines) + "."
-    return Chart(charts.to_png(figure, dpi=200), typeset(text))
+    return Chart(charts.to_png(figure, dpi=200), formatting.for_print(text))
 
 
 def _indicator_rows(indicators: Mapping[str, pd.DataFrame], period: str) -> list[dict[str, str]]:
@@ -225,7 +216,7 @@ def _indicator_rows(indicators: Mapping[str, pd.DataFrame], period: str) -> list
     for key, name in names.items():
         for row in _of_year(indicators[key], period).itertuples(index=False):
             rows.append({"matt": name, "period": _period_words(row.period),
-                         "varde": HIDDEN if row.suppressed else typeset(formatting.share(row.share)),
+                         "varde": HIDDEN if row.suppressed else _printed_share(row.share),
                          "antal": HIDDEN if row.suppressed else f"{row.k} av {row.n}"})
     for row in _of_year(indicators["utredningstid"], period).itertuples(index=False):
         rows.append({"matt": "Utredningstid, median (dagar)", "period": _period_words(row.period),
@@ -265,6 +256,10 @@ def _session_row(ws: Workspace, session: Mapping[str, Any]) -> dict[str, str]:
             "fro": str(manifest["seed"]), "ram": formatting.number(sum(s["N"] for s in session["strata"])),
             "urval": str(session["sampled"]), "granskade": str(session["reviewed"]),
             "fingeravtryck": str(manifest["fingerprint"])}
+
+
+def _printed_share(value: float) -> str:
+    return formatting.for_print(formatting.share(value))
 
 
 def _of_year(frame: pd.DataFrame, period: str) -> pd.DataFrame:

@@ -81,9 +81,9 @@ def test_every_figure_in_the_tables_is_that_of_results_json_for_the_same_per_dat
             assert (answered, share, interval, status) == (DASH, DASH, DASH, "")
             continue
         assert int(answered) == item["n"] >= 5
-        assert share == report.typeset(formatting.share(item["estimate"]))
+        assert share == formatting.for_print(formatting.share(item["estimate"]))
         expected = formatting.interval(item["lower"], item["upper"], goal=item["goal"])
-        assert interval == report.typeset(expected)
+        assert interval == formatting.for_print(expected)
         assert "\u00a0%" in share
         assert status == (item["status"] or "").capitalize()
     assert suppressed, "the test workspace must hold an item answered fewer than 5 times"
@@ -123,7 +123,8 @@ def test_counts_of_decisions_under_five_are_not_given_exactly(written):
 
 
 def test_numbers_are_written_the_swedish_way():
-    assert report.typeset("86 % av 90, +12 procentenheter") == "86\u00a0% av 90, +12\u00a0procentenheter"
+    printed = formatting.for_print("86 % av 90, +12 procentenheter")
+    assert printed == "86\u00a0% av 90, +12\u00a0procentenheter"
     change = SimpleNamespace(suppressed=False, estimate=0.70, estimate_previous=0.825, difference=-0.125,
                              p_value=0.03, previous="2025")
     assert report.change_text(change) == "\u221212,5\u00a0procentenheter (säkerställd)"
