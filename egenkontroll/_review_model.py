@@ -6,7 +6,13 @@ sampled cases of one session, saves every answer at once and reports what happen
 status line. The widgets in :mod:`egenkontroll.review` only bind to these objects.
 
 Nothing here returns a personnummer or ``person_id``: the case card holds the arende_id, the
-enhet, the case type and the register dates and flags.
+enhet, the case type, the handläggare and the register dates and flags; a blank register field reads
+"uppgift saknas".
+
+Free text (a comment, or the answer of a free-text item) is saved while it is typed: the widgets pass
+every change to :meth:`ReviewModel.draft` and call :meth:`ReviewModel.save_drafts` after a pause in the
+typing and before anything else the reviewer does, so that a comment is saved with the revision the
+model last showed, never racing an answer to the same item.
 """
 
 from __future__ import annotations
@@ -33,7 +39,10 @@ DATE_LABELS = {name: FIELD_LABELS[name] for name in DATE_FIELDS}
 STRATA_CHOICES = [("Ingen stratifiering", ""), ("Per enhet", "enhet"), ("Per handläggare", "handlaggare")]
 #: the period value meaning every case
 ALL_CASES = ""
-_UNKNOWN = "okänt"
+#: how a blank register field reads on the case card
+MISSING = "uppgift saknas"
+#: the status line while typed text waits for the pause that saves it
+DRAFT_STATUS = "Sparar det du skriver …"
 #: what a kontrollgranskning's case card says instead of the reason of a correction made elsewhere
 CORRECTED_ELSEWHERE = "rättat i en annan granskning"
 
@@ -52,9 +61,9 @@ class Fact:
 
     @property
     def text(self) -> str:
-        """The value as shown: ISO date, ja/nej or "okänt"."""
+        """The value as shown: ISO date, ja/nej or "uppgift saknas"."""
         if self.value is None:
-            return _UNKNOWN
+            return MISSING
         if isinstance(self.value, bool):
             return "ja" if self.value else "nej"
         return self.value.isoformat()
@@ -84,6 +93,7 @@ class CaseCard:
     arende_id: str
     enhet: str
     arendetyp: str
+    handlaggare: str
     position: int
     total: int
     done: bool
@@ -112,17 +122,26 @@ class SaveResult:
 
 
 @dataclass(frozen=True)
+class Remark:
+    """A text about one item of a case: a deviation found, a comment or a free-text answer."""
+
+    item_id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class CaseSummary:
     """One case in the summary: unanswered items, deviations found and the reviewer's notes.
 
-    ``notes`` are "question – text" for every comment and free-text answer.
+    Items are named by id, so that a summary table can name each question once (see
+    :meth:`ReviewModel.question_numbers`); a deviation's text does not repeat its question.
     """
 
     arende_id: str
     done: bool
     unanswered: list[str]
-    deviations: list[Deviation]
-    notes: list[str]
+    deviations: list[Remark]
+    notes: list[Remark]
 
 
 # --- the start screen -------------------------------------------------------------------------
@@ -248,6 +267,7 @@ class ReviewModel:
         self._corrections: dict[str, int] = {}
         self._correction_rows: dict[str, Any] = {}
         self._case: dict[str, Any] = {}
+        self._drafts: dict[str, str] = {}
         self.reload()
 
     # --- where we are ---
@@ -330,11 +350,12 @@ class ReviewModel:
     def card(self) -> CaseCard:
         """The case card of the current case."""
         case = self._case
-        case_type = case.get("arendetyp") or _UNKNOWN
+        case_type = case.get("arendetyp") or MISSING
         return CaseCard(
             arende_id=self.current,
-            enhet=case.get("enhet") or _UNKNOWN,
+            enhet=case.get("enhet") or MISSING,
             arendetyp=CASE_TYPE_LABELS.get(case_type, case_type),
+            handlaggare=case.get("handlaggare") or MISSING,
             position=self.position,
             total=self.total,
             done=self.is_done(),
@@ -380,7 +401,47 @@ class ReviewModel:
         stored = self._answers.get(item_id)
         if stored is None:
             raise SessionError("Svara på frågan först; kommentaren sparas tillsammans med svaret.")
-        return self._save(item_id, stored.value, (text or "").strip() or None)
+        return self._save(item_id, stored.value, _trimmed(text), saved="Kommentaren sparad")
+
+    # --- free text being typed ---
+
+    def draft(self, item_id: str, text: str) -> None:
+        """Remember *text*, typed into the free text of *item_id* of the current case, until
+        :meth:`save_drafts`: the comment, or the answer itself when the item is a free-text item.
+
+        Nothing is saved here; a text that only restores what is stored (spaces aside) is forgotten.
+        """
+        if _trimmed(text) == self._stored_text(item_id):
+            self._drafts.pop(item_id, None)
+        else:
+            self._drafts[item_id] = text
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether text typed into the current case waits for :meth:`save_drafts`."""
+        return bool(self._drafts)
+
+    def save_drafts(self) -> list[SaveResult]:
+        """Save the text typed since the last save, one write per item, and forget it.
+
+        Call it after a pause in the typing and before anything else changes the case (an answer,
+        moving to another case): a draft belongs to the current case.
+
+        Raises
+        ------
+        SessionError
+            When a comment is typed to an item without an answer, or a free-text answer does not fit
+            (that draft is forgotten; the others are kept for the next call).
+        """
+        results = []
+        while self._drafts:
+            item_id, text = next(iter(self._drafts.items()))
+            del self._drafts[item_id]
+            if self.session.checklist.item(item_id).answer_type.remark:
+                results.append(self.record(item_id, _trimmed(text)))
+            else:
+                results.append(self.comment(item_id, text))
+        return results
 
     def correct_date(self, field: str, value: date | str | None, reason: str) -> SaveResult:
         """Correct the register date *field* of the current case, with a *reason*.
@@ -419,9 +480,19 @@ class ReviewModel:
         control = store.control_session(self.session.engine, self.session.id)
         return None if control is None else agreement.compare(self.session, control)
 
+    def question_numbers(self) -> dict[str, int]:
+        """item id -> the question's number in the checklist (from 1), as the summary names it."""
+        return {item.id: number for number, item in enumerate(self.session.checklist.items, start=1)}
+
     # --- private helpers ---
 
-    def _save(self, item_id: str, value: Any, comment: str | None) -> SaveResult:
+    def _stored_text(self, item_id: str) -> str | None:
+        stored = self._answers.get(item_id)
+        if stored is None:
+            return None
+        return stored.value if self.session.checklist.item(item_id).answer_type.remark else stored.comment
+
+    def _save(self, item_id: str, value: Any, comment: str | None, saved: str = "Sparat") -> SaveResult:
         stored = self._answers.get(item_id)
         expected = stored.revision if stored else self.session.revision(self.current, item_id)
         try:
@@ -431,7 +502,7 @@ class ReviewModel:
             self.reload()
             return SaveResult(False, self._conflict_message(item_id))
         self.reload()
-        return SaveResult(True, f"Sparat {datetime.now():%H:%M:%S}")
+        return SaveResult(True, f"{saved} {datetime.now():%H:%M:%S}")
 
     def _conflict_message(self, item_id: str) -> str:
         question = self.session.checklist.item(item_id).text
@@ -461,19 +532,32 @@ class ReviewModel:
         checklist = self.session.checklist
         case = self.session.case(case_id)
         answers = dict(zip(rows["item_id"], rows["value"], strict=True))
-        unanswered = [item.text for item in checklist.visible_items(case, answers)
+        unanswered = [item.id for item in checklist.visible_items(case, answers)
                       if not item.computed and not item.optional and item.check_answer(answers.get(item.id))]
-        deviations = checklist.deviations(case, answers, as_of=self.as_of)
+        deviations = [Remark(found.item_id, _deviation_text(checklist.item(found.item_id), found))
+                      for found in checklist.deviations(case, answers, as_of=self.as_of)]
         return CaseSummary(case_id, not unanswered, unanswered, deviations, self._notes(rows))
 
-    def _notes(self, rows: pd.DataFrame) -> list[str]:
-        notes: list[str] = []
+    def _notes(self, rows: pd.DataFrame) -> list[Remark]:
+        notes: list[Remark] = []
         for row in rows.itertuples():
             item = self.session.checklist.item(str(row.item_id))
             texts = [str(row.value)] if item.answer_type.remark else []
             texts += [row.comment] if isinstance(row.comment, str) else []
-            notes.extend(f"{item.text} – {text}" for text in texts)
+            notes.extend(Remark(item.id, text) for text in texts)
         return notes
+
+
+def _deviation_text(item: Item, deviation: Deviation) -> str:
+    """What was found, without the question (the summary names it): a computed verdict's explanation,
+    or that a critical question was answered no; the legal reference in brackets."""
+    found = deviation.explanation if item.computed else "Kritisk fråga besvarad med nej"
+    return f"{found} ({deviation.reference})" if deviation.reference else found
+
+
+def _trimmed(text: str | None) -> str | None:
+    """Typed text as it is stored: trimmed, None when blank."""
+    return (text or "").strip() or None
 
 
 def _stored(row: Any) -> StoredAnswer:

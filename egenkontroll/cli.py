@@ -196,7 +196,17 @@ def build_parser() -> argparse.ArgumentParser:
                              "fråga, också för små grupper (inte för ledningsgruppen)")
     export.set_defaults(run=_run_export)
 
-    for computing in (results, export):
+    report = verbs.add_parser("rapport", help="skriv kvalitetsberättelsens utkast som Word-dokument")
+    report.add_argument("file", metavar="FIL.docx",
+                        help="ett filnamn utan mapp skrivs i arbetsytans mapp export/")
+    report.add_argument("--ar", type=_year, required=True, metavar="ÅR",
+                        help="året rapporten gäller, t.ex. 2026")
+    report.add_argument("--mall", type=Path, default=None, metavar="MALL.docx",
+                        help="kommunens egen Word-mall med platshållare (se README); standard: den inbyggda")
+    report.add_argument("--skriv-over", action="store_true", help="skriv över filen om den redan finns")
+    report.set_defaults(run=_run_report)
+
+    for computing in (results, export, report):
         computing.add_argument("--per-datum", type=_day, default=None, metavar="ÅÅÅÅ-MM-DD",
                                help="dagen tidsfristerna bedöms per (standard: i dag)")
 
@@ -265,6 +275,13 @@ def _period(text: str) -> str:
         raise argparse.ArgumentTypeError(f"'{text}' är ingen period; skriv ett år (t.ex. 2026) eller ett "
                                          "tertial (2026-T1, 2026-T2 eller 2026-T3)") from None
     return text.strip()
+
+
+def _year(text: str) -> int:
+    """A year given as four digits."""
+    if not re.fullmatch(r"\s*(19|20)\d\d\s*", text):
+        raise argparse.ArgumentTypeError(f"'{text}' är inget år (skriv fyra siffror, t.ex. 2026)")
+    return int(text)
 
 
 def _day(text: str) -> dt.date:
@@ -561,13 +578,14 @@ def _results_table(shown: Any) -> str:
     return "\n\n".join(blocks)
 
 
-def _export_target(args: argparse.Namespace, workspace: Workspace) -> Path:
-    """Where ``export`` writes: a bare file name in the workspace's export/, a path as given; an .xlsx
-    name only, and an existing file only with --skriv-over."""
+def _export_target(args: argparse.Namespace, workspace: Workspace, suffix: str = ".xlsx",
+                   kind: str = "exporten är en Excelfil") -> Path:
+    """Where ``export`` and ``rapport`` write: a bare file name in the workspace's export/, a path as given;
+    a name ending in *suffix* only, and an existing file only with --skriv-over."""
     given = Path(args.file)
-    if given.suffix.casefold() != ".xlsx":
-        raise UserError(f"{args.file}: exporten är en Excelfil och måste heta något som slutar på .xlsx "
-                        f"(t.ex. {given.stem or 'rapport'}.xlsx); en .csv- eller annan fil skrivs inte.")
+    if given.suffix.casefold() != suffix:
+        raise UserError(f"{args.file}: {kind} och måste heta något som slutar på {suffix} "
+                        f"(t.ex. {given.stem or 'rapport'}{suffix}); en fil av annat slag skrivs inte.")
     target = workspace.export_dir / given if os.sep not in args.file else given
     if target.exists() and not args.skriv_over:
         raise UserError(f"{target} finns redan och skrivs inte över; välj ett annat namn eller lägg till "
@@ -587,6 +605,17 @@ def _run_export(args: argparse.Namespace) -> int:
             return EXIT_OK
         written = export.export_xlsx(workspace, args.file, period=args.period, as_of=args.per_datum)
     print(f"Skrev {written}.")
+    return EXIT_OK
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from egenkontroll import report
+
+    with _workspace(args) as workspace:
+        target = _export_target(args, workspace, ".docx", "rapporten är ett Word-dokument")
+        written = report.write_report(workspace, target, year=args.ar, template=args.mall,
+                                      as_of=args.per_datum)
+    print(f"Skrev {written}. Det är ett utkast: läs igenom det, och uppdatera innehållsförteckningen i Word.")
     return EXIT_OK
 
 
