@@ -33,6 +33,7 @@ def build() -> bytes:
     document.add_heading("Sammanfattning", level=1)
     _loop_paragraph(document, "stycke", "sammanfattning", "{{ stycke }}")
     _checklist_chapter(document)
+    _agreement_chapter(document)
     _register_chapter(document)
     _method_appendix(document)
     _page_numbers(document)
@@ -95,6 +96,25 @@ def _checklist_chapter(document: DocumentObject) -> None:
     caption = document.add_paragraph("{{ c.diagram_text }}", style="Caption")
     caption.runs[0].italic = True
     document.add_paragraph("{%p endfor %}")
+
+
+def _agreement_chapter(document: DocumentObject) -> None:
+    """Only when a granskning of the year had a kontrollgranskning."""
+    document.add_paragraph("{%p if samstammighet %}")
+    document.add_heading("Samstämmighet mellan granskare", level=1)
+    document.add_paragraph("En del av akterna granskades en gång till av en annan granskare, som inte såg de "
+                           "första svaren. Andelen överens, kappa och AC1 visar hur lika de läste akterna; "
+                           "kappa blir lågt när nästan alla svar är desamma, även när granskarna är överens, "
+                           "och AC1 påverkas inte av det.")
+    document.add_paragraph("{%p for s in samstammighet %}")
+    document.add_paragraph("{{ s.granskning }}: {{ s.arenden }} akter granskades två gånger "
+                           "(kontrollgranskningen {{ s.kontroll }}).")
+    _loop_table(document, "f", "s.fragor",
+                ("Fråga", "Överens", "Andel överens", "Kappa", "AC1", "Förklaring"),
+                ("fraga", "antal", "andel", "kappa", "ac1", "forklaring"),
+                widths=(4.0, 1.6, 2.4, 2.4, 2.4, 4.2))
+    document.add_paragraph("{%p endfor %}")
+    document.add_paragraph("{%p endif %}")
 
 
 def _register_chapter(document: DocumentObject) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from egenkontroll import charts, checklists, formatting, results
+from egenkontroll import agreement, charts, checklists, formatting, results
 from egenkontroll._files import write_atomically
 from egenkontroll.errors import UserError
 from egenkontroll.perdatum import per_datum
@@ -48,6 +48,9 @@ PLACEHOLDERS: Mapping[str, str] = {
     "indikatorer": "lista, registeruppgifter per tertial för alla ärenden: matt, period, varde, antal",
     "ej_verkstallda": "lista per kvartal: kvartal, antal (beslut som inte verkställts inom tre månader), "
                       "sent_verkstallda",
+    "samstammighet": "lista, en per granskning med kontrollgranskning: granskning, kontroll, arenden "
+                     "(granskade två gånger), fragor (lista: fraga, antal, andel, kappa, ac1, forklaring); "
+                     "tom utan kontrollgranskningar",
     "metod": "lista med stycken om urval, intervall, mål och trafikljus",
     "metodbilaga": "lista, en per granskning: granskning, period, fro, ram, urval, granskade, fingeravtryck",
 }
@@ -127,6 +130,8 @@ def report_context(ws: Workspace, *, year: int, as_of: dt.date | str | None = No
         "checklistor": [_checklist_chapter(ws, checklist, period, sessions, day) for checklist in audited],
         "indikatorer": _indicator_rows(indicators, period),
         "ej_verkstallda": _waiting_rows(indicators["ej_verkstallda"], period),
+        "samstammighet": [_agreement_section(r)
+                          for r in agreement.reports_of([ws.session(s["id"]) for s in sessions])],
         "metod": [formatting.for_print(paragraph) for paragraph in _method_paragraphs(day)],
         "metodbilaga": [_session_row(ws, session) for session in sessions],
     }
@@ -234,6 +239,29 @@ def _waiting_rows(waiting: pd.DataFrame, period: str) -> list[dict[str, str]]:
 def _count(count: int) -> str:
     """A count of decisions as the report shows it: from 1 to 4 not exactly, so that nobody is pointed out."""
     return f"färre än {results.SUPPRESSION_LIMIT}" if 0 < count < results.SUPPRESSION_LIMIT else str(count)
+
+
+def _agreement_section(report: agreement.AgreementReport) -> dict[str, Any]:
+    """How two reviewers agreed on a granskning's kontrollgranskning: per item the share agreed, kappa and AC1
+    with intervals and the note, "–" under five double-read cases; no case is named."""
+    return {"granskning": report.session, "kontroll": report.control, "arenden": str(report.compared),
+            "fragor": [_agreement_row(item) for item in report.items]}
+
+
+def _agreement_row(item: agreement.ItemAgreement) -> dict[str, str]:
+    if item.n < results.SUPPRESSION_LIMIT:
+        return {"fraga": item.item_text, "antal": HIDDEN, "andel": HIDDEN, "kappa": HIDDEN, "ac1": HIDDEN,
+                "forklaring": ""}
+    texts = agreement.figure_texts(item)
+
+    def with_interval(name: str, interval: str) -> str:
+        return formatting.for_print(f"{texts[name]} ({texts[interval]})" if texts[interval] else texts[name])
+
+    return {"fraga": item.item_text, "antal": f"{item.agreed} av {item.n}",
+            "andel": with_interval("Andel överens", "Intervall (andel)"),
+            "kappa": with_interval("Kappa", "Intervall (kappa)"),
+            "ac1": with_interval("AC1", "Intervall (AC1)"),
+            "forklaring": item.note}
 
 
 def _method_paragraphs(day: dt.date) -> list[str]:

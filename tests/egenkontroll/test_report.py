@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from docx import Document
 
-from egenkontroll import Workspace, demo, formatting, personnummer, report, simulate
+from egenkontroll import Workspace, agreement, demo, formatting, personnummer, report, simulate
 from egenkontroll.cli import main
 
 YEAR = 2026
@@ -30,7 +30,13 @@ def folder(tmp_path_factory) -> Path:
         export = path / "register.xlsx"
         demo.write_export_xlsx(demo.generate_register(seed=7, n_cases=1500), export)
         workspace.import_register(export)
-        simulate.simulate_reviews(workspace, per_session=12, periods=["2026-T1", "2026-T2"])
+        first = simulate.simulate_reviews(workspace, per_session=12, periods=["2026-T1", "2026-T2"])[0]
+        control = workspace.create_control_session(first.id, k=8, seed=3)
+        given = first.answers().set_index(["arende_id", "item_id"])["value"]
+        for number, case_id in enumerate(control.case_ids):  # the second reader differs on one case
+            value = given.get((case_id, "vald_fragat"), "ja")
+            other = "nej" if value == "ja" else "ja"
+            control.record(case_id, "vald_fragat", other if number == 0 else value, reviewer="Granskare B")
     return path
 
 
@@ -52,7 +58,7 @@ def headings(document) -> list[str]:
 
 
 def question_tables(document):
-    return [table for table in document.tables if table.rows[0].cells[0].text == "Fråga"]
+    return [table for table in document.tables if table.rows[0].cells[1].text == "Kritisk"]
 
 
 def test_the_chapters_come_in_order_with_one_section_per_audited_checklist(written):
@@ -61,12 +67,13 @@ def test_the_chapters_come_in_order_with_one_section_per_audited_checklist(writt
     assert titles[:3] == [f"Kvalitetsberättelse {YEAR} – egenkontroll och journalgranskning", "Innehåll",
                           "Sammanfattning"]
     assert titles[3:] == ["Egenkontroll genom journalgranskning", "Våldsfråga", "Barnperspektiv",
-                          "Utredningstid", "Registeruppgifter för alla ärenden", "Ej verkställda beslut",
-                          "Bilaga: metod"]
+                          "Utredningstid", "Samstämmighet mellan granskare",
+                          "Registeruppgifter för alla ärenden", "Ej verkställda beslut", "Bilaga: metod"]
     assert f"per {PER_DATUM}" in "\n".join(p.text for p in document.paragraphs)
 
 
-def test_every_figure_in_the_tables_is_that_of_results_json_for_the_same_per_datum(written, folder, capsys):
+def test_every_figure_in_the_tables_is_that_of_results_json_for_the_same_per_datum(written, folder,
+                                                                                   capsys):
     items = [i for i in results_json(capsys, folder)["items"] if i["dimension"] == "alla"]
     document = Document(str(written))
     tables = question_tables(document)
@@ -114,6 +121,18 @@ def test_each_chart_is_an_image_with_its_text_alternative(written):
         assert "2026-T1" in description
     with zipfile.ZipFile(written) as archive:
         assert sum(name.startswith("word/media/") for name in archive.namelist()) == 3
+
+
+def test_the_agreement_of_the_kontrollgranskning_is_in_the_report_without_naming_a_case(written, folder):
+    with Workspace.open(folder) as workspace:
+        (found,) = agreement.reports_of(workspace.sessions())
+    table = next(t for t in Document(str(written)).tables if t.rows[0].cells[1].text == "Överens")
+    rows = {row.cells[0].text: [cell.text for cell in row.cells[1:]] for row in table.rows[1:]}
+    asked = next(item for item in found.items if item.item == "vald_fragat")
+    assert asked.n == 8 and asked.agreed == 7
+    assert rows[asked.item_text][:2] == ["7 av 8", formatting.for_print(
+        f"{formatting.share(asked.percent.estimate)} "
+        f"({formatting.interval(asked.percent.lower, asked.percent.upper)})")]
 
 
 def test_counts_of_decisions_under_five_are_not_given_exactly(written):
