@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-#: the throwaway PostgreSQL cluster and its markers (tests/pgserver.py); pytester tests that plumbing
-pytest_plugins = ["pytester", "tests.pgserver"]
+#: the throwaway PostgreSQL cluster and its markers (tests/pgserver.py); pytester tests that plumbing;
+#: how pytest-xdist spreads the tests over its workers (tests/scheduling.py)
+pytest_plugins = ["pytester", "tests.pgserver", "tests.scheduling"]
 
 _DEMO: dict[str, str] = {}
 
