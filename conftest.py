@@ -1,22 +1,28 @@
-"""Root conftest: gives the notebooks under nbval a demo workspace built once in the test session.
+"""Root conftest: one demo workspace built once per test run, copied for the notebooks and the browser tests.
 
-The notebooks read ``$EGENKONTROLL_WORKSPACE`` (their parameters cell says ``workspace = None``). The
-first notebook cell to run triggers one ``egenkontroll demo --no-serve`` into a temporary folder; the
-kernel, started after this hook, inherits the variable.
+``egenkontroll demo --no-serve`` builds the demo the first time a test asks for it, under a lock in the
+run's temporary folder, where every pytest-xdist worker of the run finds it; each user gets a copy of
+its own (:func:`copy_of_demo`). The notebooks read ``$EGENKONTROLL_WORKSPACE`` (their parameters cell
+says ``workspace = None``): before the first notebook cell runs, their worker's copy is made and the
+variable set; the kernel, started after this hook, inherits it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
-import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-#: the throwaway PostgreSQL cluster and its markers (tests/pgserver.py); pytester tests that plumbing
-pytest_plugins = ["pytester", "tests.pgserver"]
+#: the throwaway PostgreSQL cluster and its markers (tests/pgserver.py); pytester tests that plumbing;
+#: how pytest-xdist spreads the tests over its workers (tests/scheduling.py)
+pytest_plugins = ["pytester", "tests.pgserver", "tests.scheduling"]
 
 _DEMO: dict[str, str] = {}
 
@@ -29,17 +35,52 @@ def build_demo_workspace(folder: Path) -> str:
     return str(folder)
 
 
-def _demo_workspace() -> str:
+def demo_copy(config: pytest.Config, folder: Path) -> Path:
+    """A copy in *folder* of the run's demo workspace, which the first call of the run builds."""
+    run = _run_folder(config)
+    template = run / "demo-arbetsyta"
+    with _exclusive(run / "demo-arbetsyta.lock"):
+        if not template.exists():
+            building = run / "demo-arbetsyta.bygger"
+            shutil.rmtree(building, ignore_errors=True)
+            build_demo_workspace(building)
+            building.rename(template)
+    shutil.copytree(template, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def copy_of_demo(pytestconfig: pytest.Config) -> Callable[[Path], Path]:
+    """:func:`demo_copy` for this run: call it with a folder that does not exist yet."""
+    return lambda folder: demo_copy(pytestconfig, folder)
+
+
+def _run_folder(config: pytest.Config) -> Path:
+    """The temporary folder of this test run, the same for all its xdist workers (each has its own
+    folder in it, ``popen-gw0`` ...)."""
+    own = config._tmp_path_factory.getbasetemp()  # the tmp_path_factory fixture, outside a test
+    return own.parent if hasattr(config, "workerinput") else own
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file *lock* (across processes) while the block runs."""
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _demo_workspace(config: pytest.Config) -> str:
     if "path" not in _DEMO:
-        _DEMO["path"] = build_demo_workspace(Path(tempfile.mkdtemp(prefix="egenkontroll-nbval-")) / "demo")
+        _DEMO["path"] = str(demo_copy(config, config._tmp_path_factory.mktemp("nbval") / "demo"))
     return _DEMO["path"]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Before a notebook's first cell: point its kernel at the demo workspace."""
+    """Before a notebook's first cell: point its kernel at this worker's copy of the demo workspace."""
     if item.path.suffix == ".ipynb":
-        os.environ["EGENKONTROLL_WORKSPACE"] = _demo_workspace()
+        os.environ["EGENKONTROLL_WORKSPACE"] = _demo_workspace(item.config)
         os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
         _compare_image_presence(item.parent)
 

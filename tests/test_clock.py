@@ -53,7 +53,8 @@ def test_a_started_python_and_a_jupyter_kernel_see_the_moved_clock():
 @pytest.mark.slow
 @pytest.mark.parametrize("days", [400, 4000])
 def test_notebooks_and_the_end_to_end_test_pass_with_the_clock_moved_ahead(days):
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "notebooks",
+    # in one process (-n 0): the suite's two xdist workers already share the machine's cores
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "0", "notebooks",
                "tests/test_end_to_end.py"]
     run = subprocess.run(command, cwd=REPO, env=shifted_environment(days), capture_output=True, text=True,
                          timeout=1800)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +9,6 @@ import pytest
 
 from egenkontroll import Workspace, charts, dashboard, results, simulate
 from tests.browser.conftest import screenshot
-from tests.conftest import EGENKONTROLL, REPO, cli_environment
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,11 +20,9 @@ HEADINGS = ("Nyckeltal", "Så läser du diagrammen", "Andel ja per fråga", "Utv
 
 
 @pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory) -> Path:
-    """The demo workspace built by the CLI, with simulated granskningar."""
-    folder = tmp_path_factory.mktemp("dashboard") / "demo-arbetsyta"
-    subprocess.run([*EGENKONTROLL, "--workspace", str(folder), "demo", "--no-serve"], check=True,
-                   env=cli_environment(), cwd=REPO, capture_output=True)
+def demo_workspace(tmp_path_factory, copy_of_demo) -> Path:
+    """The demo workspace built by the CLI (a copy), with simulated granskningar."""
+    folder = copy_of_demo(tmp_path_factory.mktemp("dashboard") / "demo-arbetsyta")
     with Workspace.open(folder) as workspace:
         if not workspace.sessions():
             simulate.simulate_reviews(workspace)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 
 import pytest
 
 from egenkontroll import Workspace
 from egenkontroll._review_model import StartModel
 from tests.browser.conftest import screenshot
-from tests.conftest import EGENKONTROLL, REPO, cli_environment
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SECONDS = 1000  # Playwright counts milliseconds
@@ -21,11 +19,10 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """A demo workspace built by the CLI, with one våldsfråga session created through the Python API."""
-    path = tmp_path_factory.mktemp("granskning") / "arbetsyta"
-    subprocess.run([*EGENKONTROLL, "--workspace", str(path), "demo", "--no-serve"], check=True, cwd=REPO,
-                   env=cli_environment(), capture_output=True)
+def demo(tmp_path_factory, copy_of_demo):
+    """The demo workspace built by the CLI (a copy), with one våldsfråga session created through the
+    Python API."""
+    path = copy_of_demo(tmp_path_factory.mktemp("granskning") / "arbetsyta")
     with Workspace.open(path) as workspace:
         session = workspace.create_session("valdsfraga", n=10, seed=2026, period="2026-T1",
                                            title="Våldsfrågan våren 2026",
