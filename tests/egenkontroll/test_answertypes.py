@@ -141,7 +141,7 @@ def test_the_demo_answers_registered_types_and_results_count_what_it_answered(
 
 
 def editor(item: checklists.Item) -> review.ItemEditor:
-    return review.ItemEditor(item, "", on_answer=lambda *_: None, on_comment=lambda *_: None)
+    return review.ItemEditor(item, "", on_answer=lambda *_: None, on_text=lambda *_: None)
 
 
 def test_every_answerable_type_has_a_widget() -> None:
