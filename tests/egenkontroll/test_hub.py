@@ -1,7 +1,7 @@
 """The team server's rules, without a running hub: roles from groups, what each role's server answers,
 what its kernels take, and that the deployment template configures JupyterHub's authenticators.
 
-The hub itself, with logins in chromium, is tested in tests/browser/test_hub.py."""
+The hub itself, with logins in chromium, is tested in tests/browser/test_hub_page.py."""
 
 from __future__ import annotations
 
