@@ -128,7 +128,7 @@ def _one_load(browser, url: str, ready) -> float:
 
 def _charts_visible(page) -> None:
     page.wait_for_function(
-        f"""() => Array.from(document.querySelectorAll('.widget-image'))
+        f"""() => Array.from(document.querySelectorAll('img.ek-diagram'))
                  .filter(img => img.complete && img.naturalWidth > 600).length >= {CHARTS}""",
         timeout=TIMEOUT_MS)
 

@@ -161,6 +161,6 @@ def _first_case(page, label: str) -> None:
 
 def _charts(page) -> None:
     page.wait_for_function(
-        f"""() => Array.from(document.querySelectorAll('.widget-image'))
+        f"""() => Array.from(document.querySelectorAll('img.ek-diagram'))
                  .filter(img => img.complete && img.naturalWidth > 600).length >= {CHARTS}""",
         timeout=TIMEOUT_MS)

@@ -297,9 +297,12 @@ class ItemResults:
         period: str | int | PeriodText,
         previous: str | int | PeriodText | None = None,
         confidence: float = 0.95,
+        by: str | None = None,
+        group: str | None = None,
     ) -> pd.DataFrame:
-        """The :func:`change_from_previous` table for *period* against *previous*."""
-        return _change(self._material, period, previous, confidence)
+        """The :func:`change_from_previous` table for *period* against *previous*; with *by* and
+        *group* (e.g. ``by="enhet", group="Vuxenenheten"``) for that group's figures only."""
+        return _change(self._material, period, previous, confidence, checked_dimension(by), group)
 
 
 def results_table(material: Material, period: Any, dimension: str, confidence: float,
@@ -351,10 +354,11 @@ def change_from_previous(
 
 
 def _change(material: Material, period: str | int | PeriodText,
-            previous: str | int | PeriodText | None, confidence: float) -> pd.DataFrame:
+            previous: str | int | PeriodText | None, confidence: float,
+            dimension: str = "alla", group: str | None = None) -> pd.DataFrame:
     previous = previous_period(period) if previous is None else previous
-    now = results_table(material, period, "alla", confidence, {})
-    before = results_table(material, previous, "alla", confidence, {})
+    now, before = (_group_rows(results_table(material, when, dimension, confidence, {}), group)
+                   for when in (period, previous))
     columns = ["checklist", "item", "k", "n", "estimate"]
     merged = now[["item_text", *columns]].merge(before[columns], on=["checklist", "item"],
                                                 how="left", suffixes=("", "_previous"))
@@ -368,6 +372,11 @@ def _change(material: Material, period: str | int | PeriodText,
     merged["previous"] = _period_name(previous)
     return merged[["checklist", "item", "item_text", "period", "previous", "k", "n", "estimate", "k_previous",
                    "n_previous", "estimate_previous", "difference", "p_value", "test", "suppressed"]]
+
+
+def _group_rows(table: pd.DataFrame, group: str | None) -> pd.DataFrame:
+    """The rows of *group* (all rows when None), one per item."""
+    return table if group is None else table[table["group"] == group]
 
 
 def _fisher(k: int, n: int, k_previous: int, n_previous: int) -> float:

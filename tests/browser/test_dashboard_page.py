@@ -80,7 +80,7 @@ def open_dashboard(page, url: str) -> None:
 
 def wait_for_charts(page) -> None:
     page.wait_for_function(
-        f"""() => Array.from(document.querySelectorAll('.widget-image'))
+        f"""() => Array.from(document.querySelectorAll('img.ek-diagram'))
                  .filter(img => img.complete && img.naturalWidth > 600).length >= {CHART_COUNT}""",
         timeout=LOAD_MS,
     )
