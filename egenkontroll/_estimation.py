@@ -297,12 +297,9 @@ class ItemResults:
         period: str | int | PeriodText,
         previous: str | int | PeriodText | None = None,
         confidence: float = 0.95,
-        by: str | None = None,
-        group: str | None = None,
     ) -> pd.DataFrame:
-        """The :func:`change_from_previous` table for *period* against *previous*; with *by* and
-        *group* (e.g. ``by="enhet", group="Vuxenenheten"``) for that group's figures only."""
-        return _change(self._material, period, previous, confidence, checked_dimension(by), group)
+        """The :func:`change_from_previous` table for *period* against *previous*."""
+        return _change(self._material, period, previous, confidence)
 
 
 def results_table(material: Material, period: Any, dimension: str, confidence: float,
@@ -354,11 +351,17 @@ def change_from_previous(
 
 
 def _change(material: Material, period: str | int | PeriodText,
-            previous: str | int | PeriodText | None, confidence: float,
-            dimension: str = "alla", group: str | None = None) -> pd.DataFrame:
+            previous: str | int | PeriodText | None, confidence: float) -> pd.DataFrame:
     previous = previous_period(period) if previous is None else previous
-    now, before = (_group_rows(results_table(material, when, dimension, confidence, {}), group)
-                   for when in (period, previous))
+    now = results_table(material, period, "alla", confidence, {})
+    before = results_table(material, previous, "alla", confidence, {})
+    return change_between(now, before, period, previous)
+
+
+def change_between(now: pd.DataFrame, before: pd.DataFrame, period: str | int | PeriodText,
+                   previous: str | int | PeriodText) -> pd.DataFrame:
+    """The :func:`change_from_previous` table from the :func:`item_results` rows of two periods, one row
+    per item in each (e.g. one enhet's rows of two ``by="enhet"`` tables)."""
     columns = ["checklist", "item", "k", "n", "estimate"]
     merged = now[["item_text", *columns]].merge(before[columns], on=["checklist", "item"],
                                                 how="left", suffixes=("", "_previous"))
@@ -372,11 +375,6 @@ def _change(material: Material, period: str | int | PeriodText,
     merged["previous"] = _period_name(previous)
     return merged[["checklist", "item", "item_text", "period", "previous", "k", "n", "estimate", "k_previous",
                    "n_previous", "estimate_previous", "difference", "p_value", "test", "suppressed"]]
-
-
-def _group_rows(table: pd.DataFrame, group: str | None) -> pd.DataFrame:
-    """The rows of *group* (all rows when None), one per item."""
-    return table if group is None else table[table["group"] == group]
 
 
 def _fisher(k: int, n: int, k_previous: int, n_previous: int) -> float:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from egenkontroll import case_table, charts, formatting, results, rules, store
+from egenkontroll._estimation import change_between
 from egenkontroll._fields import KON_LABELS
 from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView
 from egenkontroll.perdatum import per_datum
@@ -120,6 +121,8 @@ class Model:
         self.answers = store.answers_of(workspace, self.sessions, ("enhet", "inkom_datum"))
         self._views: dict[Filters, View] = {}
         self._item_results: dict[str, results.ItemResults] = {}
+        self._tables: dict[tuple[str, str | None, str | None], pd.DataFrame] = {}
+        self._sections: dict[tuple[str, ...], str] = {}
 
     # --- choices ------------------------------------------------------------------------------
 
@@ -161,27 +164,32 @@ class Model:
                 answers=self.answers[self.answers["checklist"] == checklist])
         return self._item_results[checklist]
 
+    def table(self, checklist: str, period: str | None = None, by: str | None = None,
+              enhet: str | None = None) -> pd.DataFrame:
+        """The :meth:`~egenkontroll.results.ItemResults.table` of *checklist* for *period* and *by*, of
+        *enhet* alone when given; cached, so that another enhet or a return to a period costs nothing."""
+        key = (checklist, period, "enhet" if enhet else by)
+        if key not in self._tables:
+            self._tables[key] = self.item_results(checklist).table(period=period, by=key[2])
+        table = self._tables[key]
+        return table if enhet is None else table[table["group"] == enhet]
+
     def _compute(self, filters: Filters) -> View:
         chosen = [s for s in self.sessions if s.checklist.id == filters.checklist]
-        gathered = self.item_results(filters.checklist)
-        by_enhet = gathered.table(period=filters.period, by="enhet")
+        checklist, period, enhet = filters.checklist, filters.period, filters.enhet
         notes = []
-        if filters.enhet is None:
-            compliance = gathered.table(period=filters.period)
-        else:
-            compliance = by_enhet[by_enhet["group"] == filters.enhet]
+        if enhet is not None:
             notes.append("Uppdelningen på kön gäller alla enheter.")
+        compliance = self.table(checklist, period, enhet=enhet)
         notes += results.coverage_notes(compliance)
-        by_kon = gathered.table(period=filters.period, by="kon")
         compared = self._compared(filters)
-        by = None if filters.enhet is None else "enhet"
-        change = (gathered.change(period=compared[0], previous=compared[1], by=by, group=filters.enhet)
+        change = (change_between(*(self.table(checklist, when, enhet=enhet) for when in compared), *compared)
                   if compared else pd.DataFrame())
         cases = _in_scope(self.cases, filters)
-        answers = _in_scope(self.answers[self.answers["checklist"] == filters.checklist], filters)
+        answers = _in_scope(self.answers[self.answers["checklist"] == checklist], filters)
         return View(
-            filters=filters, compliance=compliance, by_kon=by_kon, by_enhet=by_enhet,
-            trend=_trend(gathered, filters.enhet),
+            filters=filters, compliance=compliance, by_kon=self.table(checklist, period, by="kon"),
+            by_enhet=self.table(checklist, period, by="enhet"), trend=self._trend(checklist, enhet),
             utredningstid=_utredningstid(cases), register=_register_figures(cases, self.as_of),
             waiting=_waiting(_in_scope(self.cases, replace(filters, period=None)), self.as_of),
             deviations=_deviations(answers, chosen), reviewed=int(answers["arende_id"].nunique()),
@@ -198,17 +206,15 @@ class Model:
         latest = next((period for period in self.periods() if "-T" in period), None)
         return None if latest is None else (latest, previous_period(latest))
 
-
-def _trend(gathered: results.ItemResults, enhet: str | None) -> pd.DataFrame:
-    """The item results per tertial (``period``), of every enhet or of *enhet* alone, oldest first."""
-    trend = gathered.table(by="tertial").rename(columns={"group": "period"})
-    trend = trend[trend["period"].str.match(r"\d{4}-T\d")]
-    if enhet is None:
-        return trend
-    tertials = sorted(trend["period"].unique())
-    tables = {tertial: gathered.table(period=tertial, by="enhet") for tertial in tertials}
-    per_tertial = [table[table["group"] == enhet].assign(period=tertial) for tertial, table in tables.items()]
-    return pd.concat(per_tertial, ignore_index=True) if per_tertial else trend
+    def _trend(self, checklist: str, enhet: str | None) -> pd.DataFrame:
+        """The item results per tertial (``period``), of every enhet or of *enhet* alone, oldest first."""
+        trend = self.table(checklist, by="tertial").rename(columns={"group": "period"})
+        trend = trend[trend["period"].str.match(r"\d{4}-T\d")]
+        if enhet is None:
+            return trend
+        per_tertial = [self.table(checklist, tertial, enhet=enhet).assign(period=tertial)
+                       for tertial in sorted(trend["period"].unique())]
+        return pd.concat(per_tertial, ignore_index=True) if per_tertial else trend
 
 
 def _sampled(sessions: list[Session], cases: pd.DataFrame) -> int:
@@ -402,21 +408,35 @@ def _points(difference: float) -> str:
 
 # --------------------------------------------------------------------------- figures
 
+#: the sections that show the chosen enhet alone (the others: every enhet, or its kön breakdown)
+_PER_ENHET = ("per_fraga", "trend", "utredningstid", "utredningstid_kon")
+
+
+#: the filters a section depends on, where not all three (see :func:`screen`)
+_DEPENDS_ON = {"per_enhet": ("checklist", "period"), "kon": ("checklist", "period"),
+               "trend": ("checklist", "enhet")}
+
 
 def figures(view: View) -> dict[str, Figure]:
     """The dashboard's figures for *view*, keyed by section id."""
+    return {key: figure(view, key) for key, _ in SECTIONS}
+
+
+def figure(view: View, key: str) -> Figure:
+    """The figure of section *key* for *view*."""
     scope = f" – {view.filters.enhet}" if view.filters.enhet else ""
-    return {
-        "per_fraga": charts.compliance_figure(view.compliance, title=f"Andel ja per fråga{scope}"),
-        "trend": charts.run_chart_figure(view.trend, title=f"Seriediagram per fråga och tertial{scope}"),
-        "per_enhet": charts.heatmap_figure(view.by_enhet),
-        "utredningstid": charts.utredningstid_figure(view.utredningstid, limit_days=_FOUR_MONTHS_DAYS,
-                                                     title=f"Utredningstid, barn och unga{scope}"),
-        "kon": charts.compliance_figure(view.by_kon, title="Andel ja per fråga och kön (alla enheter)"),
-        "utredningstid_kon": charts.utredningstid_figure(
-            view.utredningstid.assign(group=view.utredningstid["kon"]), limit_days=_FOUR_MONTHS_DAYS,
-            title=f"Utredningstid per kön{scope}"),
-    }
+    by_kon = view.utredningstid.assign(group=view.utredningstid["kon"])
+    if key == "per_fraga":
+        return charts.compliance_figure(view.compliance, title=f"Andel ja per fråga{scope}")
+    if key == "trend":
+        return charts.run_chart_figure(view.trend, title=f"Seriediagram per fråga och tertial{scope}")
+    if key == "per_enhet":
+        return charts.heatmap_figure(view.by_enhet)
+    if key == "kon":
+        return charts.compliance_figure(view.by_kon, title="Andel ja per fråga och kön (alla enheter)")
+    days, title = ((view.utredningstid, "Utredningstid, barn och unga") if key == "utredningstid"
+                   else (by_kon, "Utredningstid per kön"))
+    return charts.utredningstid_figure(days, limit_days=_FOUR_MONTHS_DAYS, title=f"{title}{scope}")
 
 
 def signals(trend: pd.DataFrame) -> dict[str, str]:
@@ -435,15 +455,24 @@ def signals(trend: pd.DataFrame) -> dict[str, str]:
 
 
 def screen(model: Model, filters: Filters) -> Screen:
-    """The widget contents for *filters*: HTML texts and the chart sections (SVG, alt text, table)."""
+    """The widget contents for *filters*: HTML texts and the chart sections (SVG, alt text, table).
+
+    A section is drawn once per choice it depends on (the heat map and kön: checklist and period; the
+    run charts: checklist and enhet), so that another enhet or period redraws only what changes.
+    """
     view = model.view(filters)
-    drawn = figures(view)
+    sections = {}
+    for key, heading in SECTIONS:
+        depends = _DEPENDS_ON.get(key, ("checklist", "period", "enhet"))
+        scope = (key, *(str(getattr(filters, name)) for name in depends))
+        if scope not in model._sections:
+            model._sections[scope] = _section_html(key, heading, charts.to_svg(figure(view, key)),
+                                                   _chart_table(key, view), _alt_text(key, heading, view))
+        sections[key] = model._sections[scope]
     return Screen(
         key_figures=_tiles_html(tiles(view)),
         notes="".join(f"<p><em>{html.escape(note)}</em></p>" for note in view.notes),
-        charts={key: _section_html(key, heading, charts.to_svg(drawn[key]), _chart_table(key, view),
-                                   _alt_text(key, heading, view))
-                for key, heading in SECTIONS},
+        charts=sections,
         change=_change_html(view.change),
         deviations=_deviations_html(view.deviations),
         method=_method_html(view.compliance),
@@ -465,6 +494,8 @@ def start_view(model: Model, stamp: str = "", first_screen: bool = True) -> Star
 
 
 _STYLE = """<style>
+.ek-panel .widget-html { width: 100%; }
+.ek-panel .widget-html-content { flex: 1 1 auto; min-width: 0; }
 .ek-rutor { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 10px; }
 .ek-ruta { border: 1px solid #5f6b77; border-left: 10px solid #5f6b77; border-radius: 6px; padding: 6px 12px;
   background: #fff; color: #000; line-height: 1.3; }
@@ -537,7 +568,8 @@ def _section_html(key: str, heading: str, svg: bytes, table: str, alt: str) -> s
 
 
 def _alt_text(key: str, heading: str, view: View) -> str:
-    text = f"Diagram: {heading}. Siffrorna finns i tabellen under diagrammet."
+    scope = f" – {view.filters.enhet}" if view.filters.enhet and key in _PER_ENHET else ""
+    text = f"Diagram: {heading}{scope}. Siffrorna finns i tabellen under diagrammet."
     if key == "trend" and not view.trend.empty:
         text += " " + " ".join(f"{item} {said}." for item, said in signals(view.trend).items())
     return text

@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -49,6 +50,42 @@ def test_key_figures_are_the_numbers_of_results(model):
     interval = formatting.interval(asked["lower"], asked["upper"], goal=asked["goal"])
     share = charts.percent_text(asked["estimate"])
     assert shown[f"Kritisk fråga: {asked['item_text']}"] == f"{share} ({interval})"
+
+
+def test_a_tile_per_critical_item_and_register_rule_with_its_status_goal_and_change(model):
+    view = model.view(dashboard.Filters("valdsfraga", period="2025-T3"))
+    shown = {tile.label: tile for tile in _panel.tiles(view)}
+    critical = view.compliance[view.compliance["critical"].astype(bool)]
+    for row in critical.itertuples():
+        tile = shown[f"Kritisk fråga: {row.item_text}"]
+        assert tile.goal == "100 %"
+        assert tile.status == (None if row.suppressed else row.status)
+        assert tile.change.endswith("(sep–dec 2025 mot maj–aug 2025)")
+    facts = view.compliance[view.compliance["goal"].isna()]
+    assert not facts.empty and not any(text in label for text in facts["item_text"] for label in shown)
+    for name, label in _panel.REGISTER_LABELS.items():
+        k, n = view.register[name]
+        assert shown[label].status == ("grön" if k == n else "röd")
+
+
+def test_a_change_is_called_saekerstaelld_only_when_fishers_test_says_so():
+    row = SimpleNamespace(suppressed=False, difference=0.064, p_value=0.049)
+    compared = ("2026-T1", "2025-T3")
+    assert _panel._change_text(row, compared) == (
+        "↑ +6 procentenheter, säkerställd (jan–apr 2026 mot sep–dec 2025)")
+    row.p_value, row.difference = 0.051, -0.2
+    assert _panel._change_text(row, compared) == (
+        "↓ −20 procentenheter, inte säkerställd (jan–apr 2026 mot sep–dec 2025)")
+    row.suppressed = True
+    assert _panel._change_text(row, compared).startswith("Ingen jämförelse, färre än 5 ärenden")
+
+
+def test_a_tile_says_its_status_in_words_beside_the_colour():
+    tile = _panel.Tile("Kritisk fråga: Våld <fråga>", "79 %", "71–85 %", "100 %", "röd", "↑ +3")
+    shown = _panel._tiles_html([tile])
+    assert "✗ Röd: målet är inte nått" in shown and charts.TRAFFIC_LIGHT_COLOURS["röd"] in shown
+    assert "Våld &lt;fråga&gt;" in shown and "<fråga>" not in shown
+    assert "79 % <span class=\"ek-ki\">(71–85 %)</span>" in shown
 
 
 def test_register_key_figures_count_every_case_in_scope(model):
@@ -195,6 +232,12 @@ def test_the_app_renders_every_chart(app):
     assert _charts_are_svg_with_alt_text_and_table(app)
     assert any(results.TRAFFIC_LIGHT_RULE in child.value for child in app.widget.children
                if hasattr(child, "value"))
+
+
+def test_the_filters_show_alla_and_periods_as_people_say_them(app):
+    assert (app.period.label, app.enhet.label) == (dashboard.ALL, dashboard.ALL)  # never an empty dropdown
+    assert app.filters().period is None and app.filters().enhet is None
+    assert ("sep–dec 2025", "2025-T3") in app.period.options and ("2025", "2025") in app.period.options
 
 
 def test_a_failing_filter_shows_a_swedish_message_not_a_traceback(model, monkeypatch):
