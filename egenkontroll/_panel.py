@@ -498,7 +498,7 @@ _STYLE = """<style>
 .ek-panel .widget-html-content { flex: 1 1 auto; min-width: 0; }
 .ek-rutor { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 10px; }
 .ek-ruta { border: 1px solid #5f6b77; border-left: 10px solid #5f6b77; border-radius: 6px; padding: 6px 12px;
-  background: #fff; color: #000; line-height: 1.3; }
+  background: #fff; color: #000; line-height: 1.3; box-sizing: border-box; min-width: 0; }
 .ek-antal { font-size: 17px; }
 .ek-ruta-namn { font-size: 15px; }
 .ek-ruta-tal { font-size: 28px; font-weight: bold; margin-top: 2px; }
