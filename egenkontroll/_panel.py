@@ -3,7 +3,7 @@
 :class:`Model` reads a workspace once and answers :meth:`Model.view` per filter choice (period,
 enhet, checklista) with the numbers and frames to show; views are cached per choice.
 :func:`figures` turns a view into matplotlib figures (:mod:`egenkontroll.charts`), :func:`screen`
-into what the widgets show (HTML and PNG), and :func:`start_view` adds the filter choices for the
+into what the widgets show (HTML with SVG charts), and :func:`start_view` adds the filter choices for the
 dashboard's first screen. :mod:`egenkontroll.dashboard` imports this module only when it must compute.
 
 Status first: :func:`tiles` gives one tile per critical item and register indicator with its share,
