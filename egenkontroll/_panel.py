@@ -494,7 +494,7 @@ def start_view(model: Model, stamp: str = "", first_screen: bool = True) -> Star
 
 
 _STYLE = """<style>
-.ek-panel .widget-html { width: 100%; }
+.ek-panel .widget-html { width: calc(100% - 4px); }  /* ipywidgets give every widget a 2px margin */
 .ek-panel .widget-html-content { flex: 1 1 auto; min-width: 0; }
 .ek-rutor { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 10px; }
 .ek-ruta { border: 1px solid #5f6b77; border-left: 10px solid #5f6b77; border-radius: 6px; padding: 6px 12px;
