@@ -1,10 +1,13 @@
 # All targets create .venv (and install Debian's chromium for the browser tests, Debian's postgresql for the
-# tests on a throwaway PostgreSQL cluster and JupyterHub's proxy for the team server) when missing.
+# tests on a throwaway PostgreSQL cluster, LibreOffice for the Word report's PDF test and JupyterHub's proxy
+# for the team server) when missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+# LibreOffice turns a test's Word report into PDF, and poppler's pdftoppm its pages into pictures
+SOFFICE  := /usr/bin/soffice
 INITDB   := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # the proxy JupyterHub puts in front of itself (Node.js), pinned in deploy/package-lock.json
@@ -22,6 +25,10 @@ $(STAMP): pyproject.toml
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core
+
+$(SOFFICE):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libreoffice-writer-nogui poppler-utils
 
 postgresql:
 ifeq ($(INITDB),)
@@ -42,7 +49,7 @@ demo: $(STAMP)
 hub: $(STAMP) $(PROXY) postgresql
 	$(BIN)/egenkontroll --workspace demo-arbetsyta hub --demo
 
-test: $(STAMP) $(CHROMIUM) postgresql $(PROXY)
+test: $(STAMP) $(CHROMIUM) $(SOFFICE) postgresql $(PROXY)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) $(CHROMIUM) postgresql $(PROXY)

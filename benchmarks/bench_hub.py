@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks.bench_dashboard import _charts_visible, _one_load
 from egenkontroll import Workspace, demo, simulate
 from egenkontroll._review_model import StartModel
 
@@ -29,7 +30,6 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "benchmark-losenord"
 TOKEN = "benchmark"
 TIMEOUT_MS = 600_000
-CHARTS = 6
 TARGET_RATIO = 1.5
 #: cases in the register, cases per session, tertials, repeats
 SIZES = {"tiny": (1500, 6, ["2026-T1"], 1), "full": (15_000, 30, None, 3)}
@@ -90,7 +90,7 @@ def _measure(folder: Path, label: str, repeats: int) -> dict[str, list[float]]:
         wait_until_serving(f"{hub}/hub/login", processes["hub"], seconds=300)
         for verb, address in addresses.items():
             wait_until_serving(address, processes[verb], seconds=300)
-        ready = {"review": lambda page: _first_case(page, label), "dashboard": _charts}
+        ready = {"review": lambda page: _first_case(page, label), "dashboard": _charts_visible}
         users = {"review": "granskare1", "dashboard": "ledning1"}
         times: dict[str, list[float]] = {}
         with sync_playwright() as playwright:
@@ -100,7 +100,7 @@ def _measure(folder: Path, label: str, repeats: int) -> dict[str, list[float]]:
                 times[f"first {page}"] = [_login(browser, hub, users[page], ready[page])]
             for _ in range(repeats):
                 for page in ("review", "dashboard"):
-                    times.setdefault(page, []).append(_open(browser, addresses[page], ready[page]))
+                    times.setdefault(page, []).append(_one_load(browser, addresses[page], ready[page]))
                     times.setdefault(f"hub {page}", []).append(_login(browser, hub, users[page], ready[page]))
             browser.close()
         return times
@@ -136,18 +136,6 @@ def _login(browser, hub: str, user: str, ready: Callable) -> float:
     return elapsed
 
 
-def _open(browser, address: str, ready: Callable) -> float:
-    """Seconds from opening *address* until *ready*."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    started = time.perf_counter()
-    page.goto(address, timeout=TIMEOUT_MS)
-    ready(page)
-    elapsed = time.perf_counter() - started
-    context.close()
-    return elapsed
-
-
 def _first_case(page, label: str) -> None:
     choice = page.locator(".ek-valj-granskning select")
     choice.wait_for(timeout=TIMEOUT_MS)
@@ -157,10 +145,3 @@ def _first_case(page, label: str) -> None:
     choice.select_option(label=label)
     page.get_by_role("button", name="Öppna granskningen").click()
     page.locator(".ek-fraga-vald_fragat").wait_for(timeout=TIMEOUT_MS)
-
-
-def _charts(page) -> None:
-    page.wait_for_function(
-        f"""() => Array.from(document.querySelectorAll('img.ek-diagram'))
-                 .filter(img => img.complete && img.naturalWidth > 600).length >= {CHARTS}""",
-        timeout=TIMEOUT_MS)

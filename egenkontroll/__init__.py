@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from egenkontroll.dashboard import show as show_dashboard
     from egenkontroll.export import export_underlag_xlsx, export_xlsx
     from egenkontroll.planning import advise, strata_table
+    from egenkontroll.report import write_report
     from egenkontroll.results import (
         change_from_previous,
         for_display,
@@ -74,6 +75,7 @@ __all__ = [
     "summary_text",
     "trend",
     "trend_figure",
+    "write_report",
 ]
 
 #: public name -> (the module that defines it, its name there; None when the name is the module itself)
@@ -98,6 +100,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "summary_text": ("egenkontroll.results", "summary_text"),
     "trend": ("egenkontroll.results", "trend"),
     "trend_figure": ("egenkontroll.charts", "trend_figure"),
+    "write_report": ("egenkontroll.report", "write_report"),
 }
 
 

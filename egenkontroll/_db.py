@@ -202,10 +202,15 @@ cases = sa.Table(
 )
 
 # no step has changed these tables since version 1: the live ones are copies of the frozen ones
-imports, sessions, session_cases, answers, audit_log, corrections = (
+imports, session_cases, answers, audit_log, corrections = (
     _V1.tables[name].to_metadata(metadata)
-    for name in ("imports", "sessions", "session_cases", "answers", "audit_log", "corrections")
+    for name in ("imports", "session_cases", "answers", "audit_log", "corrections")
 )
+
+#: version 1's sessions, and since version 3 ``parent_id``: the granskning a kontrollgranskning (a second,
+#: blind reading of a sub-draw of its cases) belongs to; None for an ordinary granskning
+sessions = _V1.tables["sessions"].to_metadata(metadata)
+sessions.append_column(sa.Column("parent_id", sa.String(64), sa.ForeignKey("sessions.id")))
 
 
 class HasEngine(Protocol):
@@ -343,11 +348,18 @@ def _v2_append_only_audit_log_on_postgresql(connection: Connection) -> None:
         "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()")
 
 
+def _v3_control_sessions(connection: Connection) -> None:
+    """sessions.parent_id: a kontrollgranskning names the granskning whose cases it reads again."""
+    connection.exec_driver_sql(
+        "ALTER TABLE sessions ADD COLUMN parent_id VARCHAR(64) REFERENCES sessions (id)")
+
+
 #: (version, step), numbered 1, 2, 3, ... Append new steps; never edit a released one. Each runs in
 #: one transaction.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
     (2, _v2_append_only_audit_log_on_postgresql),
+    (3, _v3_control_sessions),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

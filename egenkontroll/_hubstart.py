@@ -1,9 +1,10 @@
 """Starting the team server from the command line: ``egenkontroll hub [--demo]``.
 
 Without ``--demo`` JupyterHub runs on the deployment's own ``jupyterhub_config.py`` (the template is
-``deploy/jupyterhub_config.py``). With ``--demo`` a configuration is written to the workspace's ``hub``
-folder on every start, with the demo accounts of :data:`egenkontroll.hub.DEMO_USERS`, and the workspace
-lives in a PostgreSQL cluster of its own when the server is installed (thrown away when the hub stops).
+``deploy/jupyterhub_config.py``). With ``--demo`` the hub keeps its own files (its configuration, with
+the demo accounts of :data:`egenkontroll.hub.DEMO_USERS`, its database and the users' folders) in a
+temporary folder, outside the workspace, and the workspace lives in a PostgreSQL cluster of its own when
+the server is installed; both are thrown away when the hub stops.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -26,8 +28,6 @@ __all__ = ["demo_database", "run_demo", "run_configured", "DEMO_CONFIG"]
 
 #: the configuration ``hub --demo`` writes into the workspace's hub folder
 DEMO_CONFIG = "jupyterhub_config.py"
-#: the hub's own folder inside a demo workspace
-HUB_FOLDER = "hub"
 #: how long the browser waits for the hub to answer before it is opened anyway
 BROWSER_WAIT_SECONDS = 60
 
@@ -57,19 +57,21 @@ def demo_database() -> Iterator[str | None]:
 def run_demo(workspace: Path, database_url: str | None, *, port: int, open_browser: bool,
              per_datum: dt.date) -> int:
     """Run the demo hub on 127.0.0.1:*port* over *workspace* until it is stopped; returns its exit code."""
-    settings = hub.HubSettings(workspace=workspace.resolve(), state=(workspace / HUB_FOLDER).resolve(),
-                               group_roles={role: role for role in hub.ROLES}, database_url=database_url,
-                               port=port, per_datum=per_datum)
-    config = _write_demo_config(settings)
-    password = hub.demo_password()
-    os.environ[hub.PASSWORD_VARIABLE] = password  # for the hub's configuration; never the users' servers'
-    login = f"http://{server.LOOPBACK}:{port}/hub/login"
-    accounts = ", ".join(f"{user} ({role})" for user, role in hub.DEMO_USERS.items())
-    print(f"egenkontroll: teamservern startar på {login}\n"
-          f"Demokonton: {accounts}\nLösenord (samma för alla): {password}", flush=True)
-    if open_browser:
-        _open_when_answering(login)
-    return _serve(config, workspace)
+    with tempfile.TemporaryDirectory(prefix="egenkontroll-hub-") as state:
+        settings = hub.HubSettings(workspace=workspace.resolve(), state=Path(state),
+                                   group_roles={role: role for role in hub.ROLES}, database_url=database_url,
+                                   port=port, per_datum=per_datum)
+        config = _write_demo_config(settings)
+        password = hub.demo_password()
+        os.environ[hub.PASSWORD_VARIABLE] = password  # for the hub's configuration; never the users' servers'
+        login = f"http://{server.LOOPBACK}:{port}/hub/login"
+        accounts = ", ".join(f"{user} ({role})" for user, role in hub.DEMO_USERS.items())
+        print(f"egenkontroll: teamservern startar på {login}\n"
+              f"Demokonton: {accounts}\nLösenord (samma för alla): {password}\n"
+              f"Hubbens egna filer: {state} (tas bort när hubben stängs)", flush=True)
+        if open_browser:
+            _open_when_answering(login)
+        return _serve(config, workspace)
 
 
 def run_configured(config: Path, workspace: Path) -> int:

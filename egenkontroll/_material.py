@@ -97,11 +97,12 @@ def _disjoint(sessions: Sequence[Session]) -> tuple[list[Session], tuple[dict[st
 
     Two sessions of one checklist whose periods overlap drew from overlapping frames; adding them
     up would count cases and population twice. Per checklist the session with the longest period
-    is kept first (ties: the oldest), then every session that overlaps none kept so far.
+    is kept first (ties: the oldest), then every session that overlaps none kept so far. A
+    kontrollgranskning is always left out (its cases are its parent's, read a second time).
     """
     kept: list[Session] = []
-    left_out = []
-    for session in sorted(sessions, key=_breadth):
+    left_out = [_control_left_out(session) for session in sessions if session.parent_id is not None]
+    for session in sorted((s for s in sessions if s.parent_id is None), key=_breadth):
         clash = next((other for other in kept if other.checklist.id == session.checklist.id
                       and overlaps(other.period, session.period)), None)
         if clash is None:
@@ -116,6 +117,15 @@ def _disjoint(sessions: Sequence[Session]) -> tuple[list[Session], tuple[dict[st
             })
     order = {session.id: number for number, session in enumerate(sessions)}
     return sorted(kept, key=lambda session: order[session.id]), tuple(left_out)
+
+
+def _control_left_out(session: Session) -> dict[str, str]:
+    """Why the kontrollgranskning *session* is not counted: its cases are its parent's, read again."""
+    return {"session": session.id, "checklist": session.checklist.id, "period": period_label(session.period),
+            "overlaps": str(session.parent_id),
+            "reason": (f"Granskningen {session.id} ingår inte: den är en kontrollgranskning av "
+                       f"{session.parent_id}, en andra läsning av samma ärenden som bara jämförs med den "
+                       "första (samstämmighet) och aldrig räknas i resultaten.")}
 
 
 def _breadth(session: Session) -> int:

@@ -6,7 +6,13 @@ sampled cases of one session, saves every answer at once and reports what happen
 status line. The widgets in :mod:`egenkontroll.review` only bind to these objects.
 
 Nothing here returns a personnummer or ``person_id``: the case card holds the arende_id, the
-enhet, the case type and the register dates and flags.
+enhet, the case type, the handläggare and the register dates and flags; a blank register field reads
+"uppgift saknas".
+
+Free text (a comment, or the answer of a free-text item) is saved while it is typed: the widgets pass
+every change to :meth:`ReviewModel.draft` and call :meth:`ReviewModel.save_drafts` after a pause in the
+typing and before anything else the reviewer does, so that a comment is saved with the revision the
+model last showed, never racing an answer to the same item.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from egenkontroll import checklists, planning, store
+from egenkontroll import agreement, checklists, planning, store
 from egenkontroll._fields import BOOL_FIELDS, CASE_TYPE_LABELS, DATE_FIELDS, FIELD_LABELS
 from egenkontroll.checklists import Deviation, Item
 from egenkontroll.errors import ConflictError, SessionError
@@ -33,7 +39,12 @@ DATE_LABELS = {name: FIELD_LABELS[name] for name in DATE_FIELDS}
 STRATA_CHOICES = [("Ingen stratifiering", ""), ("Per enhet", "enhet"), ("Per handläggare", "handlaggare")]
 #: the period value meaning every case
 ALL_CASES = ""
-_UNKNOWN = "okänt"
+#: how a blank register field reads on the case card
+MISSING = "uppgift saknas"
+#: the status line while typed text waits for the pause that saves it
+DRAFT_STATUS = "Sparar det du skriver …"
+#: what a kontrollgranskning's case card says instead of the reason of a correction made elsewhere
+CORRECTED_ELSEWHERE = "rättat i en annan granskning"
 
 
 # --- plain data the widgets show ---------------------------------------------------------------
@@ -50,9 +61,9 @@ class Fact:
 
     @property
     def text(self) -> str:
-        """The value as shown: ISO date, ja/nej or "okänt"."""
+        """The value as shown: ISO date, ja/nej or "uppgift saknas"."""
         if self.value is None:
-            return _UNKNOWN
+            return MISSING
         if isinstance(self.value, bool):
             return "ja" if self.value else "nej"
         return self.value.isoformat()
@@ -82,6 +93,7 @@ class CaseCard:
     arende_id: str
     enhet: str
     arendetyp: str
+    handlaggare: str
     position: int
     total: int
     done: bool
@@ -110,17 +122,26 @@ class SaveResult:
 
 
 @dataclass(frozen=True)
+class Remark:
+    """A text about one item of a case: a deviation found, a comment or a free-text answer."""
+
+    item_id: str
+    text: str
+
+
+@dataclass(frozen=True)
 class CaseSummary:
     """One case in the summary: unanswered items, deviations found and the reviewer's notes.
 
-    ``notes`` are "question – text" for every comment and free-text answer.
+    Items are named by id, so that a summary table can name each question once (see
+    :meth:`ReviewModel.question_numbers`); a deviation's text does not repeat its question.
     """
 
     arende_id: str
     done: bool
     unanswered: list[str]
-    deviations: list[Deviation]
-    notes: list[str]
+    deviations: list[Remark]
+    notes: list[Remark]
 
 
 # --- the start screen -------------------------------------------------------------------------
@@ -138,8 +159,10 @@ class StartModel:
         self._cases: pd.DataFrame | None = None
 
     def session_choices(self) -> list[tuple[str, str]]:
-        """(label, session id) per session, newest first: title, checklist, period and progress."""
-        return [(_session_label(session), session.id) for session in reversed(self.workspace.sessions())]
+        """(label, session id) per session, kontrollgranskningar too, newest first: title, checklist, period
+        and progress."""
+        return [(_session_label(session), session.id)
+                for session in reversed(self.workspace.sessions(controls=True))]
 
     def checklist_choices(self) -> list[tuple[str, str]]:
         """(title, id) of the built-in checklists."""
@@ -200,8 +223,9 @@ class StartModel:
 
 def _session_label(session: Session) -> str:
     done, total = session.progress()
+    control = " · kontrollgranskning" if session.parent_id is not None else ""
     return (f"{session.title} · {session.checklist.title} · {period_label(session.period)} · "
-            f"{done} av {total} klara")
+            f"{done} av {total} klara{control}")
 
 
 def _tertial_overlaps(year: int, tertial: int, first: pd.Timestamp, last: pd.Timestamp) -> bool:
@@ -226,10 +250,15 @@ class ReviewModel:
     The current case starts at the first case not yet done. Every answer is saved at once with the
     revision this model last showed, so a change someone else made in between is reported, never
     overwritten.
+
+    In a kontrollgranskning (:attr:`blind`) the model shows nothing of the first granskning's answers: it
+    reads only its own session's answers (as always), a register date corrected elsewhere shows the date
+    and the original but not the first reviewer's reason, and the summary has no samstämmighet.
     """
 
     def __init__(self, session: Session, *, reviewer: str | None = None, as_of: date | None = None) -> None:
         self.session = session
+        self.blind = session.parent_id is not None
         self.reviewer = reviewer or current_user()
         self.as_of = as_of
         first_open = session.next_unreviewed()
@@ -238,6 +267,7 @@ class ReviewModel:
         self._corrections: dict[str, int] = {}
         self._correction_rows: dict[str, Any] = {}
         self._case: dict[str, Any] = {}
+        self._drafts: dict[str, str] = {}
         self.reload()
 
     # --- where we are ---
@@ -320,11 +350,12 @@ class ReviewModel:
     def card(self) -> CaseCard:
         """The case card of the current case."""
         case = self._case
-        case_type = case.get("arendetyp") or _UNKNOWN
+        case_type = case.get("arendetyp") or MISSING
         return CaseCard(
             arende_id=self.current,
-            enhet=case.get("enhet") or _UNKNOWN,
+            enhet=case.get("enhet") or MISSING,
             arendetyp=CASE_TYPE_LABELS.get(case_type, case_type),
+            handlaggare=case.get("handlaggare") or MISSING,
             position=self.position,
             total=self.total,
             done=self.is_done(),
@@ -370,7 +401,47 @@ class ReviewModel:
         stored = self._answers.get(item_id)
         if stored is None:
             raise SessionError("Svara på frågan först; kommentaren sparas tillsammans med svaret.")
-        return self._save(item_id, stored.value, (text or "").strip() or None)
+        return self._save(item_id, stored.value, _trimmed(text), saved="Kommentaren sparad")
+
+    # --- free text being typed ---
+
+    def draft(self, item_id: str, text: str) -> None:
+        """Remember *text*, typed into the free text of *item_id* of the current case, until
+        :meth:`save_drafts`: the comment, or the answer itself when the item is a free-text item.
+
+        Nothing is saved here; a text that only restores what is stored (spaces aside) is forgotten.
+        """
+        if _trimmed(text) == self._stored_text(item_id):
+            self._drafts.pop(item_id, None)
+        else:
+            self._drafts[item_id] = text
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether text typed into the current case waits for :meth:`save_drafts`."""
+        return bool(self._drafts)
+
+    def save_drafts(self) -> list[SaveResult]:
+        """Save the text typed since the last save, one write per item, and forget it.
+
+        Call it after a pause in the typing and before anything else changes the case (an answer,
+        moving to another case): a draft belongs to the current case.
+
+        Raises
+        ------
+        SessionError
+            When a comment is typed to an item without an answer, or a free-text answer does not fit
+            (that draft is forgotten; the others are kept for the next call).
+        """
+        results = []
+        while self._drafts:
+            item_id, text = next(iter(self._drafts.items()))
+            del self._drafts[item_id]
+            if self.session.checklist.item(item_id).answer_type.remark:
+                results.append(self.record(item_id, _trimmed(text)))
+            else:
+                results.append(self.comment(item_id, text))
+        return results
 
     def correct_date(self, field: str, value: date | str | None, reason: str) -> SaveResult:
         """Correct the register date *field* of the current case, with a *reason*.
@@ -401,9 +472,27 @@ class ReviewModel:
         return [self._case_summary(case_id, by_case.get(case_id, answers.iloc[:0]))
                 for case_id in self.session.case_ids]
 
+    def agreement_report(self) -> agreement.AgreementReport | None:
+        """The samstämmighet of this granskning and its kontrollgranskning, for the summary; None when it
+        has none, and in a kontrollgranskning itself (its reviewer reads blind)."""
+        if self.blind:
+            return None
+        control = store.control_session(self.session.engine, self.session.id)
+        return None if control is None else agreement.compare(self.session, control)
+
+    def question_numbers(self) -> dict[str, int]:
+        """item id -> the question's number in the checklist (from 1), as the summary names it."""
+        return {item.id: number for number, item in enumerate(self.session.checklist.items, start=1)}
+
     # --- private helpers ---
 
-    def _save(self, item_id: str, value: Any, comment: str | None) -> SaveResult:
+    def _stored_text(self, item_id: str) -> str | None:
+        stored = self._answers.get(item_id)
+        if stored is None:
+            return None
+        return stored.value if self.session.checklist.item(item_id).answer_type.remark else stored.comment
+
+    def _save(self, item_id: str, value: Any, comment: str | None, saved: str = "Sparat") -> SaveResult:
         stored = self._answers.get(item_id)
         expected = stored.revision if stored else self.session.revision(self.current, item_id)
         try:
@@ -413,7 +502,7 @@ class ReviewModel:
             self.reload()
             return SaveResult(False, self._conflict_message(item_id))
         self.reload()
-        return SaveResult(True, f"Sparat {datetime.now():%H:%M:%S}")
+        return SaveResult(True, f"{saved} {datetime.now():%H:%M:%S}")
 
     def _conflict_message(self, item_id: str) -> str:
         question = self.session.checklist.item(item_id).text
@@ -429,7 +518,8 @@ class ReviewModel:
         if fix is None:
             return Fact(name, DATE_LABELS[name], self._case.get(name))
         original = date.fromisoformat(fix.original) if fix.original else None
-        return Fact(name, DATE_LABELS[name], self._case.get(name), original=original, reason=fix.reason)
+        reason = CORRECTED_ELSEWHERE if self.blind else fix.reason
+        return Fact(name, DATE_LABELS[name], self._case.get(name), original=original, reason=reason)
 
     def _verdict_rows(self) -> list[VerdictRow]:
         checklist = self.session.checklist
@@ -442,19 +532,32 @@ class ReviewModel:
         checklist = self.session.checklist
         case = self.session.case(case_id)
         answers = dict(zip(rows["item_id"], rows["value"], strict=True))
-        unanswered = [item.text for item in checklist.visible_items(case, answers)
+        unanswered = [item.id for item in checklist.visible_items(case, answers)
                       if not item.computed and not item.optional and item.check_answer(answers.get(item.id))]
-        deviations = checklist.deviations(case, answers, as_of=self.as_of)
+        deviations = [Remark(found.item_id, _deviation_text(checklist.item(found.item_id), found))
+                      for found in checklist.deviations(case, answers, as_of=self.as_of)]
         return CaseSummary(case_id, not unanswered, unanswered, deviations, self._notes(rows))
 
-    def _notes(self, rows: pd.DataFrame) -> list[str]:
-        notes: list[str] = []
+    def _notes(self, rows: pd.DataFrame) -> list[Remark]:
+        notes: list[Remark] = []
         for row in rows.itertuples():
             item = self.session.checklist.item(str(row.item_id))
             texts = [str(row.value)] if item.answer_type.remark else []
             texts += [row.comment] if isinstance(row.comment, str) else []
-            notes.extend(f"{item.text} – {text}" for text in texts)
+            notes.extend(Remark(item.id, text) for text in texts)
         return notes
+
+
+def _deviation_text(item: Item, deviation: Deviation) -> str:
+    """What was found, without the question (the summary names it): a computed verdict's explanation,
+    or that a critical question was answered no; the legal reference in brackets."""
+    found = deviation.explanation if item.computed else "Kritisk fråga besvarad med nej"
+    return f"{found} ({deviation.reference})" if deviation.reference else found
+
+
+def _trimmed(text: str | None) -> str | None:
+    """Typed text as it is stored: trimmed, None when blank."""
+    return (text or "").strip() or None
 
 
 def _stored(row: Any) -> StoredAnswer:

@@ -162,6 +162,24 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("session", metavar="GRANSKNING", help="granskningens id")
     verify.set_defaults(run=_run_verify)
 
+    control = verbs.add_parser("kontrollgranskning",
+                               help="dra ett kontrollurval ur en granskning för en andra, blind granskning")
+    control.add_argument("session", metavar="GRANSKNING", help="den första granskningens id")
+    control.add_argument("--antal", type=int, required=True, metavar="K",
+                         help="antal akter att granska en andra gång (minst 2)")
+    control.add_argument("--seed", type=int, default=None, metavar="FRÖ",
+                         help="frö (slumpas och sparas om det utelämnas)")
+    control.add_argument("--title", default=None, metavar="TITEL", help="kontrollgranskningens titel")
+    control.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    control.set_defaults(run=_run_control)
+
+    agreement = verbs.add_parser(
+        "samstammighet", help="jämför kontrollgranskningen med den första granskningen, fråga för fråga")
+    agreement.add_argument("session", metavar="GRANSKNING",
+                           help="granskningens (eller kontrollgranskningens) id")
+    agreement.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    agreement.set_defaults(run=_run_agreement)
+
     results = verbs.add_parser("results", help="visa resultat med konfidensintervall")
     results.add_argument("--json", action="store_true", help="skriv ut som JSON")
     results.add_argument("--by", choices=["enhet", "arendetyp", "kon", "tertial", "ar"],
@@ -178,7 +196,17 @@ def build_parser() -> argparse.ArgumentParser:
                              "fråga, också för små grupper (inte för ledningsgruppen)")
     export.set_defaults(run=_run_export)
 
-    for computing in (results, export):
+    report = verbs.add_parser("rapport", help="skriv kvalitetsberättelsens utkast som Word-dokument")
+    report.add_argument("file", metavar="FIL.docx",
+                        help="ett filnamn utan mapp skrivs i arbetsytans mapp export/")
+    report.add_argument("--ar", type=_year, required=True, metavar="ÅR",
+                        help="året rapporten gäller, t.ex. 2026")
+    report.add_argument("--mall", type=Path, default=None, metavar="MALL.docx",
+                        help="kommunens egen Word-mall med platshållare (se README); standard: den inbyggda")
+    report.add_argument("--skriv-over", action="store_true", help="skriv över filen om den redan finns")
+    report.set_defaults(run=_run_report)
+
+    for computing in (results, export, report):
         computing.add_argument("--per-datum", type=_day, default=None, metavar="ÅÅÅÅ-MM-DD",
                                help="dagen tidsfristerna bedöms per (standard: i dag)")
 
@@ -247,6 +275,13 @@ def _period(text: str) -> str:
         raise argparse.ArgumentTypeError(f"'{text}' är ingen period; skriv ett år (t.ex. 2026) eller ett "
                                          "tertial (2026-T1, 2026-T2 eller 2026-T3)") from None
     return text.strip()
+
+
+def _year(text: str) -> int:
+    """A year given as four digits."""
+    if not re.fullmatch(r"\s*(19|20)\d\d\s*", text):
+        raise argparse.ArgumentTypeError(f"'{text}' är inget år (skriv fyra siffror, t.ex. 2026)")
+    return int(text)
 
 
 def _day(text: str) -> dt.date:
@@ -363,7 +398,8 @@ def _format_status(status: dict[str, Any]) -> str:
         lines.append(f"{title}:")
         lines.extend(f"  {_status_label(name)}: {count}" for name, count in status[key].items())
     lines.append(f"Granskningar: {len(status['granskningar'])}")
-    lines.extend(f"  {session['id']}: {session['titel']} ({session['klara']} av {session['n']} akter klara)"
+    lines.extend(f"  {session['id']}: {session['titel']} ({session['klara']} av {session['n']} akter klara"
+                 + (f"; kontrollgranskning av {session['kontroll_av']})" if "kontroll_av" in session else ")")
                  for session in status["granskningar"])
     lines.extend(f"Varning: {warning}" for warning in status["varningar"])
     return "\n".join(lines)
@@ -434,6 +470,71 @@ def _run_verify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_control(args: argparse.Namespace) -> int:
+    with _workspace(args) as workspace:
+        control = workspace.create_control_session(args.session, k=args.antal, seed=args.seed,
+                                                   title=args.title)
+        summary = {"id": control.id, "granskning": control.parent_id, "k": len(control.case_ids),
+                   "seed": control.manifest["seed"], "fingeravtryck": control.manifest["fingerprint"],
+                   "ram": control.manifest["N"], "arenden": control.case_ids}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"Kontrollgranskning {summary['id']} startad med {summary['k']} slumpvis utvalda akter av "
+              f"de {summary['ram']} i granskningen {summary['granskning']} (frö {summary['seed']}, "
+              f"fingeravtryck {summary['fingeravtryck'][:12]}).")
+        print("Låt en andra granskare öppna den i granskningsappen (egenkontroll review); appen visar inte "
+              "den första granskarens svar. Jämför sedan med: egenkontroll samstammighet "
+              f"{summary['granskning']}")
+        print("\n".join(summary["arenden"]))
+    return EXIT_OK
+
+
+def _run_agreement(args: argparse.Namespace) -> int:
+    from egenkontroll import agreement
+
+    with _workspace(args) as workspace:
+        report = agreement.for_granskning(workspace.engine, args.session)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(_agreement_text(report))
+    return EXIT_OK
+
+
+def _agreement_text(report: Any) -> str:
+    """``samstammighet`` for people: one block per item, the lowest agreement first, within
+    :data:`TABLE_WIDTH` columns."""
+    from egenkontroll import agreement
+
+    reviewers = " mot ".join(", ".join(names) or "ingen ännu"
+                             for names in (report.first_reviewers, report.second_reviewers))
+    lines = textwrap.wrap(f"Samstämmighet mellan granskningen {report.session} och kontrollgranskningen "
+                          f"{report.control} ({report.sampled} av {report.parent_sampled} akter, frö "
+                          f"{report.seed}; granskare {reviewers}).", TABLE_WIDTH, break_on_hyphens=False)
+    lines.append(f"Ärenden som båda har granskat: {report.compared}. Frågorna med lägst samstämmighet först.")
+    if not report.items:
+        lines.append("Ingen fråga har ännu besvarats i båda granskningarna.")
+    for number, item in enumerate(report.items, 1):
+        shown = agreement.figure_texts(item)
+        figures = [f"{item.agreed} av {item.n} överens: {shown['Andel överens']} "
+                   f"({shown['Intervall (andel)']})"]
+        for name, column in (("kappa", "Kappa"), ("AC1", "AC1")):
+            interval = shown[f"Intervall ({name})"]
+            figures.append(f"{name} {shown[column]}" + (f" ({interval})" if interval else ""))
+        lines += ["", *textwrap.wrap(f"{number}. {item.item_text} ({item.checklist})", TABLE_WIDTH),
+                  *_indented("; ".join(figures)), *_indented(item.note)]
+        if item.differences:
+            differing = agreement.differences_text(item)
+            lines += _indented(f"Skiljer sig (första/andra): {differing}")
+    return "\n".join(lines)
+
+
+def _indented(text: str) -> list[str]:
+    """*text* wrapped at :data:`TABLE_WIDTH` columns, every line indented by three spaces."""
+    return textwrap.wrap(text, TABLE_WIDTH, initial_indent="   ", subsequent_indent="   ")
+
+
 def _run_results(args: argparse.Namespace) -> int:
     from egenkontroll import results
 
@@ -477,13 +578,14 @@ def _results_table(shown: Any) -> str:
     return "\n\n".join(blocks)
 
 
-def _export_target(args: argparse.Namespace, workspace: Workspace) -> Path:
-    """Where ``export`` writes: a bare file name in the workspace's export/, a path as given; an .xlsx
-    name only, and an existing file only with --skriv-over."""
+def _export_target(args: argparse.Namespace, workspace: Workspace, suffix: str = ".xlsx",
+                   kind: str = "exporten är en Excelfil") -> Path:
+    """Where ``export`` and ``rapport`` write: a bare file name in the workspace's export/, a path as given;
+    a name ending in *suffix* only, and an existing file only with --skriv-over."""
     given = Path(args.file)
-    if given.suffix.casefold() != ".xlsx":
-        raise UserError(f"{args.file}: exporten är en Excelfil och måste heta något som slutar på .xlsx "
-                        f"(t.ex. {given.stem or 'rapport'}.xlsx); en .csv- eller annan fil skrivs inte.")
+    if given.suffix.casefold() != suffix:
+        raise UserError(f"{args.file}: {kind} och måste heta något som slutar på {suffix} "
+                        f"(t.ex. {given.stem or 'rapport'}{suffix}); en fil av annat slag skrivs inte.")
     target = workspace.export_dir / given if os.sep not in args.file else given
     if target.exists() and not args.skriv_over:
         raise UserError(f"{target} finns redan och skrivs inte över; välj ett annat namn eller lägg till "
@@ -503,6 +605,17 @@ def _run_export(args: argparse.Namespace) -> int:
             return EXIT_OK
         written = export.export_xlsx(workspace, args.file, period=args.period, as_of=args.per_datum)
     print(f"Skrev {written}.")
+    return EXIT_OK
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from egenkontroll import report
+
+    with _workspace(args) as workspace:
+        target = _export_target(args, workspace, ".docx", "rapporten är ett Word-dokument")
+        written = report.write_report(workspace, target, year=args.ar, template=args.mall,
+                                      as_of=args.per_datum)
+    print(f"Skrev {written}. Det är ett utkast: läs igenom det, och uppdatera innehållsförteckningen i Word.")
     return EXIT_OK
 
 

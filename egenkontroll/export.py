@@ -11,37 +11,56 @@ handläggare), for every group however small. Text is always written as text: a 
 ``= + - @``, tab or carriage return gets Excel's quote prefix and is stored as a string, never as a
 formula. The file is written to a temporary file beside the target and moved into place, so it is
 never half-written.
+
+Both are written for people, not programs (issue 19): checklists, case types and answers by their
+Swedish labels (a granskning's id, which ``egenkontroll verify`` takes, is kept in a column of its
+own); dates and times as real Excel dates, the stored UTC times turned into Swedish time
+(Europe/Stockholm) and written without a zone, since Excel has none, under headings that say so; an
+autofilter on every table (an Excel table each on Registerindikatorer, which holds four); and column
+widths from what the cells show, long texts wrapped.
+
+When a granskning has a kontrollgranskning, the report gets the sheet Samstämmighet
+(:mod:`egenkontroll.agreement`): per item the share agreed, kappa and AC1 with intervals, the note and
+how many cases differ, never which (those are listed by ``egenkontroll samstammighet`` and the review
+app's summary, for the calibration meeting).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from egenkontroll import charts, formatting, results, store
-from egenkontroll.errors import UserError
+from egenkontroll import agreement, charts, formatting, results, store
+from egenkontroll._fields import CASE_TYPE_LABELS
+from egenkontroll._files import write_atomically
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import parse_period, period_label
+from egenkontroll.periods import overlaps, parse_period, period_label
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
     from egenkontroll.store import Session, Source
 
-__all__ = ["SHEETS", "UNDERLAG_SHEETS", "UNDERLAG_NOTICE", "FORMULA_PREFIXES", "export_xlsx",
-           "export_underlag_xlsx", "safe_text"]
+__all__ = ["SHEETS", "AGREEMENT_SHEET", "UNDERLAG_SHEETS", "UNDERLAG_NOTICE", "FORMULA_PREFIXES",
+           "SWEDISH_TIME", "TIME_NOTE",
+           "export_xlsx", "export_underlag_xlsx", "safe_text"]
 
 SHEETS = ("Sammanfattning", "Per fråga", "Per enhet", "Trend", "Registerindikatorer", "Metod")
+#: the sheet added when a granskning has a kontrollgranskning
+AGREEMENT_SHEET = "Samstämmighet"
 UNDERLAG_SHEETS = ("Om underlaget", "Underlag")
 #: what the underlag's first sheet says
 UNDERLAG_NOTICE = (
@@ -61,7 +80,15 @@ _TITLE_FONT = Font(bold=True, size=14)
 _STATUS_FILLS = {status: PatternFill("solid", fgColor=colour.lstrip("#"))
                  for status, colour in charts.TRAFFIC_LIGHT_COLOURS.items()}
 _MAX_WIDTH = 70
+#: a header counts this many characters at most towards its column's width (longer ones wrap)
+_HEADER_WIDTH = 24
 _SUPPRESSED = charts.SUPPRESSED_TEXT
+#: the time zone of every time in the workbooks
+SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
+_DATE_FORMAT = "yyyy-mm-dd"
+_TIME_FORMAT = "yyyy-mm-dd hh:mm"
+#: said where times are shown
+TIME_NOTE = "Tider anges i svensk tid (Europe/Stockholm)."
 
 
 @dataclass(frozen=True)
@@ -138,7 +165,7 @@ def export_underlag_xlsx(ws: Source, path: str | os.PathLike[str], *, period: st
     workbook = Workbook()
     notice = workbook.worksheets[0]  # a new workbook's first sheet
     notice.title = UNDERLAG_SHEETS[0]
-    for line in UNDERLAG_NOTICE:
+    for line in (*UNDERLAG_NOTICE, TIME_NOTE):
         notice.append([line])
     notice["A1"].font = _TITLE_FONT
     notice.column_dimensions["A"].width = _MAX_WIDTH * 2
@@ -162,53 +189,68 @@ def _workbook(ws: Source, period: str | None, as_of: dt.date) -> Workbook:
     answers = store.answers_of(ws, sessions, _UNDERLAG_FIELDS)
     gathered = results.ItemResults(ws, sessions=sessions, as_of=as_of, answers=answers)
     per_item = gathered.table(period=period)
+    titles = _checklist_titles(sessions)
     workbook = Workbook()
     if workbook.active is not None:  # a new workbook's empty first sheet
         workbook.remove(workbook.active)
-    _summary(workbook.create_sheet(SHEETS[0]), per_item, period, as_of)
-    _table(workbook.create_sheet(SHEETS[1]), _suppressed(per_item), _ITEM_COLUMNS)
-    by_enhet = _suppressed(gathered.table(period=period, by="enhet"))
+    _summary(workbook.create_sheet(SHEETS[0]), _shown(per_item, titles), period, as_of)
+    _table(workbook.create_sheet(SHEETS[1]), _shown(per_item, titles), _ITEM_COLUMNS)
+    by_enhet = _shown(gathered.table(period=period, by="enhet"), titles)
     _table(workbook.create_sheet(SHEETS[2]), by_enhet, (_Column("group", "Enhet"), *_ITEM_COLUMNS))
-    trend = _suppressed(gathered.table(by="tertial"))
+    trend = _shown(gathered.table(by="tertial"), titles)
     _table(workbook.create_sheet(SHEETS[3]), trend, (_Column("group", "Tertial"), *_ITEM_COLUMNS))
     _register(workbook.create_sheet(SHEETS[4]), results.register_indicators(ws, as_of=as_of))
     _table(workbook.create_sheet(SHEETS[5]), _method(sessions, as_of), _METHOD_COLUMNS)
+    _agreement(workbook, [s for s in sessions if overlaps(s.period, parse_period(period))])
     return workbook
 
 
-def _suppressed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The figures of rows resting on fewer than five cases replaced by "–"."""
+def _checklist_titles(sessions: Sequence[Session]) -> dict[str, str]:
+    """checklist id -> its title, for every checklist of *sessions*."""
+    return {session.checklist.id: session.checklist.title for session in sessions}
+
+
+def _shown(frame: pd.DataFrame, titles: Mapping[str, str]) -> pd.DataFrame:
+    """A results table as the report shows it: checklists by title, Ja/Nej, status and method in words,
+    the coverage as text, and the figures of rows resting on fewer than five cases replaced by "–"."""
     shown = frame.astype({name: object for name in _FIGURES})
+    shown["status"] = frame["status"].map(_status_word)
     shown.loc[frame["suppressed"].astype(bool), list(_FIGURES)] = _SUPPRESSED
-    shown["critical"] = frame["critical"].map({True: "ja", False: "nej"})
+    shown["checklist"] = frame["checklist"].map(titles).fillna(frame["checklist"])
+    shown["critical"] = frame["critical"].map({True: "Ja", False: "Nej"})
     shown["method"] = frame["method"].map(results.METHOD_NAMES).fillna(frame["method"])
     shown["coverage"] = [results.coverage_text(row) for row in frame.itertuples(index=False)]
     return shown
 
 
-def _summary(sheet: Worksheet, per_item: pd.DataFrame, period: str | None, as_of: dt.date) -> None:
+def _status_word(status: Any) -> Any:
+    """"grön" -> "Grön" (as the dashboard writes it); no status stays empty."""
+    return status.capitalize() if isinstance(status, str) else None
+
+
+def _summary(sheet: Worksheet, shown: pd.DataFrame, period: str | None, as_of: dt.date) -> None:
+    """The key facts, then the critical items of *shown* (a :func:`_shown` table) as a filtered table."""
     lines: list[Sequence[Any]] = [
         ("Egenkontroll – journalgranskning",),
         ("Period (inkomstdatum)", period or "alla"),
-        ("Per datum (tidsfrister bedömda)", as_of.isoformat()),
-        (),
-        ("Trafikljus", results.TRAFFIC_LIGHT_RULE),
-        (),
-        ("Kritiska frågor", "Andel ja", "Nedre gräns", "Övre gräns", "Besvarade", "Status"),
+        ("Per datum (tidsfrister bedömda)", as_of),
+        (TIME_NOTE,),
+        (f"Trafikljus: {results.TRAFFIC_LIGHT_RULE}",),
     ]
-    critical = _suppressed(per_item[per_item["critical"].astype(bool)])
-    lines.extend((f"{row.checklist}: {row.item_text}", row.estimate, row.lower, row.upper, row.n, row.status)
-                 for row in critical.itertuples(index=False))
     for line in lines:
         sheet.append(list(line))
     sheet["A1"].font = _TITLE_FONT
-    header_row = 8
-    for cell in sheet[header_row]:
-        _header(cell)
-    for row in sheet.iter_rows(min_row=header_row + 1):
-        for cell, kind in zip(row[1:4], ("share", "lower", "upper"), strict=True):
-            _share_cell(cell, kind)
-        _status_fill(row[5])
+    _date_cell(sheet["B3"])
+    sheet["A5"].alignment = Alignment(wrap_text=True, vertical="top")
+    critical = shown[shown["critical"] == "Ja"]
+    critical = critical.assign(  # as text: an empty frame (nothing reviewed yet) has no text columns
+        question=critical["checklist"].astype(str) + ": " + critical["item_text"].astype(str))
+    columns = (_Column("question", "Kritiska frågor"), _Column("estimate", "Andel ja", "share"),
+               _Column("lower", "Nedre gräns", "lower"), _Column("upper", "Övre gräns", "upper"),
+               _Column("n", "Besvarade"), _Column("status", "Status"))
+    start = sheet.max_row + 2  # a blank row above the table
+    _rows(sheet, critical, columns, start=start)
+    sheet.auto_filter.ref = f"A{start}:{get_column_letter(len(columns))}{start + len(critical)}"
     _finish(sheet, freeze=None)
 
 
@@ -236,41 +278,70 @@ def _register(sheet: Worksheet, indicators: Mapping[str, pd.DataFrame]) -> None:
             frame.loc[indicators[key]["suppressed"].astype(bool), figures] = _SUPPRESSED
         sheet.append([title])
         sheet.cell(sheet.max_row, 1).font = _TITLE_FONT
-        _rows(sheet, frame, columns, start=sheet.max_row + 1)
+        start = sheet.max_row + 1
+        _rows(sheet, frame, columns, start=start)
+        _excel_table(sheet, key, f"A{start}:{get_column_letter(len(columns))}{start + len(frame)}")
         sheet.append([])
     _finish(sheet, freeze=None)
+
+
+def _excel_table(sheet: Worksheet, key: str, ref: str) -> None:
+    """Make *ref* (header row first) an Excel table with its own autofilter, named after *key*: a sheet
+    has one autofilter of its own, a table each."""
+    name = "".join(part.capitalize() for part in key.split("_"))
+    table = Table(displayName=name, ref=ref, autoFilter=AutoFilter(ref=ref))
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+    sheet.add_table(table)
 
 
 #: the register fields of the Underlag sheet
 _UNDERLAG_FIELDS = ("person_id", "enhet", "arendetyp", "inkom_datum")
 _UNDERLAG_COLUMNS = (
-    _Column("session", "Granskning"), _Column("checklist", "Checklista"), _Column("arende_id", "Ärende"),
+    _Column("session_title", "Granskning"), _Column("session", "Granskningens id"),
+    _Column("checklist", "Checklista"), _Column("arende_id", "Ärende"),
     _Column("person_id", "Person (pseudonym)"), _Column("enhet", "Enhet"), _Column("arendetyp", "Ärendetyp"),
     _Column("inkom_datum", "Inkom"), _Column("item_id", "Fråga (id)"), _Column("item_text", "Fråga"),
     _Column("value", "Svar"), _Column("comment", "Kommentar"), _Column("reviewer", "Granskare"),
-    _Column("recorded_at", "Sparat"),
+    _Column("recorded_at", "Sparat (svensk tid)"),
 )
 
 
 def _underlag(answers: pd.DataFrame, sessions: Sequence[Session], period: str | None) -> pd.DataFrame:
     """One row per case and answered item (*answers* of :func:`egenkontroll.store.answers_of` with
-    :data:`_UNDERLAG_FIELDS`); cases pseudonymised (no handläggare), the reviewer named, corrected dates."""
-    texts = {(session.id, item.id): item.text for session in sessions for item in session.checklist.items}
-    keys = zip(answers["session"], answers["item_id"], strict=True)
-    frame = answers.assign(item_text=pd.Series([texts.get(key) for key in keys], index=answers.index,
-                                               dtype=object))
+    :data:`_UNDERLAG_FIELDS`); cases pseudonymised (no handläggare), the reviewer named, corrected dates.
+
+    Checklists, case types and fixed answers by their Swedish labels; the item id stays beside the
+    question, as the key to the checklist's YAML."""
     bounds = parse_period(period)
     if bounds is not None:
-        frame = frame[frame["inkom_datum"].between(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))]
-    frame["inkom_datum"] = frame["inkom_datum"].dt.strftime("%Y-%m-%d")
-    return frame
+        answers = answers[answers["inkom_datum"].between(pd.Timestamp(bounds[0]), pd.Timestamp(bounds[1]))]
+    by_id = {session.id: session for session in sessions}
+    items = [by_id[session].checklist.item(item_id)
+             for session, item_id in zip(answers["session"], answers["item_id"], strict=True)]
+    received = (day.date() if pd.notna(day) else None for day in answers["inkom_datum"])
+    return answers.assign(
+        session_title=[by_id[session].title for session in answers["session"]],
+        checklist=answers["checklist"].map(_checklist_titles(sessions)).fillna(answers["checklist"]),
+        arendetyp=[CASE_TYPE_LABELS.get(value, value) for value in answers["arendetyp"]],
+        inkom_datum=_objects(answers, received),
+        item_text=[item.text for item in items],
+        value=[item.answer_type.values.get(value, value) for item, value in zip(items, answers["value"],
+                                                                                strict=True)],
+        recorded_at=_objects(answers, (_swedish_time(stamp) for stamp in answers["recorded_at"])),
+    )
+
+
+def _objects(frame: pd.DataFrame, values: Iterable[Any]) -> pd.Series:
+    """*values*, one per row of *frame*, as a column of Python objects (dates stay dates, None None)."""
+    return pd.Series(list(values), index=frame.index, dtype=object)
 
 
 _METHOD_COLUMNS = (
-    _Column("id", "Granskning"), _Column("checklist", "Checklista"), _Column("version", "Version"),
-    _Column("period", "Period"), _Column("design", "Urvalsdesign"), _Column("n", "Urval"),
-    _Column("N", "Population"), _Column("seed", "Seed"), _Column("fingerprint", "Fingeravtryck (manifest)"),
-    _Column("interval", "Intervallmetod"), _Column("created_at", "Skapad"), _Column("per_datum", "Per datum"),
+    _Column("title", "Granskning"), _Column("id", "Granskningens id"), _Column("checklist", "Checklista"),
+    _Column("version", "Version"), _Column("period", "Period"), _Column("design", "Urvalsdesign"),
+    _Column("n", "Urval"), _Column("N", "Population"), _Column("seed", "Frö"),
+    _Column("fingerprint", "Fingeravtryck (manifest)"), _Column("interval", "Intervallmetod"),
+    _Column("created_at", "Skapad (svensk tid)"), _Column("per_datum", "Per datum"),
 )
 
 
@@ -283,21 +354,55 @@ def _method(sessions: Sequence[Session], as_of: dt.date) -> pd.DataFrame:
         strata = manifest.get("design", {}).get("strata") or []
         design = ("stratifierat efter " + ", ".join(strata)) if strata else "obundet slumpmässigt urval"
         rows.append({
-            "id": session.id, "checklist": session.checklist.id, "version": str(session.checklist.version),
+            "title": session.title, "id": session.id, "checklist": session.checklist.title,
+            "version": str(session.checklist.version),
             "period": period_label(session.period), "design": design, "n": manifest.get("n"),
             "N": manifest.get("N"), "seed": str(manifest.get("seed")),
             "fingerprint": manifest.get("fingerprint"),
-            "interval": interval, "created_at": session.created_at,
-            "per_datum": as_of.isoformat(),
+            "interval": interval, "created_at": _swedish_time(session.created_at),
+            "per_datum": as_of,
         })
     return pd.DataFrame(rows, columns=[column.source for column in _METHOD_COLUMNS])
+
+
+_AGREEMENT_COLUMNS = (
+    _Column("session", "Granskning"), _Column("control", "Kontrollgranskning"),
+    _Column("checklist", "Checklista"), _Column("item_text", "Fråga"), _Column("n", "Granskade två gånger"),
+    _Column("agreed", "Överens"), _Column("percent", "Andel överens", "share"),
+    _Column("percent_lower", "Nedre gräns", "lower"), _Column("percent_upper", "Övre gräns", "upper"),
+    _Column("kappa", "Kappa"), _Column("kappa_lower", "Kappa nedre"), _Column("kappa_upper", "Kappa övre"),
+    _Column("ac1", "AC1"), _Column("ac1_lower", "AC1 nedre"), _Column("ac1_upper", "AC1 övre"),
+    _Column("note", "Förklaring"), _Column("differing", "Ärenden där granskarna skiljer sig"),
+)
+#: coefficient column -> how it is rounded to two decimals (interval bounds outward)
+_COEFFICIENTS: dict[str, Callable[[float], int]] = {
+    "kappa": round, "kappa_lower": math.floor, "kappa_upper": math.ceil,
+    "ac1": round, "ac1_lower": math.floor, "ac1_upper": math.ceil}
+#: what a row of fewer than five double-read cases does not show
+_AGREEMENT_FIGURES = ("agreed", "percent", "percent_lower", "percent_upper", *_COEFFICIENTS, "note",
+                      "differing")
+
+
+def _agreement(workbook: Workbook, sessions: Sequence[Session]) -> None:
+    """The Samstämmighet sheet, when a granskning in *sessions* has a kontrollgranskning: coefficients
+    with two decimals (bounds rounded outward), the figures of fewer than five cases as "–"."""
+    frame = agreement.figures_frame(agreement.reports_of(sessions))
+    if frame.empty:
+        return
+    rounded = frame.assign(**{name: [math.nan if pd.isna(value) else rounding(value * 100) / 100
+                                     for value in frame[name]] for name, rounding in _COEFFICIENTS.items()})
+    shown = rounded.astype({name: object for name in _AGREEMENT_FIGURES})
+    shown.loc[frame["n"] < results.SUPPRESSION_LIMIT, list(_AGREEMENT_FIGURES)] = _SUPPRESSED
+    _table(workbook.create_sheet(AGREEMENT_SHEET), shown, _AGREEMENT_COLUMNS)
 
 
 # --------------------------------------------------------------------------- writing cells
 
 
 def _table(sheet: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column]) -> None:
+    """*frame* as the sheet's one table: the header row frozen, an autofilter over every row."""
     _rows(sheet, frame, columns, start=1)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"
     _finish(sheet, freeze="A2")
 
 
@@ -309,6 +414,7 @@ def _rows(sheet: Worksheet, frame: pd.DataFrame, columns: Sequence[_Column], sta
         for number, (column, value) in enumerate(zip(columns, record, strict=True), start=1):
             cell = sheet.cell(start + offset, number, _plain(value))
             safe_text(cell)
+            _date_cell(cell)
             if column.percent:
                 _share_cell(cell, column.percent, goal)
             if column.source == "status":
@@ -328,9 +434,27 @@ def _share_cell(cell: Any, kind: str, goal: Any = None) -> None:
     cell.value = formatting.bound_value(cell.value, kind, goal)
 
 
+def _date_cell(cell: Any) -> None:
+    """Give a date or time cell the format that shows it as a Swedish reader writes it."""
+    if isinstance(cell.value, dt.datetime):
+        cell.number_format = _TIME_FORMAT
+    elif isinstance(cell.value, dt.date):
+        cell.number_format = _DATE_FORMAT
+
+
+def _swedish_time(stamp: str | None) -> dt.datetime | None:
+    """A stored UTC time (ISO text) as Swedish wall-clock time to the minute's second, without a zone
+    (Excel has none); None when there is none."""
+    if not isinstance(stamp, str) or not stamp:
+        return None
+    return dt.datetime.fromisoformat(stamp).astimezone(SWEDISH_TIME).replace(tzinfo=None, microsecond=0)
+
+
 def _plain(value: Any) -> Any:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
     if hasattr(value, "item"):
         return value.item()
     return value
@@ -343,28 +467,41 @@ def _header(cell: Any) -> None:
 
 
 def _status_fill(cell: Any) -> None:
-    if cell.value in _STATUS_FILLS:
-        cell.fill = _STATUS_FILLS[cell.value]
+    status = cell.value.lower() if isinstance(cell.value, str) else None
+    if status in _STATUS_FILLS:
+        cell.fill = _STATUS_FILLS[status]
 
 
 def _finish(sheet: Worksheet, freeze: str | None) -> None:
-    """Column widths from the longest text (capped), and the header row frozen."""
+    """Column widths from what the cells show (capped; a longer text wraps), and the header row frozen.
+
+    Titles (the large font) are left out: they run on over the empty cells beside them."""
     for number, column in enumerate(sheet.iter_cols(), start=1):
-        longest = max((len(str(cell.value)) for cell in column if cell.value is not None), default=8)
-        sheet.column_dimensions[get_column_letter(number)].width = min(_MAX_WIDTH, max(10, longest + 2))
+        for cell in column:
+            if isinstance(cell.value, str) and len(cell.value) > _MAX_WIDTH:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        widest = max((_shown_width(cell) for cell in column if cell.font.sz != _TITLE_FONT.sz), default=0)
+        sheet.column_dimensions[get_column_letter(number)].width = min(_MAX_WIDTH, max(10, widest + 2))
     sheet.freeze_panes = freeze
 
 
+def _shown_width(cell: Any) -> int:
+    """How many characters *cell* shows: dates and times as formatted, shares as "87 %", a header at
+    most :data:`_HEADER_WIDTH` (it wraps) and two more for its filter button."""
+    value = cell.value
+    if value is None:
+        return 0
+    if isinstance(value, dt.datetime):
+        return len(_TIME_FORMAT)
+    if isinstance(value, dt.date):
+        return len(_DATE_FORMAT)
+    if isinstance(value, float) and "%" in cell.number_format:
+        return len(formatting.share(value, decimals=cell.number_format.count("0") - 1))
+    if isinstance(value, float):
+        return len(formatting.number(value, 2))
+    longest = max(len(line) for line in str(value).splitlines() or [""])
+    return min(longest, _HEADER_WIDTH) + 2 if cell.fill == _HEADER_FILL else longest
+
+
 def _save_atomically(workbook: Workbook, target: Path) -> Path:
-    try:
-        descriptor, temporary = tempfile.mkstemp(suffix=".xlsx.tmp", dir=target.parent)
-    except OSError as error:
-        raise UserError(f"{target}: filen kan inte skrivas ({error.strerror}).") from error
-    os.close(descriptor)
-    try:
-        workbook.save(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(target, lambda temporary: workbook.save(temporary))

@@ -2,7 +2,8 @@
 the kvalitetsberättelse text, planning).
 
 One Swedish style: decimal comma, a space before the per cent sign, an en dash between interval
-bounds and the sign once (``"87 %"``, ``"55–99 %"``, ``"2,5 %"``).
+bounds and the sign once (``"87 %"``, ``"55–99 %"``, ``"2,5 %"``); on a printed page (the Word report)
+a no-break space before "%" (:func:`for_print`) and the minus sign for a fall (:func:`points`).
 
 Decisions:
 
@@ -19,11 +20,15 @@ Decisions:
 from __future__ import annotations
 
 import math
+import re
 
-__all__ = ["MAX_DECIMALS", "share", "interval", "bound", "bound_value", "number", "excel_format"]
+__all__ = ["MAX_DECIMALS", "share", "interval", "bound", "bound_value", "number", "excel_format", "points",
+           "for_print"]
 
 #: the most decimals a share or bound gets to stay off 0 % and 100 %
 MAX_DECIMALS = 4
+MINUS = "\u2212"
+NO_BREAK_SPACE = "\u00a0"
 
 
 def share(value: float | None, decimals: int = 0, missing: str = "") -> str:
@@ -63,6 +68,20 @@ def number(value: float, decimals: int = 1) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.{decimals}f}".replace(".", ",")
+
+
+def points(difference: float) -> str:
+    """A change of a share (0-1) in percentage points, signed, one decimal at most:
+    ``"+12,4 procentenheter"``, the minus sign (U+2212) for a fall, ``"±0 procentenheter"`` for none."""
+    value = round(100 * float(difference), 1)
+    sign = "+" if value > 0 else (MINUS if value < 0 else "±")
+    return f"{sign}{number(abs(value))} procentenheter"
+
+
+def for_print(text: str) -> str:
+    """*text* for a printed page: a no-break space between a figure and "%" or "procentenheter", so that no
+    line ends between them."""
+    return re.sub(r"(\d) (%|procentenheter)", rf"\1{NO_BREAK_SPACE}\2", text)
 
 
 def excel_format(shown: str) -> str:

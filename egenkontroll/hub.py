@@ -2,8 +2,10 @@
 
 JupyterHub authenticates every user (its own login page; Active Directory through ldapauthenticator or
 Entra ID through oauthenticator on a real server) and starts one Jupyter server per user, as that user's,
-with the Voilà extension and :mod:`egenkontroll._hub_server`. Everything that decides who may do what
-is set here, on the hub, when a user's server starts (:func:`prepare_server`), never by the browser:
+with the Voilà extension and :mod:`egenkontroll._hub_server`; two services run beside them: the idle
+culler and :mod:`egenkontroll._startview`, which keeps the dashboard's start view ready. Everything that
+decides who may do what is set here, on the hub, when a user's server starts (``_RoleHook``), never by the
+browser:
 
 - the user's **role** comes from their hub groups (:func:`role_of`, through the deployment's
   ``group_roles``) and is handed to the server and its kernels in
@@ -156,8 +158,12 @@ def configure(c: Any, settings: HubSettings) -> None:
     c.JupyterHub.load_roles = [{"name": "egenkontroll-idle-culler", "services": ["idle-culler"],
                                 "scopes": ["list:users", "read:users:activity", "read:servers",
                                            "delete:servers"]}]
-    c.JupyterHub.services = [{"name": "idle-culler", "command": [
-        sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_SERVER_SECONDS}"]}]
+    c.JupyterHub.services = [
+        {"name": "idle-culler",
+         "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_SERVER_SECONDS}"]},
+        {"name": "startvy", "command": [sys.executable, "-m", "egenkontroll._startview"],
+         "environment": _server_environment(settings)},
+    ]
 
 
 def configure_demo(c: Any, password: str) -> None:

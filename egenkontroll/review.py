@@ -7,40 +7,68 @@ callback are shown in Swedish in an Output widget (the traceback goes to ``fel.l
 workspace; see :mod:`egenkontroll._boundary`), never swallowed. Every free text (answers, comments,
 titles, reasons, register values) is escaped before it reaches an HTML widget.
 
-Comments are saved when the text box loses focus (``continuous_update=False``): one write and one
-audit row per edited comment, and no timer thread racing the kernel's own callbacks.
+Free text (comments, and the answers of free-text items) is saved while it is typed: every change
+reaches the kernel (``continuous_update=True``) and becomes a draft of the model, saved by a timer on
+the kernel's own event loop once the typing has paused for :data:`SAVE_PAUSE` seconds, and at once
+before anything else the reviewer does (an answer, another case, the summary), so the status line
+says "Kommentaren sparad" only for what is in the database, and one pause is one write and one audit
+row. No thread: the timer runs on the loop that runs the widgets' callbacks, so it never races them.
+Text still waiting when the kernel is shut down (the page reloaded or closed) is saved on the way out.
+
+The navigation, progress and status line sit in a bar that stays at the top of the window while the
+reviewer scrolls down the questions.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import functools
 import os
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date
 from html import escape
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import ipywidgets as widgets
 
-from egenkontroll import _boundary
+from egenkontroll import _boundary, agreement
 from egenkontroll import _review_model as model
 from egenkontroll._location import workspace_folder
-from egenkontroll.checklists import Deviation, Item
+from egenkontroll.checklists import Checklist, Item
 from egenkontroll.errors import ChecklistError, Problem, SessionError
 from egenkontroll.identity import hub_user
 from egenkontroll.periods import period_label
 from egenkontroll.workspace import Workspace
 
-__all__ = ["app", "ReviewApp", "StartScreen", "ReviewScreen", "ItemEditor", "ErrorArea"]
+__all__ = ["app", "ReviewApp", "StartScreen", "ReviewScreen", "ItemEditor", "ErrorArea", "SAVE_PAUSE"]
+
+#: seconds of pause in the typing after which typed text is saved
+SAVE_PAUSE = 1.0
 
 _STYLE = """<style>
-.ek-app { max-width: 60em; }
+.ek-app { max-width: 120em; }
+/* a box that clips (overflow: auto or hidden) between the bar and the page's scrolling panel would stop
+   the bar from sticking: the widget boxes, and Voilà's and JupyterLab's output area around the app */
+.ek-app, .ek-app .widget-box, .jp-OutputArea:has(.ek-app), .jp-OutputArea-child:has(.ek-app),
+.jp-OutputArea-output:has(.ek-app) { overflow: visible; }
+.ek-listen { position: sticky; top: 0; z-index: 10; background: #fff; border-bottom: 1px solid #ccc;
+  padding: 0.2em 0 0.3em 0; }
 .ek-app h2, .ek-app h3 { margin: 0.4em 0 0.2em 0; }
 .ek-kort table { border-collapse: collapse; margin: 0.3em 0; }
 .ek-kort td, .ek-kort th, .ek-sammanfattning td, .ek-sammanfattning th {
   padding: 0.15em 0.8em 0.15em 0; text-align: left; vertical-align: top; }
+.ek-kort-innehall { display: grid; grid-template-columns: repeat(auto-fill, minmax(24em, 1fr));
+  gap: 0 2em; align-items: start; }
+.ek-kort-bedomningar { grid-column: span 2; }
 .ek-sammanfattning table { border-collapse: collapse; }
 .ek-sammanfattning tr { border-bottom: 1px solid #ddd; }
+.ek-sammanfattning .ek-arende, .ek-sammanfattning .ek-nr { white-space: nowrap; }
+.ek-fragelista { margin: 0.2em 0 0.6em 0; }
+.ek-fragelista td { padding: 0 0.8em 0 0; vertical-align: top; }
+.ek-status-vantar { color: #555; font-style: italic; }
 .ek-badge { display: inline-block; padding: 0 0.5em; border-radius: 0.6em; font-size: 0.85em;
   font-weight: bold; margin-left: 0.5em; }
 .ek-kritisk { background: #b3261e; color: #fff; }
@@ -297,27 +325,30 @@ class StartScreen(widgets.VBox):
 class ItemEditor(widgets.VBox):
     """One answerable item: the question (critical ones marked), the answer widget and a comment box.
 
-    Changes by the user call *on_answer(item_id, value)* and *on_comment(item_id, text)*; :meth:`show`
-    sets the stored state without calling them.
+    Changes by the user call *on_answer(item_id, value)*, and text typed into the comment box or a
+    free-text answer calls *on_text(item_id, text)* at every change; :meth:`show` sets the stored state
+    without calling them.
     """
 
     def __init__(self, item: Item, reference: str, *, on_answer: Callable[[str, Any], None],
-                 on_comment: Callable[[str, str], None]) -> None:
+                 on_text: Callable[[str, str], None]) -> None:
         super().__init__()
         self.item = item
         self.add_class("ek-fraga")
         self.add_class(f"ek-fraga-{item.id}")
         self._quiet = False
         self.input = _input(item).make(item)
-        self.input.observe(lambda change: self._changed(on_answer, _blank_to_none(change["new"])),
-                           names="value")
+        if item.answer_type.remark:
+            self.input.observe(lambda change: self._changed(on_text, change["new"]), names="value")
+        else:
+            self.input.observe(lambda change: self._changed(on_answer, _blank_to_none(change["new"])),
+                               names="value")
         parts: list[widgets.Widget] = [widgets.HTML(_question_html(item, reference)), self.input]
         self.comment: widgets.Textarea | None = None
         if not item.answer_type.remark:
-            self.comment = widgets.Textarea(placeholder="Kommentar (sparas när du lämnar rutan)",
-                                            continuous_update=False, layout=widgets.Layout(width="40em"))
+            self.comment = _typing_box("Kommentar (sparas medan du skriver)")
             self.comment.add_class("ek-kommentar")
-            self.comment.observe(lambda change: self._changed(on_comment, change["new"]), names="value")
+            self.comment.observe(lambda change: self._changed(on_text, change["new"]), names="value")
             parts.append(self.comment)
         self.saved_by = widgets.HTML()
         self.saved_by.add_class("ek-sparat-av")
@@ -327,9 +358,9 @@ class ItemEditor(widgets.VBox):
         """Show the stored answer and comment (None: unanswered) without saving anything."""
         self._quiet = True
         try:
-            self.input.value = _input(self.item).shown(stored.value if stored else None)
+            _set_value(self.input, _input(self.item).shown(stored.value if stored else None))
             if self.comment is not None:
-                self.comment.value = (stored.comment or "") if stored else ""
+                _set_value(self.comment, (stored.comment or "") if stored else "")
                 self.comment.disabled = stored is None
             self.saved_by.value = _saved_by_html(stored)
         finally:
@@ -365,8 +396,21 @@ def _number_box(item: Item) -> widgets.Text:
 
 
 def _text_area(item: Item) -> widgets.Textarea:
-    return widgets.Textarea(placeholder="Skriv här (sparas när du lämnar rutan)", continuous_update=False,
-                            layout=widgets.Layout(width="40em"))
+    return _typing_box("Skriv här (sparas medan du skriver)")
+
+
+def _typing_box(placeholder: str) -> widgets.Textarea:
+    """A text box whose every change reaches the kernel (saved after a pause, see the module docstring)."""
+    return widgets.Textarea(placeholder=placeholder, continuous_update=True,
+                            layout=widgets.Layout(width="100%", max_width="60em"))
+
+
+def _set_value(widget: widgets.ValueWidget, value: Any) -> None:
+    """Show *value* in *widget*, leaving a text box alone when it already says that (spaces aside): its
+    text may be ahead of the store by what the reviewer is typing right now."""
+    if isinstance(value, str) and isinstance(widget.value, str) and widget.value.strip() == value.strip():
+        return
+    widget.value = value
 
 
 def _as_stored(value: str | None) -> str | None:
@@ -414,6 +458,71 @@ def _question_html(item: Item, reference: str) -> str:
     return f"<b>{escape(item.text)}</b>{badge}{help_text}{law}"
 
 
+# --- typed text: the pause that saves it, and the way out ---------------------------------------
+
+def _call_later(delay: float, callback: Callable[[], None]) -> Callable[[], None] | None:
+    """Run *callback* after *delay* seconds on the kernel's event loop and return what cancels it.
+
+    Outside an event loop (a script, or the widgets driven by hand) there is nothing to wait on: the
+    callback runs at once and None is returned.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        callback()
+        return None
+    return loop.call_later(delay, callback).cancel
+
+
+class _Pause:
+    """Runs *action* once the typing has paused for :data:`SAVE_PAUSE` seconds (each restart waits anew)."""
+
+    def __init__(self, action: Callable[[], Any]) -> None:
+        self._action = action
+        self._cancel: Callable[[], None] | None = None
+
+    def restart(self) -> None:
+        self.cancel()
+        self._cancel = _call_later(SAVE_PAUSE, self._run)
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel()
+            self._cancel = None
+
+    def _run(self) -> None:
+        self._cancel = None
+        self._action()
+
+
+#: review models that have had typed text waiting, with their workspace folder (for fel.log)
+_UNSAVED: weakref.WeakKeyDictionary[model.ReviewModel, Path] = weakref.WeakKeyDictionary()
+
+
+@atexit.register
+def _save_typed_text_on_exit() -> None:
+    """Save what is still waiting for its pause when the kernel is shut down (the page was reloaded or
+    closed within a second of typing). Nothing is shown: the page is gone. Errors go to fel.log."""
+    for review, folder in list(_UNSAVED.items()):
+        try:
+            review.save_drafts()
+        except Exception as error:  # noqa: BLE001 - the process is ending; logged without values
+            _boundary.REVIEW.log(error, folder)
+
+
+def _typed_text_saved_first(action: Callable[..., Any]) -> Callable[..., Any]:
+    """A :class:`ReviewScreen` action that first saves the text typed so far (in the case it was typed
+    in), and does nothing more when someone else changed that answer first."""
+
+    @functools.wraps(action)
+    def saved_first(screen: ReviewScreen, *args: Any) -> Any:
+        if screen.save_typed_text():
+            return action(screen, *args)
+        return None
+
+    return saved_first
+
+
 # --- the review screen ------------------------------------------------------------------------
 
 class ReviewScreen(widgets.VBox):
@@ -429,16 +538,18 @@ class ReviewScreen(widgets.VBox):
                                    f"{escape(session.checklist.title)} (version "
                                    f"{escape(str(session.checklist.version))}) · period "
                                    f"{escape(period_label(session.period))} · granskare "
-                                   f"{escape(review.reviewer)}</div>")
+                                   f"{escape(review.reviewer)}</div>{_blind_html(review)}")
         self.progress = widgets.HTML()
         self.progress.add_class("ek-framsteg")
         self.status = widgets.HTML()
         self.status.add_class("ek-status")
+        self.on_leave = on_leave
         self.previous_button = _button("Föregående", "arrow-left", guard(self._previous))
         self.next_button = _button("Nästa", "arrow-right", guard(self._next))
         self.unreviewed_button = _button("Nästa ogranskade", "forward", guard(self._next_unreviewed))
         self.summary_button = _button("Sammanfattning", "list", guard(self.show_summary))
-        self.leave_button = _button("Byt granskning", "exchange", guard(lambda _b: on_leave()))
+        self.leave_button = _button("Byt granskning", "exchange", guard(self._leave))
+        self._pause = _Pause(guard(self.save_typed_text, on_error=self._after_refused_comment))
         self.card = widgets.HTML()
         self.card.add_class("ek-kort")
         self.items = widgets.VBox()
@@ -446,12 +557,14 @@ class ReviewScreen(widgets.VBox):
         self.summary = widgets.HTML()
         self.summary.add_class("ek-sammanfattning")
         self.back_button = _button("Tillbaka till ärendena", "arrow-left", guard(lambda _b: self.show_case()))
-        self.case_view = widgets.VBox([self.card, self._correction_form(), self.items])
+        corrections = [] if review.blind else [self._correction_form()]  # a second reading changes nothing
+        self.case_view = widgets.VBox([self.card, *corrections, self.items])
         self.summary_view = widgets.VBox([self.summary, self.back_button])
         navigation = widgets.HBox([self.previous_button, self.next_button, self.unreviewed_button,
                                    self.summary_button, self.leave_button])
-        self.children = [self.header, self.progress, navigation, self.status, self.case_view,
-                         self.summary_view]
+        self.bar = widgets.VBox([self.progress, navigation, self.status])
+        self.bar.add_class("ek-listen")  # stays in sight while the questions scroll (see _STYLE)
+        self.children = [self.header, self.bar, self.case_view, self.summary_view]
         self.show_case()
 
     # --- views ---
@@ -463,9 +576,12 @@ class ReviewScreen(widgets.VBox):
         self.editors = {}
         self.refresh()
 
+    @_typed_text_saved_first
     def show_summary(self, _button: widgets.Button | None = None) -> None:
         """Show the summary of every case: unanswered items and deviations found."""
-        self.summary.value = _summary_html(self.review.summary(), self.review.progress_text())
+        self.summary.value = (_summary_html(self.review.summary(), self.review.question_numbers(),
+                                            self.review.session.checklist, self.review.progress_text())
+                              + _agreement_html(self.review.agreement_report()))
         self.case_view.layout.display = "none"
         self.summary_view.layout.display = None
 
@@ -484,13 +600,33 @@ class ReviewScreen(widgets.VBox):
 
     # --- callbacks ---
 
+    @_typed_text_saved_first
     def answer(self, item_id: str, value: Any) -> None:
         """Save an answer and show the result."""
         self._report(self.review.record(item_id, value))
 
-    def comment(self, item_id: str, text: str) -> None:
-        """Save a comment and show the result."""
-        self._report(self.review.comment(item_id, text))
+    def type_text(self, item_id: str, text: str) -> None:
+        """Text typed into a comment or free-text answer: saved once the typing pauses (or before the next
+        action); the status line says it is on its way."""
+        self.review.draft(item_id, text)
+        if not self.review.unsaved:  # typed back to what is stored
+            self._pause.cancel()
+            if escape(model.DRAFT_STATUS) in self.status.value:
+                self.status.value = ""
+            return
+        _UNSAVED[self.review] = self.errors.workspace.path
+        self.status.value = f'<span class="ek-status-vantar">{escape(model.DRAFT_STATUS)}</span>'
+        self._pause.restart()
+
+    def save_typed_text(self) -> bool:
+        """Save the text typed since the last save now and show the result; False when it was not saved
+        because someone else changed the answer first (their answer is shown)."""
+        self._pause.cancel()
+        results = self.review.save_drafts()
+        failed = [result for result in results if not result.saved]
+        if results:
+            self._report(failed[0] if failed else results[-1])
+        return not failed
 
     def _report(self, result: model.SaveResult) -> None:
         kind = "sparat" if result.saved else "konflikt"
@@ -508,9 +644,9 @@ class ReviewScreen(widgets.VBox):
     def _editor(self, item: Item) -> ItemEditor:
         if item.id not in self.editors:
             guard = functools.partial(self.errors.guard, on_error=self._after_failed_save)
-            on_comment = self.errors.guard(self.comment, on_error=self._after_refused_comment)
+            on_text = self.errors.guard(self.type_text, on_error=self._after_refused_comment)
             self.editors[item.id] = ItemEditor(item, self.review.reference(item),
-                                               on_answer=guard(self.answer), on_comment=on_comment)
+                                               on_answer=guard(self.answer), on_text=on_text)
         return self.editors[item.id]
 
     def _navigate(self, moved: bool, at_end: str) -> None:
@@ -521,15 +657,22 @@ class ReviewScreen(widgets.VBox):
             self.show_summary()
             self.status.value = f'<span class="ek-status-sparat">{escape(at_end)}</span>'
 
+    @_typed_text_saved_first
     def _previous(self, _button: widgets.Button) -> None:
         self.review.previous()
         self.show_case()
 
+    @_typed_text_saved_first
     def _next(self, _button: widgets.Button) -> None:
         self._navigate(self.review.next(), "Det var sista ärendet. Här är sammanfattningen.")
 
+    @_typed_text_saved_first
     def _next_unreviewed(self, _button: widgets.Button) -> None:
         self._navigate(self.review.next_unreviewed(), "Alla ärenden är klara. Här är sammanfattningen.")
+
+    @_typed_text_saved_first
+    def _leave(self, _button: widgets.Button) -> None:
+        self.on_leave()
 
     # --- correcting a register date ---
 
@@ -547,6 +690,7 @@ class ReviewScreen(widgets.VBox):
         accordion.selected_index = None
         return accordion
 
+    @_typed_text_saved_first
     def _correct(self, _button: widgets.Button | None = None) -> None:
         result = self.review.correct_date(self.correct_field.value, self.correct_value.value,
                                           self.correct_reason.value)
@@ -568,18 +712,23 @@ def _saved_by_html(stored: model.StoredAnswer | None) -> str:
 def _card_html(card: model.CaseCard) -> str:
     state = ('<span class="ek-badge ek-klar">Klar</span>' if card.done
              else '<span class="ek-badge ek-ej-klar">Inte klar</span>')
-    facts = "".join(f"<tr><th>{escape(fact.label)}</th><td>{_fact_html(fact)}</td></tr>"
-                    for fact in [*card.dates, *card.flags])
     verdicts = "".join(_verdict_html(verdict) for verdict in card.verdicts)
     return (f"<h3>Ärende {escape(card.arende_id)}{state}</h3>"
-            f"<div>{escape(card.enhet)} · {escape(card.arendetyp)}</div>"
-            f"<table>{facts}</table>{verdicts}")
+            f"<div>{escape(card.enhet)} · {escape(card.arendetyp)} · handläggare "
+            f"{escape(card.handlaggare)}</div>"
+            f'<div class="ek-kort-innehall">{_facts_html(card.dates)}{_facts_html(card.flags)}'
+            f'<div class="ek-kort-bedomningar">{verdicts}</div></div>')
+
+
+def _facts_html(facts: list[model.Fact]) -> str:
+    rows = "".join(f"<tr><th>{escape(fact.label)}</th><td>{_fact_html(fact)}</td></tr>" for fact in facts)
+    return f"<table>{rows}</table>"
 
 
 def _fact_html(fact: model.Fact) -> str:
     if fact.reason is None:
         return escape(fact.text)
-    original = fact.original.isoformat() if fact.original else "okänt"
+    original = fact.original.isoformat() if fact.original else model.MISSING
     return (f"{escape(fact.text)} <span class=\"ek-hjalp\">(rättat från {escape(original)}: "
             f"{escape(fact.reason)})</span>")
 
@@ -593,27 +742,65 @@ def _verdict_html(verdict: model.VerdictRow) -> str:
             f"<div>{escape(verdict.explanation)}</div>{law}</div>")
 
 
-def _summary_html(cases: list[model.CaseSummary], progress: str) -> str:
+def _summary_html(cases: list[model.CaseSummary], numbers: dict[str, int], checklist: Checklist,
+                  progress: str) -> str:
+    """The summary table; each question is named once, in a numbered list above it, and by its number
+    ("F2") in the table."""
+    def named(remarks: list[model.Remark]) -> str:
+        return "<br>".join(f'<span class="ek-nr">F{numbers[remark.item_id]}:</span> {escape(remark.text)}'
+                           for remark in remarks) or "–"
+
     rows = "".join(
-        f"<tr><td>{escape(case.arende_id)}</td><td>{'Klar' if case.done else 'Inte klar'}</td>"
-        f"<td>{_list_html(case.unanswered)}</td>"
-        f"<td>{_list_html([_deviation_text(deviation) for deviation in case.deviations])}</td>"
-        f"<td>{_list_html(case.notes)}</td></tr>"
+        f'<tr><td class="ek-arende">{escape(case.arende_id)}</td>'
+        f'<td class="ek-nr">{"Klar" if case.done else "Inte klar"}</td>'
+        f"<td>{', '.join(f'F{numbers[item_id]}' for item_id in case.unanswered) or '–'}</td>"
+        f"<td>{named(case.deviations)}</td><td>{named(case.notes)}</td></tr>"
         for case in cases)
+    questions = "".join(f'<tr><td class="ek-nr">F{numbers[item.id]}</td><td>{escape(item.text)}</td></tr>'
+                        for item in checklist.items)
     found = sum(len(case.deviations) for case in cases)
     return (f"<h3>Sammanfattning</h3><p>{escape(progress)}; {found} avvikelser hittade.</p>"
+            f'<table class="ek-fragelista">{questions}</table>'
             "<table><tr><th>Ärende</th><th>Status</th><th>Obesvarade frågor</th><th>Avvikelser</th>"
             "<th>Kommentarer</th></tr>"
             f"{rows}</table>")
 
 
-def _deviation_text(deviation: Deviation) -> str:
-    law = f" ({deviation.reference})" if deviation.reference else ""
-    return f"{deviation.question} {deviation.explanation}{law}"
+def _blind_html(review: model.ReviewModel) -> str:
+    if not review.blind:
+        return ""
+    return (f'<div class="ek-hjalp ek-blind">Kontrollgranskning av {escape(str(review.session.parent_id))}: '
+            "granska akterna på egen hand. Den första granskarens svar visas inte, och dina svar ändrar "
+            "inte den granskningens resultat.</div>")
 
 
-def _list_html(texts: list[str]) -> str:
-    return "<br>".join(escape(text) for text in texts) or "–"
+def _agreement_html(report: agreement.AgreementReport | None) -> str:
+    """The samstämmighet table of the summary (nothing without a kontrollgranskning)."""
+    if report is None:
+        return ""
+    if not report.items:
+        return ('<div class="ek-samstammighet"><h3>Samstämmighet</h3><p>Ingen fråga har ännu besvarats i '
+                f"både granskningen och kontrollgranskningen {escape(report.control)}.</p></div>")
+    rows = "".join(_agreement_row(row) for row in agreement.display_frame(report).to_dict("records"))
+    return (f'<div class="ek-samstammighet"><h3>Samstämmighet</h3><p>{report.compared} ärenden granskade två '
+            f"gånger (kontrollgranskningen {escape(report.control)}); frågorna med lägst samstämmighet "
+            "först.</p><table><tr><th>Fråga</th><th>Överens</th><th>Andel överens</th><th>Kappa</th>"
+            "<th>AC1</th><th>Förklaring</th><th>Ärenden som skiljer (första/andra)</th></tr>"
+            f"{rows}</table></div>")
+
+
+#: the figures of a samstämmighet row: (column, its interval's column) of ``agreement.display_frame``
+_AGREEMENT_FIGURES = (("Andel överens", "Intervall (andel)"), ("Kappa", "Intervall (kappa)"),
+                      ("AC1", "Intervall (AC1)"))
+
+
+def _agreement_row(row: Mapping[Hashable, Any]) -> str:
+    """One item of :func:`_agreement_html` (a row of :func:`egenkontroll.agreement.display_frame`)."""
+    figures = "".join(f"<td>{escape(row[name])}" + (f" ({escape(row[interval])})" if row[interval] else "")
+                      + "</td>" for name, interval in _AGREEMENT_FIGURES)
+    return (f"<tr><td>{escape(row['Fråga'])}</td><td>{row['Överens']} av {row['Ärenden']}</td>{figures}"
+            f"<td>{escape(row['Förklaring']) or '–'}</td>"
+            f"<td>{escape(row['Ärenden som skiljer']) or '–'}</td></tr>")
 
 
 def _lines(text: str) -> str:

@@ -23,7 +23,8 @@ from pathlib import Path
 from egenkontroll.errors import UserError
 from egenkontroll.perdatum import ENVIRONMENT_VARIABLE as PER_DATUM_VARIABLE
 
-__all__ = ["NOTEBOOKS", "voila_command", "lab_command", "serve", "new_token", "check_port", "address"]
+__all__ = ["NOTEBOOKS", "voila_command", "lab_command", "serve", "new_token", "check_port", "address",
+           "run_keep_ready"]
 
 #: the server's token; empty: none (behind JupyterHub). Set by the user, it replaces the random one.
 TOKEN_VARIABLE = "EGENKONTROLL_TOKEN"
@@ -171,7 +172,7 @@ def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], objec
     if per_datum is not None:
         environment[PER_DATUM_VARIABLE] = per_datum.isoformat()
     if keep_ready is not None:
-        _call_safely(keep_ready)
+        run_keep_ready(keep_ready)
     process = subprocess.Popen(command, env=environment)
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop ends the server as Ctrl-C does
     try:
@@ -180,7 +181,7 @@ def serve(command: list[str], workspace: Path, *, keep_ready: Callable[[], objec
                 return process.wait(timeout=interval if keep_ready else None)
             except subprocess.TimeoutExpired:  # only with keep_ready: without it there is no timeout
                 if keep_ready is not None:
-                    _call_safely(keep_ready)
+                    run_keep_ready(keep_ready)
     except KeyboardInterrupt:
         process.terminate()
         process.wait()
@@ -192,7 +193,9 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _call_safely(action: Callable[[], object]) -> None:
+def run_keep_ready(action: Callable[[], object]) -> None:
+    """Run the keep-ready *action* (see :func:`serve`); a failure is reported in one line on stderr, not
+    raised: the server runs on and the next round tries again."""
     try:
         action()
     except Exception as error:  # noqa: BLE001 - the server keeps running; the next round tries again

@@ -2,6 +2,10 @@
 
 A session is a sample of cases drawn for one checklist over one period. It keeps the checklist's YAML
 as it was when the session started, so a later version of the checklist never changes an old session.
+A kontrollgranskning (:func:`create_control_session`) is a session of its own, linked to a granskning by
+``parent_id``: a seeded sub-draw of that granskning's cases, read a second time, blind. Its answers are
+stored like any others, but in its own session, so the first granskning's figures never include them;
+:func:`list_sessions` leaves kontrollgranskningar out unless asked for them.
 Every change is one write transaction (SQLite: ``BEGIN IMMEDIATE``, WAL, ``synchronous=FULL``;
 PostgreSQL: READ COMMITTED) that compares revisions, writes the new state and appends to the audit log;
 it is durable when the call returns. The comparison is compare-and-set in the database itself, the same
@@ -44,6 +48,8 @@ __all__ = [
     "MISSING_STRATUM",
     "Session",
     "create_session",
+    "create_control_session",
+    "control_session",
     "open_session",
     "list_sessions",
     "answers_of",
@@ -198,6 +204,98 @@ def create_session(
     return open_session(source, session_id)
 
 
+def create_control_session(
+    source: Source,
+    parent: Session | str,
+    *,
+    k: int | None,
+    seed: int | None = None,
+    title: str | None = None,
+    created_by: str | None = None,
+) -> Session:
+    """Start a kontrollgranskning of the granskning *parent*: *k* of its cases, drawn with *seed*, for a
+    second reviewer who reads them blind.
+
+    The draw is :func:`sampling.select` (simple random, ``id_column="arende_id"``) on the parent's sampled
+    cases, so the manifest records the seed, k and the frame, plus ``parent_session`` (the parent's id),
+    and :meth:`Session.verify` draws it again from the parent's cases. The checklist is the parent's
+    stored snapshot, the period the parent's. A kontrollgranskning is never refused for overlapping its
+    parent (:func:`create_session`'s rule is about drawing from the register), and is never counted in
+    results (see the module docstring).
+
+    Raises
+    ------
+    SessionError
+        When *parent* does not exist or is itself a kontrollgranskning, already has one, or *k* is
+        missing, below 2 or larger than the parent's sample.
+    """
+    import sampling
+
+    first = open_session(source, parent) if isinstance(parent, str) else parent
+    if first.parent_id is not None:
+        raise SessionError(f"Granskningen {first.id} är själv en kontrollgranskning (av {first.parent_id}). "
+                           f"Dra kontrollurvalet ur granskningen {first.parent_id}.")
+    k = _check_control_size(k, first)
+    seed = secrets.randbits(32) if seed is None else seed
+    try:
+        drawn = sampling.select(first.design[["arende_id"]], k, seed=seed, id_column="arende_id")
+    except sampling.SamplingError as error:
+        raise SessionError(f"Kontrollurvalet kunde inte dras: {error}") from error
+    cl, creator, now = first.checklist, created_by or current_user(), _db.utc_now()
+    row = {
+        "title": title or f"Kontrollgranskning av {first.title}",
+        "checklist_id": cl.id,
+        "checklist_version": str(cl.version),
+        "checklist_source": cl.source_text,
+        "period_start": first.period[0].isoformat() if first.period else None,
+        "period_end": first.period[1].isoformat() if first.period else None,
+        "manifest": json.dumps({**drawn.manifest, "parent_session": first.id}, ensure_ascii=False,
+                               sort_keys=True),
+        "created_by": creator,
+        "created_at": now,
+        "parent_id": first.id,
+    }
+    with _db.write(_db.engine_of(source), _db.SESSION_LOCK) as connection:
+        _refuse_second_control(connection, first)
+        stem = f"kontroll-{period_label(first.period)}"
+        session_id = row["id"] = _unused_session_id(connection, stem, cl.id)
+        connection.execute(_db.sessions.insert().values(row))
+        connection.execute(_db.session_cases.insert(), _design_rows(session_id, drawn.frame))
+        connection.execute(_db.audit_log.insert().values(
+            at=now, actor=creator, action=CREATED, session_id=session_id,
+            new_value=f"kontrollgranskning av {first.id}, k={k} av {len(first.case_ids)}, seed={seed}"))
+    return open_session(source, session_id)
+
+
+def control_session(source: Source, session_id: str) -> Session | None:
+    """The kontrollgranskning of the granskning *session_id*, or None when it has none."""
+    stored = _db.sessions.c
+    with _db.read(_db.engine_of(source)) as connection:
+        control = connection.execute(sa.select(stored.id).where(stored.parent_id == session_id)).scalar()
+    return None if control is None else open_session(source, control)
+
+
+def _check_control_size(k: int | None, first: Session) -> int:
+    """*k* when the granskning *first* can give a kontrollurval of that size; else SessionError."""
+    available = len(first.case_ids)
+    if k is None or k < 2:
+        raise SessionError(f"Ange hur många ärenden som ska granskas en andra gång (minst 2; granskningen "
+                           f"{first.id} har {available} ärenden).")
+    if k > available:
+        raise SessionError(f"Kontrollurvalet (k={k}) är större än granskningen {first.id} ({available} "
+                           "ärenden).")
+    return k
+
+
+def _refuse_second_control(connection: sa.Connection, first: Session) -> None:
+    """SessionError when *first* already has a kontrollgranskning: one second reading per granskning."""
+    stored = _db.sessions.c
+    existing = connection.execute(sa.select(stored.id).where(stored.parent_id == first.id)).scalar()
+    if existing is not None:
+        raise SessionError(f"Granskningen {first.id} har redan kontrollgranskningen {existing}. Fortsätt den "
+                           "i stället för att dra ett nytt kontrollurval.")
+
+
 def open_session(source: Source, session_id: str) -> Session:
     """Reopen the granskningstillfälle *session_id*.
 
@@ -225,11 +323,15 @@ def open_session(source: Source, session_id: str) -> Session:
     return Session(engine, dict(row), design, seen, seen_corrections)
 
 
-def list_sessions(source: Source) -> list[Session]:
-    """Every granskningstillfälle in the database of *source*, oldest first."""
+def list_sessions(source: Source, *, controls: bool = False) -> list[Session]:
+    """Every granskningstillfälle in the database of *source*, oldest first; kontrollgranskningar only
+    with *controls* (figures, the dashboard and the Excel export never count them)."""
     stored = _db.sessions.c
+    query = sa.select(stored.id).order_by(stored.created_at, stored.id)
+    if not controls:
+        query = query.where(stored.parent_id.is_(None))
     with _db.read(_db.engine_of(source)) as connection:
-        ids = connection.execute(sa.select(stored.id).order_by(stored.created_at, stored.id)).scalars().all()
+        ids = connection.execute(query).scalars().all()
     return [open_session(source, session_id) for session_id in ids]
 
 
@@ -344,12 +446,14 @@ def _refuse_overlap(connection: sa.Connection, cl: Checklist, bounds: Period) ->
     """Refuse a session whose frame shares cases with an existing session of the same checklist.
 
     Two sessions of one checklist whose periods overlap draw from overlapping frames: results
-    would count those cases, and their population, twice.
+    would count those cases, and their population, twice. Kontrollgranskningar are never counted, so
+    they never stand in the way.
     """
     stored = _db.sessions.c
     existing = connection.execute(
         sa.select(stored.id, stored.title, stored.period_start, stored.period_end)
-        .where(stored.checklist_id == cl.id).order_by(stored.created_at, stored.id)).all()
+        .where(stored.checklist_id == cl.id, stored.parent_id.is_(None))
+        .order_by(stored.created_at, stored.id)).all()
     for session_id, title, start, end in existing:
         period = (date.fromisoformat(start), date.fromisoformat(end)) if start else None
         if overlaps(period, bounds):
@@ -441,6 +545,8 @@ class Session:
         The sampled arende_id values in sample order.
     design
         One row per sampled case: arende_id, stratum, inclusion_probability, weight (sample order).
+    parent_id
+        For a kontrollgranskning, the id of the granskning whose cases it reads again; else None.
     """
 
     def __init__(self, engine: Engine, row: Mapping[str, Any], design: pd.DataFrame,
@@ -454,6 +560,7 @@ class Session:
         start, end = row["period_start"], row["period_end"]
         self.period: Period = (date.fromisoformat(start), date.fromisoformat(end)) if start else None
         self.manifest: dict[str, Any] = json.loads(row["manifest"])
+        self.parent_id: str | None = row.get("parent_id")
         self.design = design
         self.case_ids: list[str] = design["arende_id"].tolist()
         self._sampled = frozenset(self.case_ids)
@@ -545,6 +652,10 @@ class Session:
             Someone else corrected the same field since this object last saw it.
         """
         self._require_case(case_id)
+        if self.parent_id is not None:
+            raise SessionError(f"Granskningen {self.id} är en kontrollgranskning: den läser ärendena en "
+                               "andra gång och ändrar inget som den första granskningen räknar med. Rätta "
+                               f"datumet i granskningen {self.parent_id} om det är fel.")
         if field not in DATE_FIELDS:
             raise SessionError(f"{field!r} är inget datumfält i registret; "
                                f"rätta något av: {', '.join(DATE_FIELDS)}.")
@@ -613,9 +724,10 @@ class Session:
     def summary(self) -> dict[str, Any]:
         """A short description for ``egenkontroll status`` and lists (Swedish keys)."""
         done, total = self.progress()
-        return {"id": self.id, "titel": self.title, "checklista": self.checklist.id,
-                "version": str(self.checklist.version), "period": period_label(self.period), "n": total,
-                "klara": done, "skapad_av": self.created_by, "skapad": self.created_at}
+        summary = {"id": self.id, "titel": self.title, "checklista": self.checklist.id,
+                   "version": str(self.checklist.version), "period": period_label(self.period), "n": total,
+                   "klara": done, "skapad_av": self.created_by, "skapad": self.created_at}
+        return summary if self.parent_id is None else {**summary, "kontroll_av": self.parent_id}
 
     # --- the audit log and the sampling frame ---------------------------------------------------
 
@@ -630,7 +742,10 @@ class Session:
             return pd.read_sql_query(query, connection).astype({"revision": "Int64"})
 
     def sampling_frame(self) -> pd.DataFrame:
-        """The frame the sample was drawn from, rebuilt from today's register (see :meth:`verify`)."""
+        """The frame the sample was drawn from, rebuilt from today's register (see :meth:`verify`); for a
+        kontrollgranskning the parent granskning's sampled cases."""
+        if self.parent_id is not None:
+            return open_session(self.engine, self.parent_id).design[["arende_id"]]
         return _sampling_frame(case_table.read_cases(self.engine), self.checklist, self.period,
                                self.manifest["design"]["strata"])
 

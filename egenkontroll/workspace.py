@@ -109,7 +109,7 @@ class Workspace:
         """Counts of cases per enhet, arendetyp and year, the imports, the sessions, and a warning for each
         folder or file of the workspace that others than its owner may read."""
         return {"arbetsyta": str(self.path), **case_table.summary(self.engine),
-                "granskningar": [session.summary() for session in self.sessions()],
+                "granskningar": [session.summary() for session in self.sessions(controls=True)],
                 "varningar": _location.loose_permissions(self.path)}
 
     # --- sessions (granskningstillfällen) ------------------------------------------------------
@@ -120,13 +120,19 @@ class Workspace:
         """Draw a sample for *checklist* and start a granskningstillfälle (see :mod:`egenkontroll.store`)."""
         return store.create_session(self.engine, checklist, n=n, seed=seed, **options)
 
+    def create_control_session(self, session_id: str, k: int | None = None, seed: int | None = None,
+                               **options: Any) -> Session:
+        """Start a kontrollgranskning of *session_id*: *k* of its cases for a second, blind reading (see
+        :func:`egenkontroll.store.create_control_session`)."""
+        return store.create_control_session(self.engine, session_id, k=k, seed=seed, **options)
+
     def session(self, session_id: str) -> Session:
         """Reopen the granskningstillfälle *session_id*."""
         return store.open_session(self.engine, session_id)
 
-    def sessions(self) -> list[Session]:
-        """Every granskningstillfälle in the workspace, oldest first."""
-        return store.list_sessions(self.engine)
+    def sessions(self, *, controls: bool = False) -> list[Session]:
+        """Every granskningstillfälle in the workspace, oldest first; kontrollgranskningar with *controls*."""
+        return store.list_sessions(self.engine, controls=controls)
 
     def results(self, **options: Any) -> pd.DataFrame:
         """Compliance per checklist item with design-correct intervals (see :mod:`egenkontroll.results`)."""

@@ -8,6 +8,7 @@ See ``sampling/README.md`` for the conventions (AICPA tables, hashing, intervals
 from ._agreement import (
     Agreement,
     cohen_kappa,
+    conger_kappa,
     fleiss_kappa,
     gwet_ac1,
     gwet_ac1_raw,
@@ -37,6 +38,7 @@ __all__ = [
     "Verification",
     "VerificationError",
     "cohen_kappa",
+    "conger_kappa",
     "evaluate",
     "evaluate_domain",
     "evaluate_stratified",

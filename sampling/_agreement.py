@@ -1,12 +1,13 @@
-"""Agreement between raters on a nominal scale: Cohen's kappa, Gwet's AC1, Fleiss' kappa and
-Krippendorff's alpha, each with standard error, confidence interval, observed and chance agreement.
+"""Agreement between raters on a nominal scale: Cohen's kappa, Gwet's AC1, Fleiss' kappa, Conger's kappa
+and Krippendorff's alpha, each with standard error, confidence interval, observed and chance agreement.
 
 Two input forms:
 
 - a square contingency table of two raters (rows rater 1, columns rater 2, counts of units):
   :func:`cohen_kappa`, :func:`gwet_ac1`;
 - a units x raters array of ratings with NaN (or None) for a missing rating:
-  :func:`fleiss_kappa`, :func:`gwet_ac1_raw`, :func:`krippendorff_alpha`.
+  :func:`fleiss_kappa`, :func:`gwet_ac1_raw`, :func:`krippendorff_alpha`; :func:`conger_kappa`
+  (no missing rating; its standard error by the jackknife over units).
 
 Intervals (documented choices, reproduced to the printed digits by the tests):
 
@@ -50,6 +51,7 @@ from .errors import SamplingError
 __all__ = [
     "Agreement",
     "cohen_kappa",
+    "conger_kappa",
     "fleiss_kappa",
     "gwet_ac1",
     "gwet_ac1_raw",
@@ -60,6 +62,7 @@ LEVELS = ("nominal",)
 
 _NAMES = {
     "cohen_kappa": "Cohens kappa",
+    "conger_kappa": "Congers kappa",
     "fleiss_kappa": "Fleiss kappa",
     "krippendorff_alpha": "Krippendorffs alfa",
 }
@@ -282,6 +285,76 @@ def fleiss_kappa(
     return _result(kappa, se, half, pa, pe, "fleiss_kappa", "linearised-t", confidence, n, n - 1, population)
 
 
+def conger_kappa(
+    ratings: Any,
+    *,
+    confidence: float = 0.95,
+    population: int | None = None,
+    categories: Sequence[Any] | None = None,
+) -> Agreement:
+    """Conger's (1980) kappa: Cohen's kappa generalised to several raters, each with their own
+    category shares.
+
+    Parameters
+    ----------
+    ratings
+        Units x raters array-like of category labels; every unit rated by every rater (no
+        missing rating).
+    confidence
+        Two-sided confidence level in (0, 1).
+    population
+        Number of units N the n rated units were drawn from; multiplies the variance by 1 - n/N.
+    categories
+        All possible categories (default: those that occur).
+
+    Returns
+    -------
+    Agreement
+        ``pa`` as Fleiss' (the mean share of agreeing rater pairs), ``pe = sum_k (pbar_k**2 -
+        s_k**2 / r)`` with ``pbar_k`` the raters' mean share of category k and ``s_k**2`` its
+        variance between the r raters (divisor r - 1); for two raters ``pe = sum_k a_k b_k`` and
+        the estimate is Cohen's kappa. Standard error by the jackknife over units, interval
+        kappa -/+ t_{n-1} se (method ``"jackknife-t"``).
+
+    Raises
+    ------
+    SamplingError
+        Bad or missing ratings, or kappa has no value (pe = 1).
+    """
+    alpha = 1 - check_confidence(confidence)
+    shares = _rater_shares(ratings, categories)
+    n = shares.shape[0]
+    fpc = _fpc(n, population)
+    pa, pe, kappa = _conger(shares)
+    leave_one_out = np.array([_conger(np.delete(shares, unit, axis=0))[2] for unit in range(n)])
+    se = math.sqrt(fpc * (n - 1) / n * float(np.sum((leave_one_out - leave_one_out.mean()) ** 2)))
+    half = float(stats.t.ppf(1 - alpha / 2, n - 1)) * se
+    return _result(kappa, se, half, pa, pe, "conger_kappa", "jackknife-t", confidence, n, n - 1, population)
+
+
+def _rater_shares(ratings: Any, categories: Sequence[Any] | None) -> np.ndarray:
+    """Units x raters x categories indicator array (1 where the rater put the unit in the category)."""
+    frame = pd.DataFrame(ratings) if not isinstance(ratings, pd.DataFrame) else ratings
+    if frame.ndim != 2 or frame.shape[1] < 2 or frame.shape[0] < 2:
+        raise SamplingError("Bedömningarna måste vara en tabell med minst två enheter och två bedömare.")
+    values = frame.to_numpy(dtype=object)
+    if pd.isna(values).any():
+        raise SamplingError("Congers kappa kräver att varje bedömare har bedömt varje enhet.")
+    labels = _labels(values.ravel(), categories)
+    return np.stack([values == label for label in labels], axis=2).astype(float)
+
+
+def _conger(indicators: np.ndarray) -> tuple[float, float, float]:
+    """pa, pe and Conger's kappa of a units x raters x categories indicator array."""
+    raters = indicators.shape[1]
+    counts = indicators.sum(axis=1)
+    pa = float(np.mean(np.sum(counts * (counts - 1), axis=1) / (raters * (raters - 1))))
+    shares = indicators.mean(axis=0)  # raters x categories
+    pe = float(np.sum(shares.mean(axis=0) ** 2 - shares.var(axis=0, ddof=1) / raters))
+    _check_defined(pe, "conger_kappa")
+    return pa, pe, (pa - pe) / (1 - pe)
+
+
 def gwet_ac1_raw(
     ratings: Any,
     *,
@@ -429,7 +502,22 @@ def _counts(ratings: Any, categories: Sequence[Any] | None) -> np.ndarray:
         raise SamplingError("Bedömningarna måste vara en tabell med en rad per enhet och minst två bedömare.")
     values = frame.to_numpy(dtype=object)
     missing = pd.isna(values)
-    observed = values[~missing]
+    labels = _labels(values[~missing], categories)
+    index = {label: k for k, label in enumerate(labels)}
+    counts = np.zeros((values.shape[0], len(labels)))
+    rows, cols = np.nonzero(~missing)
+    for row, col in zip(rows, cols, strict=True):
+        counts[row, index[values[row, col]]] += 1
+    counts = counts[counts.sum(axis=1) > 0]
+    if len(counts) < 2:
+        raise SamplingError("Det behövs minst två bedömda enheter.")
+    if not np.any(counts.sum(axis=1) >= 2):
+        raise SamplingError("Ingen enhet har bedömts av minst två bedömare.")
+    return counts
+
+
+def _labels(observed: np.ndarray, categories: Sequence[Any] | None) -> list[Any]:
+    """The categories: *categories* (checked against the *observed* ratings), else those observed."""
     if categories is None:
         labels = list(pd.unique(observed))
         try:
@@ -445,17 +533,7 @@ def _counts(ratings: Any, categories: Sequence[Any] | None) -> np.ndarray:
             raise SamplingError(f"Bedömningar utanför kategorierna: {', '.join(unknown)}.")
     if not labels:
         raise SamplingError("Det finns inga bedömningar.")
-    index = {label: k for k, label in enumerate(labels)}
-    counts = np.zeros((values.shape[0], len(labels)))
-    rows, cols = np.nonzero(~missing)
-    for row, col in zip(rows, cols, strict=True):
-        counts[row, index[values[row, col]]] += 1
-    counts = counts[counts.sum(axis=1) > 0]
-    if len(counts) < 2:
-        raise SamplingError("Det behövs minst två bedömda enheter.")
-    if not np.any(counts.sum(axis=1) >= 2):
-        raise SamplingError("Ingen enhet har bedömts av minst två bedömare.")
-    return counts
+    return labels
 
 
 def _raw_agreement(counts: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from egenkontroll import Workspace
+from egenkontroll import Workspace, _location
 from egenkontroll._review_model import StartModel
 from tests.browser.conftest import screenshot
 from tests.browser.test_dashboard_page import wait_for_charts
@@ -75,6 +75,8 @@ def team_server(tmp_path_factory) -> Iterator[TeamServer]:
         raise
     cluster = re.search(r"ett eget kluster i (\S+) som", said)
     assert cluster is None or not Path(cluster.group(1)).exists(), "the demo's database outlived the hub"
+    hub_files = re.search(r"^Hubbens egna filer: (\S+) ", said, re.M)
+    assert hub_files and not Path(hub_files.group(1)).exists(), "the hub's files outlived it"
 
 
 def log_in(browser, team_server: TeamServer, user: str):
@@ -198,6 +200,12 @@ def test_kvalitet_has_jupyterlab_and_its_kernels_run_code(team_server, browser, 
     answered = page.evaluate(SAVE_OVER_WEBSOCKET, f"open({str(proof)!r}, 'w').write('kört')")
     assert "execute_reply" in answered and proof.read_text() == "kört"  # the websocket test can see a run
     page.context.close()
+
+
+def test_the_workspace_holds_nothing_others_can_read_after_the_users_have_worked(team_server):
+    assert _location.loose_permissions(team_server.workspace) == []
+    hub_files = re.search(r"^Hubbens egna filer: (\S+) ", team_server.log.read_text(encoding="utf-8"), re.M)
+    assert hub_files and not Path(hub_files.group(1)).is_relative_to(team_server.workspace)
 
 
 FORGED = {"X-Remote-User": "granskare1", "Remote-User": "granskare1", "X-Forwarded-User": "granskare1",

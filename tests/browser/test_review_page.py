@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 
 import pytest
@@ -119,3 +121,45 @@ def test_answers_survive_a_reload_and_the_page_has_no_console_errors(demo, serve
     assert answers.set_index("item_id").loc["vald_fragat", "comment"] == XSS
     assert unexplained(page.console_errors, page.failed_requests, refused) == []
     assert page.dialogs == []  # the comment's onerror never ran
+
+
+def test_a_comment_is_stored_while_typing_and_survives_killing_the_server(demo, serve, page):
+    """Issue 19: typed, not blurred, acknowledged, then the server and its kernel SIGKILLed: stored.
+
+    On the way: the bar with navigation and status stays in sight at 1366x768 while the lowest questions
+    are answered, and the case card uses the width at 1920x1080."""
+    path, _, _ = demo
+    with Workspace.open(path) as workspace:
+        session = workspace.create_session("valdsfraga", n=3, seed=19, period="2026-T1",
+                                           title="Kommentarsprov", allow_overlap=True)
+        label = dict((id_, text) for text, id_ in StartModel(workspace).session_choices())[session.id]
+    served = serve("review", path)
+    browser_page = page.page
+    browser_page.set_viewport_size({"width": 1920, "height": 1080})
+    browser_page.goto(served.url)
+    open_session(browser_page, label)
+    assert browser_page.locator(".ek-kort").bounding_box()["width"] > 0.75 * 1920
+    browser_page.set_viewport_size({"width": 1366, "height": 768})
+    answer(browser_page, "vald_fragat", "Ja")
+    answer(browser_page, "framkom_vald", "Ja")
+    answer(browser_page, "barn_berors", "Nej")  # the lowest question with a comment box
+    browser_page.locator(".ek-fraga-barn_berors").get_by_text("Svarat av").wait_for()
+    browser_page.locator(".ek-fraga-kommentar").scroll_into_view_if_needed()  # the bottom of the page
+    comment = browser_page.locator(".ek-fraga-barn_berors textarea")
+    comment.press_sequentially("Inga barn i hushållet enligt journalen")
+    saved = re.compile(r"Kommentaren sparad \d\d:\d\d:\d\d")
+    browser_page.locator(".ek-status").get_by_text(saved).wait_for()
+    assert comment.evaluate("box => document.activeElement === box")  # saved without leaving the box
+    title = browser_page.locator(".ek-app h2").bounding_box()
+    assert title["y"] + title["height"] < 0  # the heading just above the bar has scrolled away ...
+    buttons = browser_page.locator(".ek-listen button").all()
+    assert len(buttons) == 5  # Föregående, Nästa, Nästa ogranskade, Sammanfattning, Byt granskning
+    for visible in [browser_page.locator(".ek-listen"), *buttons, browser_page.locator(".ek-status")]:
+        box = visible.bounding_box()  # ... and the bar is still in the window
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 768
+
+    os.killpg(served.process.pid, signal.SIGKILL)  # the server and the kernel, with no chance to save more
+    with Workspace.open(path) as workspace:
+        answers = workspace.session(session.id).answers().set_index("item_id")
+    assert answers.loc["barn_berors", ["value", "comment"]].tolist() == [
+        "nej", "Inga barn i hushållet enligt journalen"]

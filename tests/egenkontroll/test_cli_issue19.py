@@ -46,6 +46,12 @@ BAD_CALLS = [
     ["sample", "--checklist", "valdsfraga", "--n", "10", "--period", "våren"],
     ["verify"],
     ["verify", "a", "b"],
+    ["kontrollgranskning"],
+    ["kontrollgranskning", "g"],
+    ["kontrollgranskning", "g", "--antal", "tre"],
+    ["kontrollgranskning", "g", "--antal", "3", "--seed"],
+    ["samstammighet"],
+    ["samstammighet", "g", "--okand"],
     ["results", "--by", "handlaggare"],
     ["results", "--per-datum", "igår"],
     ["export"],
@@ -56,8 +62,8 @@ BAD_CALLS = [
     ["demo", "--per-datum", "31/10/2026"],
 ]
 HELP_CALLS = [["--help"], *([verb, "--help"] for verb in
-                            ("import", "profil", "status", "plan", "sample", "verify", "results", "export",
-                             "review", "dashboard", "lab", "demo"))]
+                            ("import", "profil", "status", "plan", "sample", "verify", "kontrollgranskning",
+                             "samstammighet", "results", "export", "review", "dashboard", "lab", "demo"))]
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -51,3 +51,14 @@ def test_0_999_and_0_005_through_every_output():
         export._share_cell(cell, kind)
     assert [sheet.cell(1, c).number_format for c in (1, 2, 3)] == ["0.0\\ %"] * 3
     assert [sheet.cell(1, c).value for c in (1, 2, 3)] == [0.999, pytest.approx(0.005), pytest.approx(0.999)]
+
+
+def test_a_change_is_signed_in_percentage_points_with_the_minus_sign_for_a_fall():
+    assert formatting.points(0.12437) == "+12,4 procentenheter"
+    assert formatting.points(-0.03) == "\u22123 procentenheter"
+    assert formatting.points(0.0) == "±0 procentenheter"
+
+
+def test_for_print_keeps_a_figure_and_its_unit_on_one_line():
+    assert formatting.for_print("86 % (75–93 %), +3 procentenheter, 5 akter") == \
+        "86\u00a0% (75–93\u00a0%), +3\u00a0procentenheter, 5 akter"

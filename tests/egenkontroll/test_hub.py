@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import runpy
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,10 +18,10 @@ from test_review_model import AS_OF, CHILD_CASES, write_register
 from tornado import web
 from traitlets.config import Config
 
-from egenkontroll import AccessError, _hub_server, hub, review
+from egenkontroll import AccessError, _hub_server, dashboard, hub, review
 from egenkontroll.cli import main
 from egenkontroll.identity import ROLE_VARIABLE
-from tests.conftest import REPO
+from tests.conftest import REPO, cli_environment
 
 DEPLOY_CONFIG = REPO / "deploy" / "jupyterhub_config.py"
 REVIEW = hub.HOME_PAGES["granskare"]
@@ -91,11 +94,14 @@ def test_a_user_in_none_of_the_groups_gets_no_server(tmp_path):
     assert "inte med i någon av egenkontrolls grupper" in refused.value.log_message
 
 
-def test_the_hub_runs_the_idle_culler_and_limits_the_servers(tmp_path):
+def test_the_hub_runs_the_idle_culler_and_the_start_view_service_and_limits_the_servers(tmp_path):
     c = configured(tmp_path, {"G": "granskare"})
     assert c.JupyterHub.active_server_limit == hub.ACTIVE_SERVERS
-    culler = c.JupyterHub.services[0]
+    culler, start_view = c.JupyterHub.services
     assert culler["command"][-2:] == ["jupyterhub_idle_culler", f"--timeout={hub.IDLE_SERVER_SECONDS}"]
+    assert start_view["command"][-2:] == ["-m", "egenkontroll._startview"]
+    assert start_view["environment"] == c.Spawner.environment  # the same workspace as the users' servers'
+    assert start_view["environment"]["EGENKONTROLL_WORKSPACE"] == str((tmp_path / "ws").resolve())
     assert "delete:servers" in c.JupyterHub.load_roles[0]["scopes"]
     assert c.JupyterHub.db_url == f"sqlite:///{(tmp_path / 'hub').resolve() / 'jupyterhub.sqlite'}"
 
@@ -163,6 +169,23 @@ def test_ledning_reads_but_saves_nothing(workspace, vald, monkeypatch, tmp_path)
     answers = workspace.session(vald.id).answers()  # reading works
     assert answers[["value", "reviewer"]].values.tolist() == [["ja", "granskare1"]]
     assert len(workspace.sessions()) == 1
+
+
+def test_the_start_view_service_prepares_the_dashboard_for_the_ledningsgrupp(workspace, vald):
+    assert dashboard.cached_start_view(workspace.path) is None
+    environment = {**cli_environment(), "EGENKONTROLL_WORKSPACE": str(workspace.path),
+                   "PYTHONPATH": str(REPO)}
+    service = subprocess.Popen([sys.executable, "-m", "egenkontroll._startview"], env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while dashboard.cached_start_view(workspace.path) is None and time.monotonic() < deadline:
+            assert service.poll() is None, service.stdout.read()
+            time.sleep(0.5)
+        assert dashboard.cached_start_view(workspace.path) is not None
+    finally:
+        service.kill()
+        service.wait()
 
 
 # --- the deployment template and the command --------------------------------------------------------

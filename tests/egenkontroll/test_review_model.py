@@ -15,7 +15,7 @@ from scipy import stats
 
 from egenkontroll import SessionError
 from egenkontroll._fields import CASE_TYPE_LABELS, CASE_TYPES, FIELD_LABELS, FIELDS, KON_LABELS, KON_VALUES
-from egenkontroll._review_model import ReviewModel, StartModel
+from egenkontroll._review_model import Remark, ReviewModel, StartModel
 
 AS_OF = date(2026, 11, 1)
 CHILD_CASES = 12
@@ -97,8 +97,14 @@ def test_card_shows_case_dates_and_verdicts_with_reference_but_no_person(ws, tid
     card = review.card()
     source = child_row(3)
     assert (card.arende_id, card.enhet, card.arendetyp) == ("BOU-2026-003", "Barn Syd", "Barn och unga")
-    assert {fact.field: fact.text for fact in card.dates}["forhandsbedomning_datum"] == "2026-02-15"
-    assert {fact.field: fact.text for fact in card.flags}["forlangning_beslutad"] == "nej"
+    assert card.handlaggare == "H0"
+    dates = {fact.field: fact.text for fact in card.dates}
+    flags = {fact.field: fact.text for fact in card.flags}
+    assert dates["forhandsbedomning_datum"] == "2026-02-15"
+    assert flags["forlangning_beslutad"] == "nej"
+    # blank in the register (issue 19): said plainly, not as the kon value "okänt"
+    blank = (dates["beslut_datum"], flags["pagaende_utredning"], flags["barn_i_hushallet"])
+    assert blank == ("uppgift saknas",) * 3
     verdicts = {verdict.item_id: verdict for verdict in card.verdicts}
     late = verdicts["forhandsbedomning_14_dagar"]
     assert (late.compliant, late.label, late.critical) == (False, "Avvikelse", True)
@@ -164,6 +170,42 @@ def test_comment_keeps_the_answer_and_an_answer_keeps_the_comment(ws, vald):
     review.comment("vald_fragat", "")
     assert review.answers()["vald_fragat"].comment is None
     assert ws.session(vald.id).answers()["value"].tolist() == ["nej"]
+
+
+def test_typed_text_waits_for_save_drafts_and_is_then_saved_once(ws, vald):
+    review = ReviewModel(vald, reviewer="anna", as_of=AS_OF)
+    review.record("vald_fragat", "ja")
+    for typed in ("F", "Fr", "Frågan ställd", "Frågan ställd vid hembesök "):
+        review.draft("vald_fragat", typed)
+    review.draft("kommentar", "Bra akt")
+    assert review.unsaved
+    assert ws.session(vald.id).answers()[["item_id", "comment"]].values.tolist() == [["vald_fragat", None]]
+    results = review.save_drafts()
+    assert [result.message.split(" ")[0] for result in results] == ["Kommentaren", "Sparat"]
+    assert not review.unsaved and review.save_drafts() == []
+    stored = ws.session(vald.id).answers().set_index("item_id")
+    assert stored.loc["vald_fragat", ["value", "comment", "revision"]].tolist() == [
+        "ja", "Frågan ställd vid hembesök", 2]  # one write for the whole typing
+    assert stored.loc["kommentar", "value"] == "Bra akt"  # a free-text item's text is its answer
+
+
+def test_a_draft_that_restores_the_stored_text_is_forgotten(ws, vald):
+    review = ReviewModel(vald, reviewer="anna", as_of=AS_OF)
+    review.record("vald_fragat", "ja")
+    review.comment("vald_fragat", "Noterat")
+    review.draft("vald_fragat", "Noterat i")
+    review.draft("vald_fragat", "Noterat ")
+    assert not review.unsaved
+    assert review.save_drafts() == []
+    assert ws.session(vald.id).answers()["revision"].tolist() == [2]
+
+
+def test_a_draft_that_does_not_fit_is_refused_and_forgotten(vald):
+    review = ReviewModel(vald, reviewer="anna", as_of=AS_OF)
+    review.draft("vald_fragat", "en kommentar före svaret")
+    with pytest.raises(SessionError, match="Svara på frågan först"):
+        review.save_drafts()
+    assert not review.unsaved
 
 
 def test_a_value_that_does_not_fit_is_refused_and_nothing_is_saved(ws, vald):
@@ -296,11 +338,25 @@ def test_summary_lists_unanswered_items_deviations_and_notes(tid):
     extended = summary["BOU-2026-004"]
     assert extended.done and extended.unanswered == []
     assert [d.item_id for d in extended.deviations] == ["sarskilda_skal"]
-    assert extended.notes == ["Stämmer registrets datum med journalen? – <b>kontrollerat</b>",
-                              "Övriga iakttagelser – Bra akt"]
+    assert extended.notes == [Remark("datum_stammer", "<b>kontrollerat</b>"), Remark("kommentar", "Bra akt")]
     late = summary["BOU-2026-003"]
-    assert not late.done and late.unanswered == ["Stämmer registrets datum med journalen?"]
-    assert [d.item_id for d in late.deviations] == ["forhandsbedomning_14_dagar"]
+    assert not late.done and late.unanswered == ["datum_stammer"]
+    [found] = late.deviations
+    assert found.item_id == "forhandsbedomning_14_dagar" and "2026-02-09" in found.text
+    assert found.text.endswith("(20 kap. 2 § SoL (2025:400))")
+    questions = {item.id: item.text for item in tid.checklist.items}
+    texts = [remark.text for case in summary.values() for remark in [*case.deviations, *case.notes]]
+    assert not any(question in text for question in questions.values() for text in texts)  # named once
+    assert list(review.question_numbers()) == list(questions)
+    assert list(review.question_numbers().values()) == list(range(1, len(questions) + 1))
+
+
+def test_a_critical_no_is_a_deviation_that_does_not_repeat_its_question(vald):
+    review = ReviewModel(vald, reviewer="anna", as_of=AS_OF)
+    review.record("vald_fragat", "nej")
+    [found] = review.summary()[0].deviations
+    assert found.item_id == "vald_fragat"
+    assert found.text.startswith("Kritisk fråga besvarad med nej (13 kap. 1 § SoL (2025:400)")
 
 
 # --- the start screen -------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def test_an_unexpected_error_is_shown_in_swedish_and_logged_not_raised(ws, vald,
 def test_comment_is_saved_with_the_answer_and_only_once_answered(ws, vald):
     screen = open_app(ws, vald).screen
     editor = screen.editors["vald_fragat"]
-    assert editor.comment.disabled and not editor.comment.continuous_update
+    assert editor.comment.disabled and editor.comment.continuous_update  # every keystroke reaches the kernel
     editor.input.value = "ja"
     assert not editor.comment.disabled
     editor.comment.value = "Frågan ställd vid hembesök"
@@ -177,6 +177,107 @@ def test_comment_is_saved_with_the_answer_and_only_once_answered(ws, vald):
     answers = ws.session(vald.id).answers()
     assert answers[["value", "comment", "revision"]].values.tolist() == [
         ["nej", "Frågan ställd vid hembesök", 3]]
+
+
+class Clock:
+    """Stands in for the kernel's event loop (review._call_later): callbacks wait until :meth:`pause`."""
+
+    def __init__(self) -> None:
+        self.waiting: list[list] = []
+
+    def call_later(self, delay: float, callback):
+        entry = [delay, callback, True]
+        self.waiting.append(entry)
+
+        def cancel() -> None:
+            entry[2] = False
+
+        return cancel
+
+    @property
+    def pending(self) -> list[float]:
+        return [delay for delay, _, live in self.waiting if live]
+
+    def pause(self) -> None:
+        """The reviewer stops typing: run what is still waiting."""
+        due, self.waiting = [callback for _, callback, live in self.waiting if live], []
+        for callback in due:
+            callback()
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(review, "_call_later", clock.call_later)
+    return clock
+
+
+def test_a_typed_comment_is_saved_once_the_typing_pauses(ws, vald, clock):
+    screen = open_app(ws, vald).screen
+    editor = screen.editors["vald_fragat"]
+    editor.input.value = "ja"
+    for typed in ("F", "Frågan", "Frågan ställd vid hembesök "):
+        editor.comment.value = typed
+    assert ws.session(vald.id).answers()["comment"].tolist() == [None]  # not yet
+    assert "Sparar det du skriver" in screen.status.value
+    assert clock.pending == [review.SAVE_PAUSE]  # each keystroke restarted the wait
+    clock.pause()
+    answers = ws.session(vald.id).answers()
+    assert answers[["comment", "revision"]].values.tolist() == [["Frågan ställd vid hembesök", 2]]
+    assert re.search(r'class="ek-status-sparat">Kommentaren sparad \d\d:\d\d:\d\d<', screen.status.value)
+    assert editor.comment.value == "Frågan ställd vid hembesök "  # the box is not rewritten under the cursor
+    assert "Svarat av anna" in editor.saved_by.value
+    editor.comment.value = "Frågan ställd vid hembesök x"
+    editor.comment.value = "Frågan ställd vid hembesök"  # typed back to what is stored: nothing to save
+    assert clock.pending == [] and screen.status.value == ""
+    assert ws.session(vald.id).answers()["revision"].tolist() == [2]
+
+
+def test_a_free_text_answer_is_saved_as_it_is_typed(ws, vald, clock):
+    screen = open_app(ws, vald).screen
+    screen.editors["kommentar"].input.value = "Bra akt"
+    assert stored(ws, vald) == []
+    clock.pause()
+    assert stored(ws, vald) == [[vald.case_ids[0], "kommentar", "Bra akt"]]
+
+
+def test_typed_text_is_saved_in_its_own_case_before_the_next_action(ws, vald, clock):
+    screen = open_app(ws, vald).screen
+    editor = screen.editors["vald_fragat"]
+    editor.input.value = "ja"
+    editor.comment.value = "Skrivet precis innan Nästa"
+    screen.next_button.click()
+    assert screen.review.current == vald.case_ids[1]
+    answers = ws.session(vald.id).answers()
+    assert answers[["arende_id", "comment"]].values.tolist() == [
+        [vald.case_ids[0], "Skrivet precis innan Nästa"]]
+    assert clock.pending == []  # nothing left to save after the pause
+    screen.editors["vald_fragat"].input.value = "nej"
+    screen.editors["vald_fragat"].comment.value = "Andra akten"
+    screen.editors["vald_fragat"].input.value = "ja"  # an answer saves the comment first, then itself
+    answers = ws.session(vald.id).answers().set_index("arende_id")
+    second = answers.loc[vald.case_ids[1], ["value", "comment", "revision"]].tolist()
+    assert second == ["ja", "Andra akten", 3]
+
+
+def test_text_still_waiting_when_the_kernel_ends_is_saved_on_the_way_out(ws, vald, clock):
+    screen = open_app(ws, vald).screen
+    screen.editors["vald_fragat"].input.value = "ja"
+    screen.editors["vald_fragat"].comment.value = "Sidan laddades om direkt"
+    review._save_typed_text_on_exit()
+    assert ws.session(vald.id).answers()["comment"].tolist() == ["Sidan laddades om direkt"]
+
+
+def test_a_typed_comment_that_meets_someone_elses_change_shows_theirs(ws, vald, clock):
+    screen = open_app(ws, vald).screen
+    editor = screen.editors["vald_fragat"]
+    editor.input.value = "ja"
+    editor.comment.value = "min kommentar"
+    ws.session(vald.id).record(vald.case_ids[0], "vald_fragat", "nej", reviewer="bertil", expected_revision=1)
+    screen.next_button.click()
+    assert screen.review.current == vald.case_ids[0]  # stayed, to show what happened
+    assert "ändrades av bertil" in screen.status.value
+    assert editor.input.value == "nej" and editor.comment.value == ""
 
 
 def test_a_conflict_says_who_changed_the_answer_and_shows_theirs(ws, vald):
@@ -245,6 +346,38 @@ def test_next_after_the_last_case_shows_the_summary(ws, vald):
     assert "Kritisk fråga besvarad med nej" in screen.summary.value
     screen.back_button.click()
     assert screen.case_view.layout.display is None and screen.summary_view.layout.display == "none"
+
+
+def test_the_summary_names_each_question_once_and_keeps_case_ids_whole(ws, vald):
+    screen = open_app(ws, vald).screen
+    for case_id in vald.case_ids[:3]:
+        screen.editors["vald_fragat"].input.value = "nej"
+        screen.editors["vald_fragat"].comment.value = f"kommentar {case_id}"
+        screen.next_button.click()
+    screen.summary_button.click()
+    html = screen.summary.value
+    question = "Har frågan om våld ställts och är svaret dokumenterat?"
+    assert html.count(question) == 1 and '<td class="ek-nr">F1</td><td>' + question in html
+    assert html.count('<span class="ek-nr">F1:</span> Kritisk fråga besvarad med nej') == 3
+    assert f'<td class="ek-arende">{vald.case_ids[0]}</td>' in html
+    assert f'<span class="ek-nr">F1:</span> kommentar {vald.case_ids[2]}' in html
+    assert ".ek-sammanfattning .ek-arende, .ek-sammanfattning .ek-nr { white-space: nowrap; }" \
+        in review._STYLE
+
+
+def test_the_card_names_the_handlaggare_and_says_when_the_register_has_no_value(ws, vald):
+    screen = open_app(ws, vald).screen
+    case = ws.cases().set_index("arende_id").loc[vald.case_ids[0]]
+    assert f"handläggare {case['handlaggare']}</div>" in screen.card.value
+    assert "<th>Beslut</th><td>uppgift saknas</td>" in screen.card.value and "okänt" not in screen.card.value
+
+
+def test_navigation_progress_and_status_are_in_the_bar_that_stays_in_sight(ws, vald):
+    screen = open_app(ws, vald).screen
+    assert screen.bar._dom_classes == ("ek-listen",)
+    assert screen.progress in screen.bar.children and screen.status in screen.bar.children
+    assert screen.next_button in screen.bar.children[1].children
+    assert ".ek-listen { position: sticky; top: 0;" in review._STYLE
 
 
 def test_correcting_a_register_date_from_the_case_card(ws, vald):

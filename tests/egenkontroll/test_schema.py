@@ -100,7 +100,7 @@ def test_a_new_register_field_reaches_fresh_and_old_workspaces(tmp_path):
         assert workspace["ny_datum"] == {case: fields["ny_datum"] or None for case, fields in source.items()}
         shown = source[workspace["card"]["arende_id"]]
         dates = dict(workspace["card"]["dates"])
-        assert dates["Nytt datum"] == (shown["ny_datum"] or "okänt")
+        assert dates["Nytt datum"] == (shown["ny_datum"] or "uppgift saknas")
         assert dates["Inkom"] == shown["inkom_datum"]
 
 

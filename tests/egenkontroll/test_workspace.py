@@ -40,7 +40,8 @@ CASES = [
 def fake_register(monkeypatch: pytest.MonkeyPatch):
     """Replace the file reader by a given frame, so these tests exercise only the upsert."""
     frames: list[pd.DataFrame] = []
-    monkeypatch.setattr(register, "read_register", lambda path, *, profile=None, key, limits: frames.pop(0))
+    monkeypatch.setattr(register, "read_register",
+                        lambda path, *, profile=None, key, limits, profile_folders: frames.pop(0))
     return frames
 
 

@@ -344,3 +344,35 @@ def test_results_are_finite_and_ordered_whenever_defined(table):
         values = (result.estimate, result.se, result.lower, result.upper, result.pa, result.pe)
         assert all(math.isfinite(v) for v in values)
         assert result.lower <= result.estimate <= result.upper <= 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Conger's kappa
+
+
+@settings(max_examples=60, deadline=None)
+@given(square_tables)
+def test_for_two_raters_without_missing_ratings_congers_kappa_is_cohens(table):
+    cohen = _or_error(sampling.cohen_kappa, table)
+    conger = _or_error(sampling.conger_kappa, raw_from_table(table), categories=range(len(table)))
+    if isinstance(cohen, str):
+        assert isinstance(conger, str) and "saknar värde" in conger
+        return
+    for name in ("estimate", "pa", "pe"):
+        assert getattr(conger, name) == pytest.approx(getattr(cohen, name), abs=1e-12)
+
+
+def test_congers_kappa_of_several_raters_uses_each_raters_own_shares():
+    ratings = [[0, 0, 0], [0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 0, 0], [1, 1, 1]]
+    result = sampling.conger_kappa(ratings, confidence=0.9)
+    # pa = mean agreeing pairs (1, 1/3, 1, 1/3, 1, 1) = 7/9; shares of "1" per rater 1/2, 1/3, 2/3:
+    # pe = 2 * (1/2)**2 - 2 * var(1/2, 1/3, 2/3) / 3 = 1/2 - 1/54
+    assert result.pa == pytest.approx(7 / 9)
+    assert result.pe == pytest.approx(0.5 - 1 / 54)
+    assert result.estimate == pytest.approx((7 / 9 - result.pe) / (1 - result.pe))
+    assert result.method == "jackknife-t" and result.df == 5 and result.lower < result.estimate < result.upper
+
+
+def test_congers_kappa_needs_every_rating():
+    with pytest.raises(sampling.SamplingError, match="varje bedömare har bedömt varje enhet"):
+        sampling.conger_kappa([[0, 1], [1, NAN], [0, 0]])
