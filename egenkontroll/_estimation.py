@@ -355,6 +355,13 @@ def _change(material: Material, period: str | int | PeriodText,
     previous = previous_period(period) if previous is None else previous
     now = results_table(material, period, "alla", confidence, {})
     before = results_table(material, previous, "alla", confidence, {})
+    return change_between(now, before, period, previous)
+
+
+def change_between(now: pd.DataFrame, before: pd.DataFrame, period: str | int | PeriodText,
+                   previous: str | int | PeriodText) -> pd.DataFrame:
+    """The :func:`change_from_previous` table from the :func:`item_results` rows of two periods, one row
+    per item in each (e.g. one enhet's rows of two ``by="enhet"`` tables)."""
     columns = ["checklist", "item", "k", "n", "estimate"]
     merged = now[["item_text", *columns]].merge(before[columns], on=["checklist", "item"],
                                                 how="left", suffixes=("", "_previous"))

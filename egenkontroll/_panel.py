@@ -3,8 +3,14 @@
 :class:`Model` reads a workspace once and answers :meth:`Model.view` per filter choice (period,
 enhet, checklista) with the numbers and frames to show; views are cached per choice.
 :func:`figures` turns a view into matplotlib figures (:mod:`egenkontroll.charts`), :func:`screen`
-into what the widgets show (HTML and PNG), and :func:`start_view` adds the filter choices for the
+into what the widgets show (HTML with SVG charts), and :func:`start_view` adds the filter choices for the
 dashboard's first screen. :mod:`egenkontroll.dashboard` imports this module only when it must compute.
+
+Status first: :func:`tiles` gives one tile per critical item and register indicator with its share,
+interval, goal, traffic light (colour, icon and word) and the change against the previous period,
+called "säkerställd" only when Fisher's exact test gives p < 0.05 (register figures count every case,
+so their change has no test). Each chart comes as SVG with a text alternative (:func:`screen`): an
+``alt`` text and the table behind it, one click away.
 
 Privacy: figures from fewer than five cases are never shown as numbers; no handläggare, person_id
 or personnummer is shown; every free text (comments, item texts, enhet names) is HTML-escaped.
@@ -12,6 +18,7 @@ or personnummer is shown; every free text (comments, item texts, enhet names) is
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 from dataclasses import dataclass, field, replace
@@ -20,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from egenkontroll import case_table, charts, formatting, results, rules, store
+from egenkontroll._estimation import change_between
 from egenkontroll._fields import KON_LABELS
-from egenkontroll._views import ALL, HOW_TO_READ, Filters, Screen, StartView
+from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import parse_period, tertial_label
+from egenkontroll.periods import parse_period, previous_period, spoken_period, tertial_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,6 +40,8 @@ if TYPE_CHECKING:
     from egenkontroll.workspace import Workspace
 
 _DEVIATIONS_SHOWN = 10
+#: a change is called "säkerställd" when Fisher's exact test gives a p-value below this
+SIGNIFICANCE = 0.05
 _BARN = "barn_och_unga"
 _FOUR_MONTHS_DAYS = 122
 
@@ -44,12 +54,18 @@ class View:
     ----------
     compliance, by_kon, by_enhet, trend
         :func:`egenkontroll.results.item_results` rows: for the chosen enhet (or all), by kön, by
-        enhet, and by tertial (``period`` column).
+        enhet, and by tertial (``period`` column; for the chosen enhet, or all).
     utredningstid
         One row per closed child investigation in scope: days, over_limit, group ("Alla") and kon.
     register
         Register-wide (k, n) per rule of :func:`egenkontroll.rules.register_status` for the cases in
         scope (inkom_datum in the period, the chosen enhet).
+    compared
+        The periods the change is about, (period, previous): the chosen tertial or year and the one
+        before, or without a chosen period the latest tertial with answers and the one before; None
+        when there is nothing to compare.
+    register_compared
+        ``register`` for the two periods of ``compared`` (the chosen enhet): (now, before).
     waiting
         Favourable decisions still not carried out 3 months after the decision (chosen enhet).
     deviations
@@ -61,8 +77,8 @@ class View:
     sampled
         Number of sampled case files in scope (computed items need no reviewer's answer).
     change
-        :func:`egenkontroll.results.change_from_previous` rows for the chosen tertial or year against
-        the one before (all enheter); empty when no period or an enhet is chosen.
+        :func:`egenkontroll.results.change_from_previous` rows for the periods of ``compared``, for the
+        chosen enhet (or all); empty when there is nothing to compare.
     """
 
     filters: Filters
@@ -78,6 +94,8 @@ class View:
     sampled: int
     change: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
+    compared: tuple[str, str] | None = None
+    register_compared: tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]] | None = None
 
 
 # --------------------------------------------------------------------------- the model
@@ -103,6 +121,8 @@ class Model:
         self.answers = store.answers_of(workspace, self.sessions, ("enhet", "inkom_datum"))
         self._views: dict[Filters, View] = {}
         self._item_results: dict[str, results.ItemResults] = {}
+        self._tables: dict[tuple[str, str | None, str | None], pd.DataFrame] = {}
+        self._sections: dict[tuple[str, ...], str] = {}
 
     # --- choices ------------------------------------------------------------------------------
 
@@ -144,31 +164,57 @@ class Model:
                 answers=self.answers[self.answers["checklist"] == checklist])
         return self._item_results[checklist]
 
+    def table(self, checklist: str, period: str | None = None, by: str | None = None,
+              enhet: str | None = None) -> pd.DataFrame:
+        """The :meth:`~egenkontroll.results.ItemResults.table` of *checklist* for *period* and *by*, of
+        *enhet* alone when given; cached, so that another enhet or a return to a period costs nothing."""
+        key = (checklist, period, "enhet" if enhet else by)
+        if key not in self._tables:
+            self._tables[key] = self.item_results(checklist).table(period=period, by=key[2])
+        table = self._tables[key]
+        return table if enhet is None else table[table["group"] == enhet]
+
     def _compute(self, filters: Filters) -> View:
         chosen = [s for s in self.sessions if s.checklist.id == filters.checklist]
-        gathered = self.item_results(filters.checklist)
-        by_enhet = gathered.table(period=filters.period, by="enhet")
+        checklist, period, enhet = filters.checklist, filters.period, filters.enhet
         notes = []
-        if filters.enhet is None:
-            compliance = gathered.table(period=filters.period)
-        else:
-            compliance = by_enhet[by_enhet["group"] == filters.enhet]
-            notes.append("Uppdelningen på kön och utvecklingen per tertial gäller alla enheter.")
+        if enhet is not None:
+            notes.append("Uppdelningen på kön gäller alla enheter.")
+        compliance = self.table(checklist, period, enhet=enhet)
         notes += results.coverage_notes(compliance)
-        by_kon = gathered.table(period=filters.period, by="kon")
-        trend = gathered.table(by="tertial").rename(columns={"group": "period"})
-        trend = trend[trend["period"].str.match(r"\d{4}-T\d")]
-        change = gathered.change(period=filters.period) if filters.period and not filters.enhet else None
+        compared = self._compared(filters)
+        change = (change_between(*(self.table(checklist, when, enhet=enhet) for when in compared), *compared)
+                  if compared else pd.DataFrame())
         cases = _in_scope(self.cases, filters)
-        answers = _in_scope(self.answers[self.answers["checklist"] == filters.checklist], filters)
+        answers = _in_scope(self.answers[self.answers["checklist"] == checklist], filters)
         return View(
-            filters=filters, compliance=compliance, by_kon=by_kon, by_enhet=by_enhet, trend=trend,
+            filters=filters, compliance=compliance, by_kon=self.table(checklist, period, by="kon"),
+            by_enhet=self.table(checklist, period, by="enhet"), trend=self._trend(checklist, enhet),
             utredningstid=_utredningstid(cases), register=_register_figures(cases, self.as_of),
             waiting=_waiting(_in_scope(self.cases, replace(filters, period=None)), self.as_of),
             deviations=_deviations(answers, chosen), reviewed=int(answers["arende_id"].nunique()),
-            sampled=_sampled(chosen, cases),
-            change=pd.DataFrame() if change is None else change, notes=notes,
+            sampled=_sampled(chosen, cases), change=change, notes=notes, compared=compared,
+            register_compared=None if compared is None else tuple(
+                _register_figures(_in_scope(self.cases, replace(filters, period=period)), self.as_of)
+                for period in compared),
         )
+
+    def _compared(self, filters: Filters) -> tuple[str, str] | None:
+        """(period, previous): the chosen year or tertial, else the latest tertial with answers."""
+        if filters.period is not None:
+            return filters.period, previous_period(filters.period)
+        latest = next((period for period in self.periods() if "-T" in period), None)
+        return None if latest is None else (latest, previous_period(latest))
+
+    def _trend(self, checklist: str, enhet: str | None) -> pd.DataFrame:
+        """The item results per tertial (``period``), of every enhet or of *enhet* alone, oldest first."""
+        trend = self.table(checklist, by="tertial").rename(columns={"group": "period"})
+        trend = trend[trend["period"].str.match(r"\d{4}-T\d")]
+        if enhet is None:
+            return trend
+        per_tertial = [self.table(checklist, tertial, enhet=enhet).assign(period=tertial)
+                       for tertial in sorted(trend["period"].unique())]
+        return pd.concat(per_tertial, ignore_index=True) if per_tertial else trend
 
 
 def _sampled(sessions: list[Session], cases: pd.DataFrame) -> int:
@@ -231,7 +277,7 @@ def _day_text(stamp: object) -> str:
     return str(stamp)[:10] if stamp else "–"
 
 
-# --------------------------------------------------------------------------- figures and key figures
+# --------------------------------------------------------------------------- status tiles
 
 
 #: register rule -> its key figure's label: what it counts, over the register cases the filters choose
@@ -240,6 +286,42 @@ REGISTER_LABELS = {
     "utredning_4_manader": "Utredning inom 4 månader eller med beslutad förlängning "
                            "(alla ärenden i registret för valet)",
 }
+WAITING_LABEL = "Beslut som väntat mer än 3 månader på verkställighet"
+#: status -> the icon and words a tile shows beside its colour (never colour alone)
+STATUS_TEXTS = {
+    "grön": "✓ Grön: målet är nått",
+    "gul": "? Gul: går inte att avgöra om målet är nått",
+    "röd": "✗ Röd: målet är inte nått",
+}
+_NO_STATUS = "Ingen status: för få ärenden"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One status tile: what the ledningsgrupp reads first.
+
+    Attributes
+    ----------
+    label
+        What the figure is ("Kritisk fråga: …", a register rule, a count).
+    value
+        The share or count as shown ("79 %", "180", "–" when suppressed).
+    interval
+        The 95 % confidence interval ("71–85 %"), "" for register figures and counts.
+    goal
+        The goal as shown ("100 %"), "" when there is none.
+    status
+        "grön", "gul", "röd", or None (a count, a fact, or too few cases).
+    change
+        The change against the previous period in words, "" when there is nothing to compare.
+    """
+
+    label: str
+    value: str
+    interval: str = ""
+    goal: str = ""
+    status: str | None = None
+    change: str = ""
 
 
 def _shown_count(count: int) -> str:
@@ -247,61 +329,150 @@ def _shown_count(count: int) -> str:
     return str(count) if count >= results.SUPPRESSION_LIMIT else charts.SUPPRESSED_TEXT
 
 
-def key_figures(view: View) -> dict[str, str]:
-    """The key figures at the top: label -> text (Swedish)."""
-    figures = {"Akter i urvalet": _shown_count(view.sampled), "Granskade akter": _shown_count(view.reviewed)}
-    critical = view.compliance[view.compliance["critical"].astype(bool)]
-    for row in critical.itertuples(index=False):
-        hidden = row.suppressed or pd.isna(row.estimate)
-        interval = formatting.interval(row.lower, row.upper, goal=row.goal)
-        text = charts.SUPPRESSED_TEXT if hidden else f"{charts.percent_text(row.estimate)} ({interval})"
-        figures[f"Kritisk fråga: {row.item_text}"] = text
+def tiles(view: View) -> list[Tile]:
+    """The status tiles: the counts, each critical item, each register rule, and late decisions."""
+    shown = [Tile("Akter i urvalet", _shown_count(view.sampled)),
+             Tile("Granskade akter", _shown_count(view.reviewed))]
+    changes = view.change.set_index("item") if not view.change.empty else None
+    for row in view.compliance[view.compliance["critical"].astype(bool)].itertuples(index=False):
+        change = changes.loc[row.item] if changes is not None and row.item in changes.index else None
+        shown.append(_item_tile(row, change, view.compared))
     for name, label in REGISTER_LABELS.items():
-        k, n = view.register[name]
-        figures[label] = charts.SUPPRESSED_TEXT if n < charts.MIN_CASES else charts.percent_text(k / n)
-    figures["Beslut som väntat mer än 3 månader på verkställighet"] = str(view.waiting)
-    return figures
+        shown.append(_register_tile(label, view.register[name], name, view))
+    shown.append(Tile(WAITING_LABEL, str(view.waiting), goal="0",
+                      status="grön" if view.waiting == 0 else "röd"))
+    return shown
+
+
+def key_figures(view: View) -> dict[str, str]:
+    """The tiles as label -> text ("79 % (71–85 %)"), as they read on the page."""
+    return {tile.label: f"{tile.value} ({tile.interval})" if tile.interval else tile.value
+            for tile in tiles(view)}
+
+
+def _item_tile(row: Any, change: Any, compared: tuple[str, str] | None) -> Tile:
+    hidden = row.suppressed or pd.isna(row.estimate)
+    goal = "" if charts.is_fact(row.goal) else charts.percent_text(row.goal)
+    if hidden:
+        return Tile(f"Kritisk fråga: {row.item_text}", charts.SUPPRESSED_TEXT, goal=goal,
+                    change=_change_text(change, compared))
+    return Tile(f"Kritisk fråga: {row.item_text}", charts.percent_text(row.estimate),
+                interval=formatting.interval(row.lower, row.upper, goal=row.goal), goal=goal,
+                status=row.status if isinstance(row.status, str) else None,
+                change=_change_text(change, compared))
+
+
+def _change_text(change: Any, compared: tuple[str, str] | None) -> str:
+    """The change of one item between the periods of *compared*, "säkerställd" only when p < 0.05."""
+    if change is None or compared is None:
+        return ""
+    when = _compared_text(compared)
+    if change.suppressed or pd.isna(change.difference):
+        return f"Ingen jämförelse, färre än {results.SUPPRESSION_LIMIT} ärenden ({when})"
+    tested = "säkerställd" if change.p_value < SIGNIFICANCE else "inte säkerställd"
+    return f"{_arrow(change.difference)} {_points(change.difference)} procentenheter, {tested} ({when})"
+
+
+def _compared_text(compared: tuple[str, str]) -> str:
+    return f"{spoken_period(compared[0])} mot {spoken_period(compared[1])}"
+
+
+def _register_tile(label: str, figure: tuple[int, int], name: str, view: View) -> Tile:
+    k, n = figure
+    goal = results.CRITICAL_GOAL
+    if n < charts.MIN_CASES:
+        return Tile(label, charts.SUPPRESSED_TEXT, goal=charts.percent_text(goal))
+    change = ""
+    if view.compared is not None and view.register_compared is not None:
+        (k_now, n_now), (k_before, n_before) = (figures[name] for figures in view.register_compared)
+        when = _compared_text(view.compared)
+        if min(n_now, n_before) < results.SUPPRESSION_LIMIT:
+            change = f"Ingen jämförelse, färre än {results.SUPPRESSION_LIMIT} ärenden ({when})"
+        else:
+            difference = k_now / n_now - k_before / n_before
+            change = f"{_arrow(difference)} {_points(difference)} procentenheter, hela registret ({when})"
+    return Tile(label, charts.percent_text(k / n), goal=charts.percent_text(goal),
+                status="grön" if k / n >= goal else "röd", change=change)
+
+
+def _arrow(difference: float) -> str:
+    rounded = round(100 * difference)
+    return "↑" if rounded > 0 else "↓" if rounded < 0 else "→"
+
+
+def _points(difference: float) -> str:
+    """A difference of shares in procentenheter: "+6", "−3", "±0"."""
+    rounded = round(100 * difference)
+    return "±0" if rounded == 0 else f"{rounded:+d}".replace("-", "−")
+
+
+# --------------------------------------------------------------------------- figures
+
+#: the sections that show the chosen enhet alone (the others: every enhet, or its kön breakdown)
+_PER_ENHET = ("per_fraga", "trend", "utredningstid", "utredningstid_kon")
+
+
+#: the filters a section depends on, where not all three (see :func:`screen`)
+_DEPENDS_ON = {"per_enhet": ("checklist", "period"), "kon": ("checklist", "period"),
+               "trend": ("checklist", "enhet")}
 
 
 def figures(view: View) -> dict[str, Figure]:
     """The dashboard's figures for *view*, keyed by section id."""
-    goal = _common_goal(view.compliance)
+    return {key: figure(view, key) for key, _ in SECTIONS}
+
+
+def figure(view: View, key: str) -> Figure:
+    """The figure of section *key* for *view*."""
     scope = f" – {view.filters.enhet}" if view.filters.enhet else ""
-    return {
-        "per_fraga": charts.compliance_figure(view.compliance, title=f"Andel ja per fråga{scope}"),
-        "trend": charts.trend_figure(_critical_trend(view.trend), goal=goal,
-                                     title="Kritiska frågor per tertial (alla enheter)"),
-        "per_enhet": charts.heatmap_figure(view.by_enhet),
-        "utredningstid": charts.utredningstid_figure(view.utredningstid, limit_days=_FOUR_MONTHS_DAYS,
-                                                     title=f"Utredningstid, barn och unga{scope}"),
-        "kon": charts.compliance_figure(view.by_kon, title="Andel ja per fråga och kön (alla enheter)"),
-        "utredningstid_kon": charts.utredningstid_figure(
-            view.utredningstid.assign(group=view.utredningstid["kon"]), limit_days=_FOUR_MONTHS_DAYS,
-            title=f"Utredningstid per kön{scope}"),
-    }
+    by_kon = view.utredningstid.assign(group=view.utredningstid["kon"])
+    if key == "per_fraga":
+        return charts.compliance_figure(view.compliance, title=f"Andel ja per fråga{scope}")
+    if key == "trend":
+        return charts.run_chart_figure(view.trend, title=f"Seriediagram per fråga och tertial{scope}")
+    if key == "per_enhet":
+        return charts.heatmap_figure(view.by_enhet)
+    if key == "kon":
+        return charts.compliance_figure(view.by_kon, title="Andel ja per fråga och kön (alla enheter)")
+    days, title = ((view.utredningstid, "Utredningstid, barn och unga") if key == "utredningstid"
+                   else (by_kon, "Utredningstid per kön"))
+    return charts.utredningstid_figure(days, limit_days=_FOUR_MONTHS_DAYS, title=f"{title}{scope}")
 
 
-def _critical_trend(trend: pd.DataFrame) -> pd.DataFrame:
-    critical = trend[trend["critical"].astype(bool)]
-    return critical if not critical.empty else trend
+def signals(trend: pd.DataFrame) -> dict[str, str]:
+    """Item text -> what the Anhøj rules say about its run chart (:func:`egenkontroll.charts.signal_text`)."""
+    import sampling
 
-
-def _common_goal(frame: pd.DataFrame) -> float | None:
-    goals = frame.loc[frame["critical"].astype(bool), "goal"].dropna().unique()
-    return float(goals[0]) if len(goals) == 1 else None
-
+    said = {}
+    for item in trend["item"].unique():
+        rows = trend[trend["item"] == item].sort_values("period")
+        shown = rows["estimate"].where(~(rows["suppressed"].astype(bool) | (rows["n"] < charts.MIN_CASES)))
+        said[str(rows["item_text"].iloc[0])] = charts.signal_text(sampling.runs_analysis(shown))
+    return said
 
 
 # --------------------------------------------------------------------------- what the widgets show
 
 
 def screen(model: Model, filters: Filters) -> Screen:
-    """The widget contents for *filters*: HTML texts and PNG charts."""
+    """The widget contents for *filters*: HTML texts and the chart sections (SVG, alt text, table).
+
+    A section is drawn once per choice it depends on (the heat map and kön: checklist and period; the
+    run charts: checklist and enhet), so that another enhet or period redraws only what changes.
+    """
     view = model.view(filters)
+    sections = {}
+    for key, heading in SECTIONS:
+        depends = _DEPENDS_ON.get(key, ("checklist", "period", "enhet"))
+        scope = (key, *(str(getattr(filters, name)) for name in depends))
+        if scope not in model._sections:
+            model._sections[scope] = _section_html(key, heading, charts.to_svg(figure(view, key)),
+                                                   _chart_table(key, view), _alt_text(key, heading, view))
+        sections[key] = model._sections[scope]
     return Screen(
-        key_figures=_key_figures_html(key_figures(view)),
+        key_figures=_tiles_html(tiles(view)),
         notes="".join(f"<p><em>{html.escape(note)}</em></p>" for note in view.notes),
-        images={key: charts.to_png(figure) for key, figure in figures(view).items()},
+        charts=sections,
         change=_change_html(view.change),
         deviations=_deviations_html(view.deviations),
         method=_method_html(view.compliance),
@@ -322,8 +493,38 @@ def start_view(model: Model, stamp: str = "", first_screen: bool = True) -> Star
     )
 
 
+_STYLE = """<style>
+.ek-panel .widget-html { width: calc(100% - 4px); }  /* ipywidgets give every widget a 2px margin */
+.ek-panel .widget-html-content { flex: 1 1 auto; min-width: 0; }
+.ek-rutor { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 10px; }
+.ek-ruta { border: 1px solid #5f6b77; border-left: 10px solid #5f6b77; border-radius: 6px; padding: 6px 12px;
+  background: #fff; color: #000; line-height: 1.3; box-sizing: border-box; min-width: 0; }
+.ek-antal { font-size: 17px; }
+.ek-ruta-namn { font-size: 15px; }
+.ek-ruta-tal { font-size: 28px; font-weight: bold; margin-top: 2px; }
+.ek-ruta-tal .ek-ki { font-size: 17px; font-weight: normal; }
+.ek-ruta-mal, .ek-ruta-forandring { font-size: 15px; margin-top: 2px; }
+.ek-status { display: inline-block; font-size: 15px; font-weight: bold; padding: 2px 8px; border-radius: 4px;
+  margin-top: 4px; color: #000; }
+.ek-avsnitt h2 { margin-top: 12px; }
+.ek-diagram { width: 100%; height: auto; display: block; }
+.ek-avsnitt details { font-size: 15px; margin: 4px 0 12px; }
+.ek-avsnitt summary { cursor: pointer; text-decoration: underline; color: #0b4f8a; }
+.ek-tabell { border-collapse: collapse; font-size: 15px; }
+.ek-tabell th, .ek-tabell td { border-bottom: 1px solid #ccc; padding: 3px 8px; text-align: left;
+  vertical-align: top; }
+.ek-panel select:focus-visible, .ek-avsnitt summary:focus-visible { outline: 3px solid #0b4f8a;
+  outline-offset: 2px; }
+@media print {
+  .ek-filterrad select { border: none; appearance: none; }
+  .ek-avsnitt { break-inside: avoid; }
+  .ek-avsnitt details > *:not(summary) { display: block; }
+}
+</style>"""
+
+
 def _header_html(data_date: str) -> str:
-    return ('<h1 style="margin-bottom:0">Egenkontroll – journalgranskning</h1>'
+    return (f'{_STYLE}<h1 style="margin-bottom:0">Egenkontroll – journalgranskning</h1>'
             f'<p style="font-size:17px">{html.escape(data_date)}</p>')
 
 
@@ -333,15 +534,95 @@ def _how_to_read_html() -> str:
             f"{paragraph}<strong>Trafikljus.</strong> {html.escape(results.TRAFFIC_LIGHT_RULE)}</p>")
 
 
-def _key_figures_html(figures: dict[str, str]) -> str:
-    tiles = "".join(
-        '<div class="ek-nyckeltal" style="border:2px solid #0072B2;border-radius:6px;padding:8px 14px;'
-        'margin:4px;min-width:200px;max-width:280px">'
-        f'<div style="font-size:15px">{html.escape(label)}</div>'
-        f'<div style="font-size:26px;font-weight:bold;white-space:nowrap">{html.escape(value)}</div></div>'
-        for label, value in figures.items()
-    )
-    return f'<h2>Nyckeltal</h2><div style="display:flex;flex-wrap:wrap">{tiles}</div>'
+def _tiles_html(shown: list[Tile]) -> str:
+    """The counts on one line, then a tile per figure that has a goal."""
+    counts = " · ".join(f"{html.escape(tile.label)}: <strong>{html.escape(tile.value)}</strong>"
+                        for tile in shown if not tile.goal)
+    boxes = "".join(_tile_html(tile) for tile in shown if tile.goal)
+    return (f'<h2>Nyckeltal</h2><p class="ek-antal">{counts}</p>'
+            f'<div class="ek-rutor" role="list">{boxes}</div>')
+
+
+def _tile_html(tile: Tile) -> str:
+    colour = charts.TRAFFIC_LIGHT_COLOURS.get(tile.status or "", "#5f6b77")
+    interval = f' <span class="ek-ki">({html.escape(tile.interval)})</span>' if tile.interval else ""
+    parts = [f'<div class="ek-ruta-namn">{html.escape(tile.label)}</div>',
+             f'<div class="ek-ruta-tal">{html.escape(tile.value)}{interval}</div>']
+    if tile.goal:
+        parts.append(f'<div class="ek-ruta-mal">Mål {html.escape(tile.goal)}</div>')
+    if tile.goal and tile.value != charts.SUPPRESSED_TEXT:
+        text = STATUS_TEXTS.get(tile.status or "", _NO_STATUS)
+        parts.append(f'<div class="ek-status" style="background:{colour}">{html.escape(text)}</div>')
+    if tile.change:
+        parts.append(f'<div class="ek-ruta-forandring">{html.escape(tile.change)}</div>')
+    return f'<div class="ek-ruta" role="listitem" style="border-left-color:{colour}">{"".join(parts)}</div>'
+
+
+def _section_html(key: str, heading: str, svg: bytes, table: str, alt: str) -> str:
+    """One chart section: heading, the chart as SVG with its alt text, and the table behind it."""
+    source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return (f'<section class="ek-avsnitt" aria-labelledby="ek-rubrik-{key}">'
+            f'<h2 id="ek-rubrik-{key}">{html.escape(heading)}</h2>'
+            f'<img class="ek-diagram" src="{source}" alt="{html.escape(alt)}">'
+            f"<details><summary>Visa tabellen bakom diagrammet</summary>{table}</details></section>")
+
+
+def _alt_text(key: str, heading: str, view: View) -> str:
+    scope = f" – {view.filters.enhet}" if view.filters.enhet and key in _PER_ENHET else ""
+    text = f"Diagram: {heading}{scope}. Siffrorna finns i tabellen under diagrammet."
+    if key == "trend" and not view.trend.empty:
+        text += " " + " ".join(f"{item} {said}." for item, said in signals(view.trend).items())
+    return text
+
+
+_TABLE_COLUMNS = ["Fråga", "Grupp", "Period", "Andel", "95 % KI", "Mål", "Status", "Ja", "Besvarade"]
+
+
+def _chart_table(key: str, view: View) -> str:
+    """The figures behind a chart as an HTML table (suppressed figures "–", as everywhere)."""
+    if key.startswith("utredningstid"):
+        days = view.utredningstid if key == "utredningstid" else view.utredningstid.assign(
+            group=view.utredningstid["kon"])
+        return _table_html(_utredningstid_table(days))
+    frame = {"per_fraga": view.compliance, "trend": view.trend, "per_enhet": view.by_enhet,
+             "kon": view.by_kon}[key]
+    if frame.empty:
+        return "<p>Inga granskade ärenden för valet.</p>"
+    shown = results.for_display(frame)
+    shown["Status"] = [status if status else ("Faktafråga (inget mål)" if charts.is_fact(goal) else "–")
+                       for status, goal in zip(shown["Status"], frame["goal"], strict=True)]
+    if "Period" in shown:
+        shown["Period"] = shown["Period"].map(spoken_period)
+    shown = shown[[column for column in _TABLE_COLUMNS if column in shown.columns]]
+    if key == "per_fraga" or key == "trend":
+        shown = shown.drop(columns=["Grupp"], errors="ignore")
+    prefix = ""
+    if key == "trend":
+        prefix = "<ul>" + "".join(f"<li>{html.escape(item)}: {html.escape(said)}</li>"
+                                  for item, said in signals(view.trend).items()) + "</ul>"
+    group = {"per_enhet": "Enhet", "kon": "Kön"}.get(key, "Grupp")
+    return prefix + _table_html(shown.rename(columns={"Grupp": group}))
+
+
+def _utredningstid_table(days: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for group, chosen in days.groupby("group", sort=False):
+        hidden = len(chosen) < charts.MIN_CASES
+        rows.append({
+            "Grupp": charts.group_name(group), "Utredningar": _shown_count(len(chosen)),
+            "Median (dagar)": charts.SUPPRESSED_TEXT if hidden
+            else charts.decimal_text(chosen["days"].median(), 0),
+            "Avslutade efter 4 månader": charts.SUPPRESSED_TEXT if hidden
+            else charts.percent_text(float(chosen["over_limit"].mean())),
+        })
+    return pd.DataFrame(rows, columns=["Grupp", "Utredningar", "Median (dagar)", "Avslutade efter 4 månader"])
+
+
+def _table_html(frame: pd.DataFrame) -> str:
+    head = "".join(f'<th scope="col">{html.escape(str(name))}</th>' for name in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(value))}</td>" for value in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return f'<table class="ek-tabell"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 _WRAPS = ("nowrap", "nowrap", "normal", "normal")
@@ -352,16 +633,19 @@ def _change_html(change: pd.DataFrame) -> str:
     if change.empty or not (change["n_previous"] > 0).any():  # nothing to compare with
         return ""
     first = change.iloc[0]
-    names = ("Fråga", str(first["previous"]), str(first["period"]), "Förändring", "p-värde")
-    head = "".join(f'<th style="text-align:left;padding:4px 10px">{html.escape(name)}</th>' for name in names)
+    names = ("Fråga", spoken_period(str(first["previous"])), spoken_period(str(first["period"])),
+             "Förändring (procentenheter)", "p-värde")
+    head = "".join(f'<th scope="col" style="text-align:left;padding:4px 10px">{html.escape(name)}</th>'
+                   for name in names)
     rows = "".join(f"<tr>{''.join(_cell(value) for value in _change_row(row))}</tr>"
                    for row in change.itertuples(index=False) if row.n > 0 or row.n_previous > 0)
     explanation = ("Förändringen är i procentenheter. p-värdet kommer från Fishers exakta test på antalen "
                    "ja och nej i de två perioderna (ovägda): ett litet p-värde, under 0,05, talar för att "
-                   "förändringen inte bara är slumpen. Med många frågor blir något p-värde litet av en slump "
-                   "då och då, så se på helheten och på utvecklingen per tertial. Perioder med färre än "
+                   "förändringen inte bara är slumpen, och då kallas den säkerställd. Med många frågor "
+                   "blir något p-värde litet av en slump då och då, så se på helheten och på "
+                   "seriediagrammen per tertial. Perioder med färre än "
                    f"{results.SUPPRESSION_LIMIT} ärenden redovisas inte.")
-    return (f"<h2>Förändring mot föregående period</h2>"
+    return ("<h2>Förändring mot föregående period</h2>"
             f'<table class="ek-forandring" style="font-size:16px"><tr>{head}</tr>{rows}</table>'
             f'<p style="font-size:15px;max-width:1100px">{html.escape(explanation)}</p>')
 
@@ -370,11 +654,9 @@ def _change_row(row: Any) -> tuple[str, str, str, str, str]:
     if row.suppressed:
         hidden = charts.SUPPRESSED_TEXT
         return row.item_text, hidden, hidden, hidden, hidden
-    rounded = round(100 * row.difference)
-    points = "±0" if rounded == 0 else f"{rounded:+d}".replace("-", "−")
     p_value = "–" if pd.isna(row.p_value) else f"{row.p_value:.2f}".replace(".", ",")
     return (row.item_text, charts.percent_text(row.estimate_previous), charts.percent_text(row.estimate),
-            points, p_value)
+            _points(row.difference), p_value)
 
 
 def _cell(value: str) -> str:
@@ -390,7 +672,7 @@ def _deviations_html(deviations: pd.DataFrame) -> str:
         + "</tr>"
         for row in deviations[["recorded_at", "enhet", "item_text", "comment"]].itertuples(index=False)
     )
-    head = "".join(f'<th style="text-align:left;padding:4px 10px">{name}</th>'
+    head = "".join(f'<th scope="col" style="text-align:left;padding:4px 10px">{name}</th>'
                    for name in ("Datum", "Enhet", "Fråga", "Kommentar"))
     return f'<table class="ek-avvikelser" style="font-size:16px"><tr>{head}</tr>{rows}</table>'
 

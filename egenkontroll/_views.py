@@ -19,7 +19,11 @@ HOW_TO_READ = (
     "betyder att urvalet säger mycket, ett långt att det säger mindre. Den svarta markeringen är målet. "
     "Resultat som bygger på färre än 5 ärenden visas inte (–, tom ruta), så att ingen enskild person "
     "kan pekas ut. Tidsfristerna (14 dagar, 4 månader) räknas på alla ärenden i registret, inte på ett "
-    "urval, och har därför inget intervall."
+    "urval, och har därför inget intervall. Seriediagrammen visar varje fråga per tertial med medianen "
+    "som mittlinje; en ovanligt lång serie på samma sida om medianen eller ovanligt få korsningar av den "
+    "är en signal om att något har förändrats, mer än slumpen förklarar (Anhøjs regler). Grå staplar och "
+    "rutor är faktafrågor: de mäter inte följsamhet och har inget mål. Under varje diagram finns tabellen "
+    "med siffrorna."
 )
 #: the chart sections: (key of :func:`egenkontroll._panel.figures`, heading)
 SECTIONS = (
@@ -43,12 +47,13 @@ class Filters:
 
 @dataclass(frozen=True)
 class Screen:
-    """What the widgets show for one filter choice: HTML texts and PNG charts keyed as :data:`SECTIONS`."""
+    """What the widgets show for one filter choice: HTML texts; ``charts`` keyed as :data:`SECTIONS`, each
+    the section's HTML (heading, the chart as SVG with its alt text, the table behind it)."""
 
     key_figures: str
     notes: str
     change: str
-    images: dict[str, bytes]
+    charts: dict[str, str]
     deviations: str
     method: str
 

@@ -2,13 +2,20 @@
 
 Every function takes the frames :mod:`egenkontroll.results` returns (or the per-case durations the
 dashboard computes) and returns a :class:`matplotlib.figure.Figure` made without pyplot, so no global
-figure registry fills up; :func:`to_png` renders a figure to PNG bytes for an image widget.
+figure registry fills up; :func:`to_svg` renders a figure as SVG (crisp on a projector and at any
+zoom), :func:`to_png` as PNG bytes.
 
 Conventions
 -----------
 - Shares are drawn in per cent (0-100) with labels such as ``"87 %"``; decimals use a comma.
-- Colours come from the Okabe-Ito palette (safe for colour-blind viewers); the traffic lights are
-  green, yellow and vermilion from the same palette.
+- One colour language (:data:`TRAFFIC_LIGHT_COLOURS`, :data:`KON_COLOURS`, :data:`FACT_COLOUR`): the
+  traffic lights are a real red, amber and green, each readable with black text and distinct in
+  greyscale (red darkest, amber lightest); never colour alone: bars carry the word ("Röd") and a
+  pattern (:data:`TRAFFIC_LIGHT_HATCHES`). Kön is always "Kvinnor", "Män", "Okänt kön"
+  (:data:`egenkontroll._fields.KON_LABELS`, also for the codes K and M) in the same colours. A fact
+  question (an item without a goal, e.g. "Framkom det att våld förekommit?") measures no compliance:
+  it is drawn in the neutral :data:`FACT_COLOUR`, with no goal and no traffic light. Other groups take
+  the Okabe-Ito palette (safe for colour-blind viewers).
 - A suppressed result (fewer than five cases) is never drawn as a number: no bar, no point,
   a blank heat-map cell, and the text ``"–"`` where a value would stand.
 """
@@ -16,6 +23,7 @@ Conventions
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 from collections.abc import Iterable
 
@@ -23,27 +31,50 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
+import sampling
 from egenkontroll import formatting
+from egenkontroll._fields import KON_LABELS
+from egenkontroll.periods import spoken_period
 
 __all__ = [
     "PALETTE",
     "TRAFFIC_LIGHT_COLOURS",
+    "TRAFFIC_LIGHT_HATCHES",
+    "STATUS_WORDS",
+    "KON_COLOURS",
+    "FACT_COLOUR",
     "SUPPRESSED_TEXT",
+    "group_name",
+    "is_fact",
+    "signal_text",
     "percent_text",
     "decimal_text",
     "compliance_figure",
     "trend_figure",
+    "run_chart_figure",
     "heatmap_figure",
     "utredningstid_figure",
     "to_png",
+    "to_svg",
 ]
 
-#: Okabe-Ito colours, in the order groups get them
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
-#: the traffic-light colours keyed by ``status`` in :func:`egenkontroll.results.item_results`
-TRAFFIC_LIGHT_COLOURS = {"grön": "#009E73", "gul": "#F0E442", "röd": "#D55E00"}
+#: Okabe-Ito colours for groups that have no colour of their own, in the order groups get them (the
+#: orange, green and vermilion of the set are left out: they would read as traffic lights)
+PALETTE = ("#0072B2", "#56B4E9", "#CC79A7", "#000000", "#999999")
+#: the traffic-light colours keyed by ``status`` in :func:`egenkontroll.results.item_results`: real red,
+#: amber and green, each with a contrast of at least 4.5:1 to black text, and three steps apart in greyscale
+TRAFFIC_LIGHT_COLOURS = {"grön": "#4CAF50", "gul": "#FFC107", "röd": "#E53935"}
+#: the pattern of a bar per status, so that a greyscale print or a colour-blind reader tells them apart
+TRAFFIC_LIGHT_HATCHES = {"grön": "", "gul": "..", "röd": "//"}
+#: the status as a word, shown beside every colour (never colour alone)
+STATUS_WORDS = {"grön": "Grön", "gul": "Gul", "röd": "Röd"}
+#: kön, in the words of :data:`~egenkontroll._fields.KON_LABELS`: the same colours in every chart
+KON_COLOURS = {"Kvinnor": "#CC79A7", "Män": "#0072B2", "Okänt kön": "#999999"}
+#: a fact question's colour: it measures no compliance, so it takes no traffic light
+FACT_COLOUR = "#B8C4CE"
 #: shown instead of a value computed from fewer than five cases
 SUPPRESSED_TEXT = "–"
 
@@ -52,6 +83,9 @@ MIN_CASES = 5
 
 _NEUTRAL = "#7F7F7F"
 _GOAL_COLOUR = "#000000"
+_MEDIAN_COLOUR = "#555555"
+_SERIES_COLOUR = "#1F3A5F"
+_FACT_NOTE = "faktafråga, inget mål"
 _WIDTH_INCHES = 12.0
 _FONT = {"font.size": 15, "axes.titlesize": 19, "axes.labelsize": 15, "xtick.labelsize": 14,
          "ytick.labelsize": 14, "legend.fontsize": 14}
@@ -79,6 +113,16 @@ def decimal_text(value: float, decimals: int = 1) -> str:
     return f"{value:.{decimals}f}".replace(".", ",").replace("-", "−")
 
 
+def group_name(group: object) -> str:
+    """A group as the charts and tables name it: kön codes as words (K -> "Kvinnor"), others as they are."""
+    return KON_LABELS.get(str(group), str(group))
+
+
+def is_fact(goal: object) -> bool:
+    """Whether an item with this goal is a fact question (no goal: no compliance, no traffic light)."""
+    return goal is None or (isinstance(goal, float) and np.isnan(goal))
+
+
 def _percent_axis(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f} %"))
 
@@ -100,6 +144,12 @@ def _colour(number: int) -> str:
     return PALETTE[number % len(PALETTE)]
 
 
+def _group_colours(groups: list[object]) -> dict[object, str]:
+    """Each group's colour: kön its own (:data:`KON_COLOURS`), any other the next of :data:`PALETTE`."""
+    others = iter(range(len(groups)))
+    return {group: KON_COLOURS.get(group_name(group)) or _colour(next(others)) for group in groups}
+
+
 def _styled(figure: Figure) -> Figure:
     for axes in figure.axes:
         axes.spines[["top", "right"]].set_visible(False)
@@ -110,6 +160,20 @@ def to_png(figure: Figure, dpi: int = 100) -> bytes:
     """Render *figure* as PNG bytes."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return buffer.getvalue()
+
+
+def to_svg(figure: Figure) -> bytes:
+    """Render *figure* as SVG bytes: sharp at any size (a projector, a 2x screen, a printed page).
+
+    Text is drawn as paths, so the chart looks the same without the fonts on the reader's machine;
+    no date or other varying metadata is written, so the same figure gives the same bytes.
+    """
+    from matplotlib import rc_context
+
+    buffer = io.BytesIO()
+    with rc_context({"svg.hashsalt": "egenkontroll"}):  # element ids from a fixed salt, not a random one
+        figure.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 
 
@@ -156,27 +220,31 @@ def compliance_figure(results: pd.DataFrame, *, title: str = "Andel ja per fråg
     ----------
     results
         Rows of :func:`egenkontroll.results.item_results` (item, item_text, group, estimate, lower,
-        upper, goal, status, suppressed, n). One group: bars coloured by traffic light. Several
-        groups (e.g. ``by="kon"``): one bar per group and item, coloured by group, with a legend.
+        upper, goal, status, suppressed, n). One group: bars coloured by traffic light, with its word
+        and pattern; a fact question (no goal) neutral. Several groups (e.g. ``by="kon"``): one bar
+        per group and item, coloured by group (kön by :data:`KON_COLOURS`, named in words), with a
+        legend.
     title
         The figure's title.
     """
     items = _unique(results["item"])
     groups = _unique(results["group"])
-    figure = _figure(1.6 + 0.75 * max(len(items), 1) * max(1, 0.6 * len(groups)))
+    figure = _figure(1.6 + 0.85 * max(len(items), 1) * max(1, 0.6 * len(groups)))
     if results.empty:
         return _empty(figure, title, _NO_DATA)
+    colours = _group_colours(groups)
     with _rc():
         axes = figure.add_subplot()
         height = _GROUP_HEIGHT / len(groups)
         for number, group in enumerate(groups):
             rows = results[results["group"] == group].set_index("item").reindex(items)
             offsets = np.arange(len(items)) - _GROUP_HEIGHT / 2 + height * (number + 0.5)
-            colour = None if len(groups) == 1 else _colour(number)
-            _bars(axes, rows, offsets, height, colour, str(group))
-        _goal_marks(axes, results.drop_duplicates("item").set_index("item").reindex(items)["goal"])
-        texts = results.drop_duplicates("item").set_index("item").reindex(items)["item_text"]
-        axes.set_yticks(np.arange(len(items)), [_wrapped(text) for text in texts])
+            colour = None if len(groups) == 1 else colours[group]
+            _bars(axes, rows, offsets, height, colour, group_name(group))
+        per_item = results.drop_duplicates("item").set_index("item").reindex(items)
+        _goal_marks(axes, per_item["goal"])
+        axes.set_yticks(np.arange(len(items)), [_item_label(text, goal) for text, goal
+                                                in zip(per_item["item_text"], per_item["goal"], strict=True)])
         axes.invert_yaxis()
         axes.set_xlim(0, 100)
         _percent_axis(axes.xaxis)
@@ -187,17 +255,32 @@ def compliance_figure(results: pd.DataFrame, *, title: str = "Andel ja per fråg
     return _styled(figure)
 
 
+def _item_label(text: object, goal: object) -> str:
+    """An item's axis label: its text, wrapped, and "(faktafråga, inget mål)" for a fact question."""
+    return _wrapped(f"{text} ({_FACT_NOTE})" if is_fact(goal) else text)
+
+
 def _bars(axes, rows: pd.DataFrame, offsets: np.ndarray, height: float, colour: str | None,
           label: str) -> None:
+    """One bar per item: in *colour* (a group's), or by traffic light with its pattern and word."""
     hidden = _hidden(rows)
     estimate, lower, upper = (_shown_percent(rows, column) for column in ("estimate", "lower", "upper"))
-    colours = [colour or TRAFFIC_LIGHT_COLOURS.get(status, _NEUTRAL) for status in rows["status"]]
+    statuses = [status if isinstance(status, str) else None for status in rows["status"]]
+    facts = [is_fact(goal) for goal in rows["goal"]]
+    colours = [colour or (FACT_COLOUR if fact else TRAFFIC_LIGHT_COLOURS.get(status, _NEUTRAL))
+               for status, fact in zip(statuses, facts, strict=True)]
     bars = axes.barh(offsets, np.nan_to_num(estimate), height=height * 0.9, color=colours,
                      edgecolor="#333333", linewidth=0.8, label=label, gid=BAR_GID)
+    if colour is None:
+        for bar, status in zip(bars, statuses, strict=True):
+            bar.set_hatch(TRAFFIC_LIGHT_HATCHES.get(status, ""))
     axes.errorbar(estimate, offsets, xerr=[estimate - lower, upper - estimate], fmt="none",
                   ecolor="#222222", elinewidth=2, capsize=6)
-    for bar, shown, share, n in zip(bars, ~hidden, rows["estimate"], rows["n"], strict=True):
+    labelled = zip(bars, ~hidden, rows["estimate"], rows["n"], statuses, strict=True)
+    for bar, shown, share, n, status in labelled:
         text = f"{percent_text(share)}  (n={int(n)})" if shown else f"{SUPPRESSED_TEXT} (färre än 5)"
+        if shown and colour is None and status in STATUS_WORDS:
+            text += f"  {STATUS_WORDS[status]}"
         axes.annotate(text, (1.0, bar.get_y() + bar.get_height() / 2), xycoords=("axes fraction", "data"),
                       xytext=(16, 0), textcoords="offset points", va="center", annotation_clip=False)
 
@@ -214,7 +297,10 @@ def _goal_marks(axes, goals: pd.Series) -> None:
 
 def trend_figure(trend: pd.DataFrame, *, goal: float | None = None,
                  title: str = "Utveckling per tertial") -> Figure:
-    """A run chart: the share "ja" per tertial, one line per item, whiskers and the goal line.
+    """The share "ja" per tertial, one line per item, whiskers and the goal line.
+
+    A single tertial is drawn in the middle, as every point is; an item without a shown point is not
+    in the legend.
 
     Parameters
     ----------
@@ -232,28 +318,143 @@ def trend_figure(trend: pd.DataFrame, *, goal: float | None = None,
     with _rc():
         axes = figure.add_subplot()
         for number, item in enumerate(items):
-            rows = trend[trend["item"] == item].assign(period=lambda f: f["period"].astype(str))
-            rows = rows.set_index("period").reindex(periods).assign(item_text=rows["item_text"].iloc[0])
-            _trend_line(axes, rows, number, len(items))
+            _trend_line(axes, _series(trend, item, periods), number, len(items))
         if goal is not None:
             axes.axhline(100 * goal, color=_GOAL_COLOUR, linestyle="--", linewidth=2.5, gid=GOAL_GID,
                          label=f"Mål {percent_text(goal)}")
-        axes.set_xticks(np.arange(len(periods)), periods)
+        _period_axis(axes, periods)
         axes.set_ylim(0, 105)
         _percent_axis(axes.yaxis)
         axes.set_ylabel("Andel ja")
-        axes.set_xlabel("Tertial (T1 jan–apr, T2 maj–aug, T3 sep–dec)")
+        axes.set_xlabel("Tertial")
         axes.set_title(title, loc="left")
-        figure.legend(loc="outside lower center", ncols=2, frameon=False)
+        if axes.get_legend_handles_labels()[0]:
+            figure.legend(loc="outside lower center", ncols=2, frameon=False)
     return _styled(figure)
+
+
+def _series(trend: pd.DataFrame, item: object, periods: list[str]) -> pd.DataFrame:
+    """*item*'s rows of *trend*, one per period of *periods* (absent ones all NaN), item_text filled in."""
+    rows = trend[trend["item"] == item].assign(period=lambda f: f["period"].astype(str))
+    return rows.set_index("period").reindex(periods).assign(item_text=rows["item_text"].iloc[0])
+
+
+def _period_axis(axes, periods: list[str], two_lines: bool = False) -> None:
+    """Periods as people say them ("jan–apr 2026"), each point in the middle of its own slot."""
+    names = [spoken_period(period) for period in periods]
+    axes.set_xticks(np.arange(len(periods)), [name.replace(" ", "\n", 1) if two_lines else name
+                                              for name in names])
+    axes.set_xlim(-0.5, len(periods) - 0.5)
 
 
 def _trend_line(axes, rows: pd.DataFrame, number: int, count: int) -> None:
     estimate, lower, upper = (_shown_percent(rows, column) for column in ("estimate", "lower", "upper"))
     x = np.arange(len(rows)) + 0.08 * (number - (count - 1) / 2)
-    label = _wrapped(rows["item_text"].iloc[0])
+    label = _wrapped(rows["item_text"].iloc[0]) if np.isfinite(estimate).any() else None
     axes.errorbar(x, estimate, yerr=[estimate - lower, upper - estimate], color=_colour(number),
                   marker="o", markersize=9, linewidth=2.5, elinewidth=1.5, capsize=5, label=label)
+
+
+# --------------------------------------------------------------------------- run charts
+
+#: the gid of a run chart's data line and of its centre line (the median)
+SERIES_GID = "serie"
+MEDIAN_GID = "median"
+_PANEL_TITLE_WIDTH = 52
+
+
+def signal_text(analysis: sampling.RunsAnalysis, unit: tuple[str, str] = ("tertial", "tertialer")) -> str:
+    """What the Anhøj rules say about a series, in Swedish, as a run chart shows it.
+
+    ``"Ovanligt lång serie: 9 tertialer under medianen (gräns 8)"``, ``"Ovanligt få korsningar av
+    medianen: 2 (minst 4 väntas)"``, both joined by "; " when both fire, otherwise that no signal
+    was found (or that there are too few points to look for one). *unit* is the period's name in the
+    singular and plural.
+    """
+    one, many = unit
+    if analysis.n_obs == 0:
+        return f"Inga {many} med minst {MIN_CASES} ärenden"
+    if analysis.n_obs == 1:
+        return f"1 {one}: för få för att se mönster"
+    signals = []
+    if analysis.long_run:
+        side = "över" if analysis.longest_run_side == "above" else "under"
+        signals.append(f"Ovanligt lång serie: {analysis.longest_run} {many} {side} medianen "
+                       f"(gräns {analysis.longest_run_max})")
+    if analysis.few_crossings:
+        signals.append(f"Ovanligt få korsningar av medianen: {analysis.n_crossings} "
+                       f"(minst {analysis.n_crossings_min} väntas)")
+    if signals:
+        return "Signal: " + "; ".join(signals)
+    return f"Ingen signal: slumpmässig variation ({analysis.n_obs} {many})"
+
+
+def run_chart_figure(trend: pd.DataFrame, *, title: str = "Seriediagram per fråga") -> Figure:
+    """Run charts as qicharts2 draws them, one panel per item: the share "ja" per tertial, the median
+    as the centre line, the goal, and above each panel what the Anhøj rules say (:func:`signal_text`).
+
+    The rules (:func:`sampling.runs_analysis`) see only the shown points: a tertial from fewer than
+    five cases is left out, as qicharts2 leaves out a missing value. The points of an unusually long
+    run are ringed. A fact question (no goal) is drawn in the neutral colour, without a goal line.
+
+    Parameters
+    ----------
+    trend
+        Rows of :func:`egenkontroll.results.trend` (item, item_text, period, n, estimate, goal, and
+        ``suppressed`` when given).
+    """
+    items = _unique(trend["item"])
+    columns = 2 if len(items) > 1 else 1
+    figure = _figure(1.4 + 3.7 * max(1, -(-len(items) // columns)))
+    if trend.empty:
+        return _empty(figure, title, _NO_DATA)
+    periods = sorted(trend["period"].astype(str).unique())
+    with _rc():
+        grid = figure.subplots(-(-len(items) // columns), columns, squeeze=False)
+        for axes, item in zip(grid.flat, items, strict=False):
+            _run_panel(axes, _series(trend, item, periods), periods)
+        for axes in grid.flat[len(items):]:
+            axes.set_axis_off()
+        figure.suptitle(title, x=0.01, ha="left", fontsize=_FONT["axes.titlesize"])
+        figure.legend(handles=_run_chart_legend(trend), loc="outside lower center", ncols=4, frameon=False)
+    return _styled(figure)
+
+
+def _run_panel(axes, rows: pd.DataFrame, periods: list[str]) -> None:
+    shown = _shown_percent(rows, "estimate")
+    analysis = sampling.runs_analysis(shown)
+    goal = rows["goal"].dropna().iloc[0] if "goal" in rows and rows["goal"].notna().any() else None
+    x = np.arange(len(periods))
+    colour = _NEUTRAL if goal is None else _SERIES_COLOUR
+    axes.plot(x, shown, marker="o", markersize=8, linewidth=2.5, color=colour, gid=SERIES_GID)
+    if analysis.n_obs:
+        axes.axhline(analysis.centre, color=_MEDIAN_COLOUR, linestyle="--", linewidth=2, gid=MEDIAN_GID)
+    if goal is not None:
+        axes.axhline(100 * goal, color=_GOAL_COLOUR, linewidth=1.5, gid=GOAL_GID)
+    if analysis.long_run:
+        run = slice(analysis.longest_run_start, analysis.longest_run_end + 1)
+        axes.plot(x[run], shown[run], linestyle="none", marker="o", markersize=16, markerfacecolor="none",
+                  markeredgecolor="#000000", markeredgewidth=2)
+    text = _item_label(rows["item_text"].iloc[0], goal if goal is not None else math.nan)
+    heading = "\n".join(textwrap.wrap(text.replace("\n", " "), _PANEL_TITLE_WIDTH))
+    said = "\n".join(textwrap.wrap(signal_text(analysis), _PANEL_TITLE_WIDTH))
+    axes.set_title(f"{heading}\n{said}", loc="left", fontsize=13)
+    _period_axis(axes, periods, two_lines=True)
+    axes.tick_params(axis="x", labelsize=11)
+    axes.set_ylim(0, 105)
+    _percent_axis(axes.yaxis)
+
+
+def _run_chart_legend(trend: pd.DataFrame) -> list:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=_SERIES_COLOUR, marker="o", linewidth=2.5, label="Andel ja per tertial"),
+               Line2D([], [], color=_MEDIAN_COLOUR, linestyle="--", linewidth=2, label="Median (mittlinje)")]
+    if "goal" in trend and trend["goal"].notna().any():
+        handles.append(Line2D([], [], color=_GOAL_COLOUR, linewidth=1.5, label="Mål"))
+    handles.append(Line2D([], [], linestyle="none", marker="o", markersize=12, markerfacecolor="none",
+                          markeredgecolor="#000000", label="Ovanligt lång serie"))
+    return handles
 
 
 # --------------------------------------------------------------------------- heat map
@@ -261,7 +462,7 @@ def _trend_line(axes, rows: pd.DataFrame, number: int, count: int) -> None:
 
 def heatmap_figure(results: pd.DataFrame, *, title: str = "Andel ja per enhet och fråga") -> Figure:
     """Items (rows) by groups such as enheter (columns), coloured and labelled with the share "ja";
-    suppressed cells blank.
+    suppressed cells blank; a fact question's cells neutral (it measures no compliance).
 
     Parameters
     ----------
@@ -272,21 +473,29 @@ def heatmap_figure(results: pd.DataFrame, *, title: str = "Andel ja per enhet oc
     if results.empty:
         return _empty(figure, title, _NO_DATA)
     shares = heatmap_values(results).T
+    per_item = results.drop_duplicates("item").set_index("item").reindex(shares.index)
+    facts = np.array([is_fact(goal) for goal in per_item["goal"]])
+    values = shares.to_numpy(dtype=float)
     with _rc():
         axes = figure.add_subplot()
-        image = axes.imshow(100 * shares.to_numpy(dtype=float), cmap="cividis", vmin=0, vmax=100,
+        image = axes.imshow(100 * np.where(facts[:, None], np.nan, values), cmap="cividis", vmin=0, vmax=100,
                             aspect="auto")
-        for (row, column), value in np.ndenumerate(shares.to_numpy(dtype=float)):
-            if not np.isnan(value):
-                axes.text(column, row, percent_text(value), ha="center", va="center",
-                          color="black" if value > 0.55 else "white")
-        texts = results.drop_duplicates("item").set_index("item")["item_text"].reindex(shares.index)
-        axes.set_yticks(np.arange(shares.shape[0]), [_wrapped(text) for text in texts])
-        groups = ["\n".join(textwrap.wrap(str(group), _GROUP_LABEL_WIDTH)) for group in shares.columns]
+        for (row, column), value in np.ndenumerate(values):
+            if np.isnan(value):
+                continue
+            if facts[row]:
+                axes.add_patch(Rectangle((column - 0.5, row - 0.5), 1, 1, facecolor=FACT_COLOUR, zorder=0.5))
+            dark = not facts[row] and value <= 0.55
+            axes.text(column, row, percent_text(value), ha="center", va="center",
+                      color="white" if dark else "black")
+        labels = [_item_label(text, goal) for text, goal in zip(per_item["item_text"], per_item["goal"],
+                                                                 strict=True)]
+        axes.set_yticks(np.arange(shares.shape[0]), labels)
+        groups = ["\n".join(textwrap.wrap(group_name(group), _GROUP_LABEL_WIDTH)) for group in shares.columns]
         axes.set_xticks(np.arange(shares.shape[1]), groups, fontsize=11)
         axes.xaxis.tick_top()
         axes.tick_params(length=0)
-        axes.set_title(title + " (tom ruta: färre än 5 ärenden)", loc="left")
+        axes.set_title(f"{title}\n(tom ruta: färre än 5 ärenden; grå rad: faktafråga, inget mål)", loc="left")
         colorbar = figure.colorbar(image, ax=axes, fraction=0.04)
         _percent_axis(colorbar.ax.yaxis)
     return figure
@@ -312,7 +521,8 @@ def utredningstid_figure(days: pd.DataFrame, *, limit_days: float = 122,
     ----------
     days
         One row per investigation: ``days``, ``over_limit`` (closed after the 4-month deadline, in
-        calendar months) and ``group`` (e.g. "Alla", or kön). Groups of fewer than five are not drawn.
+        calendar months) and ``group`` (e.g. "Alla", or kön, named and coloured as everywhere).
+        Groups of fewer than five are not drawn.
     limit_days
         Where the 4-month line is drawn (4 calendar months are 120-123 days).
     """
@@ -321,34 +531,36 @@ def utredningstid_figure(days: pd.DataFrame, *, limit_days: float = 122,
         return _empty(figure, title, "Inga avslutade utredningar för valet")
     bins = np.arange(0, _HISTOGRAM_MAX_DAYS + _HISTOGRAM_BIN_DAYS + 1, _HISTOGRAM_BIN_DAYS)
     groups = _unique(days["group"])
+    colours = _group_colours(groups)
     with _rc():
         axes = figure.add_subplot()
-        for number, group in enumerate(groups):
+        for group in groups:
             rows = days[days["group"] == group]
             values = rows["days"].clip(upper=bins[-1] - 1)
             label = _group_label(group, rows)
             if len(rows) < MIN_CASES:
                 axes.plot([], [], " ", label=label)
             elif len(groups) == 1:
-                axes.hist(values, bins=bins, color=PALETTE[0], edgecolor="white", label=label)
+                axes.hist(values, bins=bins, color=colours[group], edgecolor="white", label=label)
             else:
-                axes.hist(values, bins=bins, histtype="step", linewidth=3, color=_colour(number), label=label)
+                axes.hist(values, bins=bins, histtype="step", linewidth=3, color=colours[group], label=label)
         axes.axvline(limit_days, color=_GOAL_COLOUR, linestyle="--", linewidth=2.5, gid=LIMIT_GID,
                      label="4 månader")
         axes.set_xlabel(f"Dagar från inledd till avslutad utredning (staplar om {_HISTOGRAM_BIN_DAYS} dagar, "
                         f"sista: {bins[-2]} dagar eller mer)")
         axes.set_ylabel("Antal utredningar")
         axes.set_title(title, loc="left")
-        axes.legend(loc="upper right", frameon=False)
+        figure.legend(*axes.get_legend_handles_labels(), loc="outside lower center", ncols=1, frameon=False)
     return _styled(figure)
 
 
 def _group_label(group: object, rows: pd.DataFrame) -> str:
     if len(rows) < MIN_CASES:
-        return f"{group}: färre än 5 utredningar"
+        return f"{group_name(group)}: färre än 5 utredningar"
     median = decimal_text(float(rows["days"].median()), 0)
     over = percent_text(float(rows["over_limit"].mean()))
-    return f"{group}: median {median} dagar, {over} avslutade efter 4 månader (förlängning ej medräknad)"
+    return (f"{group_name(group)}: median {median} dagar, {over} avslutade efter 4 månader "
+            "(förlängning ej medräknad)")
 
 
 # --------------------------------------------------------------------------- style

@@ -11,14 +11,14 @@ matplotlib, and computes only when a filter changes; a missing or outdated start
 and stored first. ``egenkontroll dashboard`` prepares it before serving and, while it serves,
 checks every minute whether the data have changed (:func:`refresh`).
 
-The widgets show the charts as PNG images (no JavaScript library, nothing from the internet).
+The widgets show the charts as SVG images inside HTML (no JavaScript library, nothing from the internet),
+each with an alt text and the table behind it; two columns of charts where the screen has room.
 Privacy: figures from fewer than five cases are never shown as numbers; no handläggare, person_id
 or personnummer is shown; every free text is HTML-escaped (see :mod:`egenkontroll._panel`).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
 import hashlib
@@ -35,6 +35,7 @@ from egenkontroll import _boundary, _location
 from egenkontroll._version import __version__
 from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView
 from egenkontroll.perdatum import per_datum
+from egenkontroll.periods import spoken_period
 from egenkontroll.server import TEMPLATE_ROOT
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ __all__ = [
 #: where :func:`warm` keeps the start view, relative to the workspace folder
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
-_START_VIEW_FORMAT = 2
+_START_VIEW_FORMAT = 3
 _LAZY = ("Model", "View", "figures", "key_figures", "REGISTER_LABELS")
 
 
@@ -208,9 +209,6 @@ def _code_stamp() -> str:
 def _store(path: Path, start: StartView) -> None:
     """Write *start* as JSON, readable by its owner only, atomically (the old file or the new, never half)."""
     content = asdict(start)
-    if start.screen is not None:
-        content["screen"]["images"] = {key: base64.b64encode(png).decode("ascii")
-                                       for key, png in start.screen.images.items()}
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
@@ -226,8 +224,7 @@ def _load(path: Path) -> StartView:
     content = json.loads(path.read_text(encoding="utf-8"))
     screen = content["screen"]
     if screen is not None:
-        images = {key: base64.b64decode(text) for key, text in screen.pop("images").items()}
-        screen = Screen(images=images, **screen)
+        screen = Screen(**screen)
     filters = Filters(**content["filters"]) if content["filters"] is not None else None
     return StartView(
         stamp=content["stamp"], checklists=[tuple(pair) for pair in content["checklists"]],
@@ -268,32 +265,35 @@ class App:
             start = _panel.start_view(self.model)
         self.start = start
         self.checklist = widgets.Dropdown(options=start.checklists, description="Checklista")
-        self.period = widgets.Dropdown(options=[(ALL, None), *((p, p) for p in start.periods)],
-                                       description="Period")
-        self.enhet = widgets.Dropdown(options=[(ALL, None), *((e, e) for e in start.enheter)],
-                                      description="Enhet")
+        # "every period" and "every enhet" are the value "" (a None value shows an empty dropdown)
+        periods = [(spoken_period(period), period) for period in start.periods]
+        self.period = widgets.Dropdown(options=[(ALL, _EVERY), *periods], value=_EVERY, description="Period")
+        self.enhet = widgets.Dropdown(options=[(ALL, _EVERY), *((e, e) for e in start.enheter)],
+                                      value=_EVERY, description="Enhet")
         for dropdown in (self.checklist, self.period, self.enhet):
             dropdown.style = {"description_width": "90px"}
-            dropdown.layout = widgets.Layout(width="380px")
+            dropdown.layout = widgets.Layout(width="min(400px, 100%)")
             dropdown.observe(self._on_change, names="value")
         self.errors = widgets.HTML()
         self.busy = widgets.HTML()
         self.key_figures = widgets.HTML()
         self.notes = widgets.HTML()
         self.change = widgets.HTML()
-        layout = {"width": "100%", "max_width": "1200px"}
-        self.images = {key: widgets.Image(format="png", layout=widgets.Layout(**layout))
-                       for key, _ in SECTIONS}
+        self.charts = {key: widgets.HTML(layout=widgets.Layout(min_width="0")) for key, _ in SECTIONS}
         self.deviations = widgets.HTML()
         self.method = widgets.HTML()
-        sections = [widget for key, heading in SECTIONS
-                    for widget in (widgets.HTML(f"<h2>{heading}</h2>"), self.images[key])]
+        filters = widgets.HBox([self.checklist, self.period, self.enhet],
+                               layout=widgets.Layout(flex_flow="row wrap", width="100%"))
+        filters.add_class("ek-filterrad")
+        grid = widgets.GridBox(list(self.charts.values()), layout=widgets.Layout(
+            grid_template_columns="repeat(auto-fit, minmax(min(100%, 820px), 1fr))", grid_gap="0 28px",
+            width="100%"))
         self.widget = widgets.VBox([
-            widgets.HTML(start.header), widgets.HBox([self.checklist, self.period, self.enhet]), self.busy,
-            self.errors,
-            self.key_figures, self.notes, self.change, widgets.HTML(start.how_to_read), *sections,
+            widgets.HTML(start.header), filters, self.busy, self.errors,
+            self.key_figures, self.notes, self.change, widgets.HTML(start.how_to_read), grid,
             widgets.HTML("<h2>Senaste avvikelser med kommentar</h2>"), self.deviations, self.method,
-        ])
+        ], layout=widgets.Layout(width="100%"))
+        self.widget.add_class("ek-panel")
         if start.screen is not None:
             self._show(start.screen)
         elif start.filters is not None:
@@ -311,7 +311,8 @@ class App:
 
     def filters(self) -> Filters:
         """The current choice."""
-        return Filters(checklist=self.checklist.value, period=self.period.value, enhet=self.enhet.value)
+        return Filters(checklist=self.checklist.value, period=self.period.value or None,
+                       enhet=self.enhet.value or None)
 
     def render(self) -> None:
         """Show the current choice; an error is shown in Swedish, never as a traceback.
@@ -341,12 +342,13 @@ class App:
         self.key_figures.value = screen.key_figures
         self.notes.value = screen.notes
         self.change.value = screen.change
-        for key, png in screen.images.items():
-            self.images[key].value = png
+        for key, section in screen.charts.items():
+            self.charts[key].value = section
         self.deviations.value = screen.deviations
         self.method.value = screen.method
 
 
+_EVERY = ""
 _BUSY_HTML = ('<p class="ek-raknar" style="font-size:17px">'
               "<em>Räknar fram siffrorna och diagrammen för valet …</em></p>")
 

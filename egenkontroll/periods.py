@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 TERTIAL_MONTHS = {1: (1, 4), 2: (5, 8), 3: (9, 12)}
 #: tertial number -> its months in Swedish
 TERTIAL_NAMES = {1: "januari–april", 2: "maj–augusti", 3: "september–december"}
+#: tertial number -> its months as people say them in a table or a menu
+TERTIAL_SHORT_NAMES = {1: "jan–apr", 2: "maj–aug", 3: "sep–dec"}
 #: the group of a case whose date is unknown
 UNKNOWN = "okänt"
 #: how the user may write a period, for type hints
@@ -88,6 +90,14 @@ def period_words(period: PeriodText) -> str:
     if _TERTIAL.match(label):
         return f"{label[5:]} {label[:4]}"
     return f"{start} – {end}"
+
+
+def spoken_period(label: str) -> str:
+    """A year or tertial label as people say it: ``"2026-T1"`` -> ``"jan–apr 2026"``, ``"2026"`` stays;
+    any other text is returned as it is."""
+    if match := _TERTIAL.match(label):
+        return f"{TERTIAL_SHORT_NAMES[int(match[2])]} {match[1]}"
+    return label
 
 
 def previous_period(period: PeriodText) -> str:

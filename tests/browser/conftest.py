@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,10 +34,9 @@ class Served:
     log: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def serve():
-    """Start ``egenkontroll --workspace WS VERB --no-browser --port P`` with :data:`TOKEN` (and
-    *extra_environment*); ``Served.url`` carries the token; stopped after the test."""
+@contextmanager
+def _servers() -> Iterator[Callable[..., Served]]:
+    """A function that starts ``egenkontroll VERB`` servers; every one is stopped on leaving."""
     started: list[subprocess.Popen] = []
 
     def start(verb: str, workspace: Path, extra_environment: dict[str, str] | None = None) -> Served:
@@ -53,13 +53,30 @@ def serve():
         wait_until_serving(url, process)
         return Served(url, process)
 
-    yield start
-    for process in started:
-        os.killpg(process.pid, 15)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
+    try:
+        yield start
+    finally:
+        for process in started:
+            os.killpg(process.pid, 15)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+
+
+@pytest.fixture
+def serve():
+    """Start ``egenkontroll --workspace WS VERB --no-browser --port P`` with :data:`TOKEN` (and
+    *extra_environment*); ``Served.url`` carries the token; stopped after the test."""
+    with _servers() as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def serve_module():
+    """As :func:`serve`, but stopped after the module: one server for all of a module's tests."""
+    with _servers() as start:
+        yield start
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from matplotlib import colors
 
-from egenkontroll import Workspace, charts, dashboard, results, simulate
+from egenkontroll import Workspace, _panel, charts, dashboard, results, simulate
 from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHART_COUNT = 6
 LOAD_MS = 240_000
+SMALL = {"width": 1366, "height": 768}
+LARGE = {"width": 1920, "height": 1080}
 HEADINGS = ("Nyckeltal", "Så läser du diagrammen", "Andel ja per fråga", "Utveckling per tertial",
             "Per enhet och fråga", "Utredningstid", "Per kön", "Utredningstid per kön",
             "Senaste avvikelser med kommentar", "Metod")
@@ -29,12 +33,6 @@ def demo_workspace(tmp_path_factory, copy_of_demo) -> Path:
     return folder
 
 
-@pytest.fixture(autouse=True)
-def _offline_template(monkeypatch):
-    """What ``server.serve`` must do too: put the CDN-free Voilà template on JUPYTER_PATH."""
-    monkeypatch.setenv("JUPYTER_PATH", str(dashboard.TEMPLATE_ROOT))
-
-
 @pytest.fixture(scope="module")
 def expected(demo_workspace):
     """The default view as the library computes it, and where the XSS comment lies."""
@@ -47,7 +45,7 @@ def expected(demo_workspace):
         xss = model.answers[model.answers["comment"].fillna("").str.contains("onerror")]
         period, enhet = _filters_showing(model, xss.iloc[0])
     return {"key_figures": shown, "results": figures, "xss_checklist": xss["checklist"].iloc[0],
-            "xss_period": period or dashboard.ALL, "xss_enhet": enhet or dashboard.ALL,
+            "xss_period_value": period or "", "xss_enhet": enhet or dashboard.ALL,
             "checklists": model.checklists()}
 
 
@@ -76,15 +74,43 @@ def open_dashboard(page, url: str) -> None:
 
 def wait_for_charts(page) -> None:
     page.wait_for_function(
-        f"""() => Array.from(document.querySelectorAll('.widget-image'))
+        f"""() => Array.from(document.querySelectorAll('img.ek-diagram'))
                  .filter(img => img.complete && img.naturalWidth > 600).length >= {CHART_COUNT}""",
         timeout=LOAD_MS,
     )
 
 
-def test_dashboard_renders_charts_offline_with_the_numbers_of_results(serve, page, demo_workspace, expected):
-    served = serve("dashboard", demo_workspace)
-    open_dashboard(page.page, served.url)
+@pytest.fixture(scope="module")
+def dashboard_url(serve_module, demo_workspace) -> str:
+    """One ``egenkontroll dashboard`` for the module's tests (every page load gets its own kernel)."""
+    return serve_module("dashboard", demo_workspace, {"JUPYTER_PATH": str(dashboard.TEMPLATE_ROOT)}).url
+
+
+def _chosen(page, name: str) -> str:
+    """The text a dropdown shows (its selected option's, spaces as spaces), "" when it shows nothing."""
+    return page.get_by_role("combobox", name=name).evaluate(
+        "select => select.selectedIndex < 0 ? '' : select.options[select.selectedIndex].text"
+    ).replace("\xa0", " ")
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    return page.locator(selector).evaluate_all(
+        "nodes => nodes.map(node => { const box = node.getBoundingClientRect(); "
+        "return {x: box.x, y: box.y, width: box.width}; })")
+
+
+def _serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, as "rule: where" texts."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{rule['id']}: {[node['target'] for node in rule['nodes']][:3]}"
+            for rule in found if rule["impact"] in ("serious", "critical")]
+
+
+def test_dashboard_renders_charts_offline_with_the_numbers_of_results(dashboard_url, page, expected):
+    page.page.set_viewport_size(SMALL)
+    open_dashboard(page.page, dashboard_url)
     body = page.page.inner_text("body")
     for heading in HEADINGS:
         assert page.page.get_by_role("heading", name=heading, exact=True).count() >= 1, heading
@@ -98,16 +124,59 @@ def test_dashboard_renders_charts_offline_with_the_numbers_of_results(serve, pag
     assert "Traceback" not in body
     assert page.console_errors == []
     assert page.failed_requests == []
-    page.page.set_viewport_size({"width": 1400, "height": 7000})  # Voilà scrolls inside the page: show all
+
+
+def test_the_status_tiles_show_the_traffic_light_in_colour_and_in_words(dashboard_url, page, expected):
+    page.page.set_viewport_size(SMALL)
+    open_dashboard(page.page, dashboard_url)
+    statuses = page.page.locator(".ek-ruta .ek-status")
+    assert statuses.count() >= 3
+    for number in range(statuses.count()):
+        badge = statuses.nth(number)
+        text = badge.inner_text()
+        status = next(status for status, words in _panel.STATUS_TEXTS.items() if words == text)
+        colour = colors.to_hex([float(part) / 255 for part in badge.evaluate(
+            "node => getComputedStyle(node).backgroundColor").removeprefix("rgb(").rstrip(")").split(",")])
+        assert colour == charts.TRAFFIC_LIGHT_COLOURS[status].lower()
+    change = page.page.locator(".ek-ruta-forandring").first.inner_text()
+    assert "procentenheter" in change or "Ingen jämförelse" in change
+
+
+def test_the_page_fills_1366_in_one_column_and_1920_in_two_with_filters_never_blank(dashboard_url, page):
+    page.page.set_viewport_size(SMALL)
+    open_dashboard(page.page, dashboard_url)
+    assert [_chosen(page.page, name) for name in ("Period", "Enhet")] == [dashboard.ALL, dashboard.ALL]
+    periods = page.page.get_by_role("combobox", name="Period").locator("option").all_inner_texts()
+    assert any(re.fullmatch(r"(jan–apr|maj–aug|sep–dec)\s\d{4}", period) for period in periods), periods
+    first, second = _boxes(page.page, ".ek-avsnitt")[:2]
+    assert second["y"] > first["y"] and first["width"] > 0.9 * (SMALL["width"] - 80)  # one column, full width
+    screenshot(page.page, "dashboard-1366")
+    page.page.set_viewport_size(LARGE)
+    page.page.wait_for_function("""() => { const [a, b] = document.querySelectorAll('.ek-avsnitt');
+        return a.getBoundingClientRect().y === b.getBoundingClientRect().y; }""", timeout=LOAD_MS)
+    first, second = _boxes(page.page, ".ek-avsnitt")[:2]
+    assert second["y"] == first["y"] and second["x"] > first["x"] + first["width"]  # two columns side by side
+    tiles = _boxes(page.page, ".ek-ruta")
+    assert max(tile["x"] + tile["width"] for tile in tiles) > 0.75 * LARGE["width"]  # the tiles use the width
+    screenshot(page.page, "dashboard-1920")
+    page.page.set_viewport_size({"width": LARGE["width"], "height": 7000})  # Voilà scrolls inside: show all
     screenshot(page.page, "dashboard")
 
 
-def test_dashboard_shows_comment_markup_as_text_and_runs_none_of_it(serve, page, demo_workspace, expected):
-    served = serve("dashboard", demo_workspace)
-    open_dashboard(page.page, served.url)
+def test_the_dashboard_has_no_serious_accessibility_violations_at_either_size(dashboard_url, page):
+    open_dashboard(page.page, dashboard_url)
+    for summary in page.page.locator(".ek-avsnitt summary").all():
+        summary.click()  # the tables behind the charts are checked too
+    for size in (SMALL, LARGE):
+        page.page.set_viewport_size(size)
+        assert _serious_violations(page.page) == [], size
+
+
+def test_dashboard_shows_comment_markup_as_text_and_runs_none_of_it(dashboard_url, page, expected):
+    open_dashboard(page.page, dashboard_url)
     title = expected["checklists"][expected["xss_checklist"]]
     page.page.get_by_role("combobox", name="Checklista").select_option(label=title)
-    page.page.get_by_role("combobox", name="Period").select_option(label=expected["xss_period"])
+    page.page.get_by_role("combobox", name="Period").select_option(value=expected["xss_period_value"])
     page.page.get_by_role("combobox", name="Enhet").select_option(label=expected["xss_enhet"])
     table = page.page.locator("table.ek-avvikelser")
     table.get_by_text("<img src=x onerror=alert(1)>", exact=False).wait_for(timeout=LOAD_MS)
@@ -117,17 +186,26 @@ def test_dashboard_shows_comment_markup_as_text_and_runs_none_of_it(serve, page,
     assert page.console_errors == []
 
 
-def test_dashboard_filters_re_render_for_an_enhet_and_say_they_are_computing(serve, page, demo_workspace):
-    served = serve("dashboard", demo_workspace)
-    open_dashboard(page.page, served.url)
+def test_the_filters_work_from_the_keyboard_and_say_they_are_computing(dashboard_url, page):
+    open_dashboard(page.page, dashboard_url)
     page.page.evaluate("""() => {
         window.ekSawBusy = false;
         new MutationObserver(() => { window.ekSawBusy ||= !!document.querySelector('.ek-raknar'); })
             .observe(document.body, {childList: true, subtree: true});
     }""")
-    page.page.get_by_role("combobox", name="Enhet").select_option(label="Vuxenenheten")
+    page.page.get_by_role("combobox", name="Period").focus()
+    page.page.keyboard.press("Tab")
+    focused = page.page.evaluate("document.activeElement.closest('.widget-dropdown').querySelector('label')"
+                                 ".innerText")
+    assert focused.strip() == "Enhet"
+    page.page.keyboard.press("ArrowDown")  # the first enhet after "Alla"
     page.page.get_by_text("gäller alla enheter", exact=False).wait_for(timeout=LOAD_MS)
     wait_for_charts(page.page)
+    chosen = _chosen(page.page, "Enhet")
+    assert chosen not in ("", dashboard.ALL)
+    # drill-down: the enhet's own figures and run charts
+    for key in ("per_fraga", "trend"):
+        assert f"– {chosen}." in page.page.locator(f"#ek-rubrik-{key} + img").get_attribute("alt")
     assert page.page.evaluate("window.ekSawBusy") is True
     assert page.page.locator(".ek-raknar").count() == 0
     assert page.console_errors == []

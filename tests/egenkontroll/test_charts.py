@@ -9,6 +9,7 @@ import pytest
 from matplotlib import colors
 from matplotlib import pyplot as plt
 
+import sampling
 from egenkontroll import charts
 
 TEXTS = {
@@ -73,16 +74,43 @@ def test_compliance_bars_are_the_estimates_and_suppressed_items_have_no_bar():
     figure = charts.compliance_figure(result_rows())
     widths = [bar.get_width() for bar in bars(figure)]
     assert widths == pytest.approx([80.0, 90.0, 0.0])
-    assert "80 %  (n=30)" in texts(figure)
-    assert "90 %  (n=30)" in texts(figure)
+    assert "80 %  (n=30)  Röd" in texts(figure)  # the word beside the colour, never colour alone
+    assert "90 %  (n=30)  Gul" in texts(figure)
     assert "– (färre än 5)" in texts(figure)
     assert not any("67 %" in text for text in texts(figure)), "a share from 3 cases must never show"
 
 
-def test_compliance_bars_take_the_traffic_light_colours():
+def test_compliance_bars_take_the_traffic_light_colours_and_patterns():
     figure = charts.compliance_figure(result_rows())
     shown = [colors.to_hex(bar.get_facecolor()) for bar in bars(figure)][:2]
     assert shown == [charts.TRAFFIC_LIGHT_COLOURS["röd"].lower(), charts.TRAFFIC_LIGHT_COLOURS["gul"].lower()]
+    assert [bar.get_hatch() for bar in bars(figure)][:2] == ["//", ".."]
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance."""
+    channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in colors.to_rgb(colour)]
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+
+def test_traffic_lights_are_red_amber_green_readable_with_black_text_and_apart_in_greyscale():
+    red, amber, green = (colors.to_rgb(charts.TRAFFIC_LIGHT_COLOURS[s]) for s in ("röd", "gul", "grön"))
+    assert red[0] > 0.8 > red[1] and green[1] > max(green[0], green[2]) and amber[0] > 0.9 > amber[2]
+    luminance = {status: _luminance(colour) for status, colour in charts.TRAFFIC_LIGHT_COLOURS.items()}
+    assert all((value + 0.05) / 0.05 >= 4.5 for value in luminance.values())  # WCAG AA for black text
+    assert luminance["röd"] + 0.1 < luminance["grön"] < luminance["gul"] - 0.1
+
+
+def test_a_fact_question_is_neutral_with_no_goal_mark_and_no_word():
+    rows = result_rows(goal=0.9)
+    rows.loc[0, ["goal", "status", "critical"]] = [float("nan"), None, False]
+    figure = charts.compliance_figure(rows)
+    assert colors.to_hex(bars(figure)[0].get_facecolor()) == charts.FACT_COLOUR.lower()
+    assert bars(figure)[0].get_hatch() in (None, "")
+    assert "80 %  (n=30)" in texts(figure)
+    assert len(lines_with_gid(figure, charts.GOAL_GID)) == 2
+    first = figure.axes[0].get_yticklabels()[0].get_text().replace("\n", " ")
+    assert first.endswith("(faktafråga, inget mål)")
 
 
 def test_compliance_whiskers_span_the_interval():
@@ -107,9 +135,22 @@ def test_compliance_labels_are_the_item_texts():
 
 
 def test_compliance_by_group_draws_one_bar_per_group_and_a_legend():
-    figure = charts.compliance_figure(result_rows(groups=("K", "M")))
+    figure = charts.compliance_figure(result_rows(groups=("Norr", "Söder")))
     assert len(bars(figure)) == 6
-    assert [text.get_text() for text in figure.legends[0].get_texts()] == ["Mål", "K", "M"]
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == ["Mål", "Norr", "Söder"]
+
+
+def test_kon_has_the_same_words_and_colours_in_every_chart():
+    bars_figure = charts.compliance_figure(result_rows(groups=("K", "M")))
+    assert [text.get_text() for text in bars_figure.legends[0].get_texts()] == ["Mål", "Kvinnor", "Män"]
+    bar_colours = {colors.to_hex(bar.get_facecolor()) for bar in bars(bars_figure)[:3]}
+    days = pd.DataFrame({"days": range(10, 130, 10), "over_limit": False, "group": ["Män"] * 6 + ["K"] * 6})
+    histogram = charts.utredningstid_figure(days)
+    outlines = {patch.get_label(): colors.to_hex(patch.get_edgecolor())
+                for patch in histogram.axes[0].patches}
+    assert bar_colours == {charts.KON_COLOURS["Kvinnor"].lower()}
+    assert {label.split(":")[0]: colour for label, colour in outlines.items()} == {
+        "Män": charts.KON_COLOURS["Män"].lower(), "Kvinnor": charts.KON_COLOURS["Kvinnor"].lower()}
 
 
 def test_compliance_of_nothing_says_so():
@@ -133,7 +174,8 @@ def trend_rows() -> pd.DataFrame:
 def test_trend_orders_tertials_and_hides_points_from_fewer_than_five():
     figure = charts.trend_figure(trend_rows(), goal=0.9)
     axes = figure.axes[0]
-    assert [label.get_text() for label in axes.get_xticklabels()] == ["2025-T1", "2025-T2", "2025-T3"]
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["jan–apr 2025", "maj–aug 2025",
+                                                                       "sep–dec 2025"]
     line = next(line for line in axes.lines if len(line.get_ydata()) == 3)
     y = np.asarray(line.get_ydata(), dtype=float)
     assert y[0] == pytest.approx(100 * 20 / 30)
@@ -148,11 +190,74 @@ def test_trend_goal_line_is_at_the_goal():
     assert "Mål 85 %" in [text.get_text() for text in figure.legends[0].get_texts()]
 
 
+def test_a_single_tertial_is_drawn_in_the_middle_and_a_series_without_points_is_not_in_the_legend():
+    rows = trend_rows().iloc[:1].assign(period="2026-T1")
+    hidden = rows.assign(item="riskbedomning", item_text=TEXTS["riskbedomning"], n=3)
+    figure = charts.trend_figure(pd.concat([rows, hidden]))
+    axes = figure.axes[0]
+    assert axes.get_xlim() == (-0.5, 0.5)
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["jan–apr 2026"]
+    legend = [text.get_text().replace("\n", " ") for text in figure.legends[0].get_texts()]
+    assert legend == [TEXTS["vald_fragat"]]
+
+
 def test_trend_respects_an_explicit_suppressed_flag():
     rows = trend_rows().assign(suppressed=[True, False, False])
     figure = charts.trend_figure(rows)
     line = next(line for line in figure.axes[0].lines if len(line.get_ydata()) == 3)
     assert np.isnan(np.asarray(line.get_ydata(), dtype=float)[2])  # 2025-T3 flagged
+
+
+# --------------------------------------------------------------------------- run charts
+
+
+#: 18 tertials: 4 above the median, 9 below (a run longer than the limit, 7), 5 above
+LONG_RUN = [0.9, 0.85, 0.95, 0.88, 0.7, 0.72, 0.68, 0.71, 0.69, 0.7, 0.73, 0.66, 0.7,
+            0.9, 0.86, 0.93, 0.87, 0.91]
+
+
+def run_rows(shares, item="vald_fragat", n=30, start_year=2022) -> pd.DataFrame:
+    periods = [f"{start_year + number // 3}-T{number % 3 + 1}" for number in range(len(shares))]
+    return pd.DataFrame([{"item": item, "item_text": TEXTS[item], "period": period, "n": n,
+                          "k": round(share * n), "estimate": share, "goal": 1.0, "suppressed": n < 5}
+                         for period, share in zip(periods, shares, strict=True)])
+
+
+def test_signal_text_says_the_anhoej_rules_in_swedish():
+    long_run = sampling.runs_analysis(LONG_RUN)
+    assert charts.signal_text(long_run) == (
+        "Signal: Ovanligt lång serie: 9 tertialer under medianen (gräns 7); "
+        "Ovanligt få korsningar av medianen: 2 (minst 5 väntas)")
+    few = sampling.runs_analysis([1, 2, 1, 2, 1, 2, 9, 9, 9, 9, 9, 9, 1, 1, 1, 1, 1, 9, 9, 9, 9, 9, 9, 9],
+                                 centre=5)
+    assert charts.signal_text(few) == "Signal: Ovanligt få korsningar av medianen: 3 (minst 8 väntas)"
+    assert charts.signal_text(sampling.runs_analysis([0.8, 0.9, 0.85])) == (
+        "Ingen signal: slumpmässig variation (3 tertialer)")
+    assert charts.signal_text(sampling.runs_analysis([0.8])) == "1 tertial: för få för att se mönster"
+    assert charts.signal_text(sampling.runs_analysis([float("nan")])) == "Inga tertialer med minst 5 ärenden"
+
+
+def test_a_run_chart_draws_the_median_and_says_the_signal_on_the_chart():
+    shares = LONG_RUN
+    figure = charts.run_chart_figure(run_rows(shares))
+    axes = figure.axes[0]
+    (median,) = [line for line in axes.lines if line.get_gid() == charts.MEDIAN_GID]
+    assert median.get_ydata()[0] == pytest.approx(100 * float(np.median(shares)))
+    assert "Ovanligt lång serie: 9 tertialer under medianen (gräns 7)" in axes.get_title(loc="left").replace(
+        "\n", " ")
+    (series,) = [line for line in axes.lines if line.get_gid() == charts.SERIES_GID]
+    assert list(series.get_ydata()) == pytest.approx([100 * share for share in shares])
+
+
+def test_a_run_chart_leaves_out_suppressed_tertials_and_centres_a_single_point():
+    rows = run_rows([0.8, 0.6, 0.9]).assign(suppressed=[False, True, False])
+    figure = charts.run_chart_figure(rows)
+    axes = figure.axes[0]
+    (median,) = [line for line in axes.lines if line.get_gid() == charts.MEDIAN_GID]
+    assert median.get_ydata()[0] == pytest.approx(85.0)  # the median of 80 and 90: 60 is not shown
+    single = charts.run_chart_figure(run_rows([0.8]))
+    assert single.axes[0].get_xlim() == (-0.5, 0.5)
+    assert "1 tertial: för få för att se mönster" in single.axes[0].get_title(loc="left")
 
 
 # --------------------------------------------------------------------------- heat map
@@ -193,7 +298,7 @@ def test_utredningstid_histogram_counts_and_the_four_month_line():
     assert heights[-1] == 1  # 500 days lands in the last bin, "364 dagar eller mer"
     (limit,) = lines_with_gid(figure, charts.LIMIT_GID)
     assert list(limit.get_xdata()) == [122, 122]
-    labels = [text.get_text() for text in axes.get_legend().get_texts()]
+    labels = [text.get_text() for text in figure.legends[0].get_texts()]
     assert labels[0] == "Alla: median 115 dagar, 50 % avslutade efter 4 månader (förlängning ej medräknad)"
 
 
@@ -203,11 +308,17 @@ def test_utredningstid_does_not_draw_a_group_of_fewer_than_five():
     figure = charts.utredningstid_figure(days)
     axes = figure.axes[0]
     assert len(axes.patches) == 1  # one step outline, for K only
-    labels = [text.get_text() for text in axes.get_legend().get_texts()]
-    assert "okänt: färre än 5 utredningar" in labels
+    labels = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert "Okänt kön: färre än 5 utredningar" in labels
 
 
 # --------------------------------------------------------------------------- rendering
+
+
+def test_to_svg_renders_the_same_svg_every_time():
+    first = charts.to_svg(charts.compliance_figure(result_rows()))
+    assert first.lstrip().startswith(b"<?xml") and b"<svg" in first
+    assert charts.to_svg(charts.compliance_figure(result_rows())) == first
 
 
 def test_to_png_renders_a_png_without_pyplot():

@@ -8,12 +8,14 @@ import shutil
 import stat
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 from matplotlib import pyplot as plt
 
 from egenkontroll import Workspace, _panel, charts, dashboard, demo, formatting, results
+from egenkontroll.periods import previous_period
 from tests.egenkontroll.test_export import build_small_workspace
 
 AS_OF = dt.date(2026, 10, 31)
@@ -48,6 +50,42 @@ def test_key_figures_are_the_numbers_of_results(model):
     interval = formatting.interval(asked["lower"], asked["upper"], goal=asked["goal"])
     share = charts.percent_text(asked["estimate"])
     assert shown[f"Kritisk fråga: {asked['item_text']}"] == f"{share} ({interval})"
+
+
+def test_a_tile_per_critical_item_and_register_rule_with_its_status_goal_and_change(model):
+    view = model.view(dashboard.Filters("valdsfraga", period="2025-T3"))
+    shown = {tile.label: tile for tile in _panel.tiles(view)}
+    critical = view.compliance[view.compliance["critical"].astype(bool)]
+    for row in critical.itertuples():
+        tile = shown[f"Kritisk fråga: {row.item_text}"]
+        assert tile.goal == "100 %"
+        assert tile.status == (None if row.suppressed else row.status)
+        assert tile.change.endswith("(sep–dec 2025 mot maj–aug 2025)")
+    facts = view.compliance[view.compliance["goal"].isna()]
+    assert not facts.empty and not any(text in label for text in facts["item_text"] for label in shown)
+    for name, label in _panel.REGISTER_LABELS.items():
+        k, n = view.register[name]
+        assert shown[label].status == ("grön" if k == n else "röd")
+
+
+def test_a_change_is_called_saekerstaelld_only_when_fishers_test_says_so():
+    row = SimpleNamespace(suppressed=False, difference=0.064, p_value=0.049)
+    compared = ("2026-T1", "2025-T3")
+    assert _panel._change_text(row, compared) == (
+        "↑ +6 procentenheter, säkerställd (jan–apr 2026 mot sep–dec 2025)")
+    row.p_value, row.difference = 0.051, -0.2
+    assert _panel._change_text(row, compared) == (
+        "↓ −20 procentenheter, inte säkerställd (jan–apr 2026 mot sep–dec 2025)")
+    row.suppressed = True
+    assert _panel._change_text(row, compared).startswith("Ingen jämförelse, färre än 5 ärenden")
+
+
+def test_a_tile_says_its_status_in_words_beside_the_colour():
+    tile = _panel.Tile("Kritisk fråga: Våld <fråga>", "79 %", "71–85 %", "100 %", "röd", "↑ +3")
+    shown = _panel._tiles_html([tile])
+    assert "✗ Röd: målet är inte nått" in shown and charts.TRAFFIC_LIGHT_COLOURS["röd"] in shown
+    assert "Våld &lt;fråga&gt;" in shown and "<fråga>" not in shown
+    assert "79 % <span class=\"ek-ki\">(71–85 %)</span>" in shown
 
 
 def test_register_key_figures_count_every_case_in_scope(model):
@@ -85,7 +123,7 @@ def test_an_enhet_with_fewer_than_five_cases_shows_no_share(model):
     critical = dashboard.key_figures(view)
     asked = next(value for label, value in critical.items() if label.startswith("Kritisk fråga: Har frågan"))
     assert asked == "–"
-    assert view.notes == ["Uppdelningen på kön och utvecklingen per tertial gäller alla enheter."]
+    assert view.notes == ["Uppdelningen på kön gäller alla enheter."]
 
 
 def test_views_are_cached_per_filter(model):
@@ -99,10 +137,29 @@ def test_a_chosen_period_shows_its_change_against_the_previous_one(model):
     expected = results.change_from_previous(model.workspace, checklist="valdsfraga", period="2025",
                                             as_of=AS_OF)
     pd.testing.assert_frame_equal(view.change.reset_index(drop=True), expected.reset_index(drop=True))
-    assert model.view(dashboard.Filters("valdsfraga")).change.empty
-    assert model.view(dashboard.Filters("valdsfraga", period="2025", enhet="Vuxenenheten")).change.empty
+    assert view.compared == ("2025", "2024")
     assert view.change["n_previous"].eq(0).all()  # 2024 has no granskning: nothing to compare with
     assert _panel.screen(model, dashboard.Filters("valdsfraga", period="2025")).change == ""
+
+
+def test_without_a_period_the_change_is_the_latest_tertial_against_the_one_before(model):
+    view = model.view(dashboard.Filters("valdsfraga"))
+    latest = next(period for period in model.periods() if "-T" in period)
+    assert view.compared == (latest, previous_period(latest))
+    expected = results.change_from_previous(model.workspace, checklist="valdsfraga", period=latest,
+                                            as_of=AS_OF)
+    pd.testing.assert_frame_equal(view.change.reset_index(drop=True), expected.reset_index(drop=True))
+
+
+def test_an_enhets_change_compares_that_enhets_figures(model):
+    view = model.view(dashboard.Filters("valdsfraga", period="2025-T3", enhet="Vuxenenheten"))
+    gathered = model.item_results("valdsfraga")
+    now = gathered.table(period="2025-T3", by="enhet")
+    before = gathered.table(period="2025-T2", by="enhet")
+    mine = view.change.set_index("item")
+    for table, column in ((now, "n"), (before, "n_previous")):
+        rows = table[table["group"] == "Vuxenenheten"].set_index("item")
+        assert mine[column].to_dict() == rows["n"].reindex(mine.index).fillna(0).astype(int).to_dict()
 
 
 def test_the_change_table_gives_points_shares_and_the_fisher_p_value():
@@ -163,10 +220,24 @@ def test_the_app_shows_no_person(app, model):
     assert "Granskare" not in text
 
 
+def _charts_are_svg_with_alt_text_and_table(app) -> bool:
+    return all('src="data:image/svg+xml;base64,' in section.value and ' alt="Diagram: ' in section.value
+               and "<details><summary>Visa tabellen bakom diagrammet</summary>" in section.value
+               and '<table class="ek-tabell">' in section.value
+               for section in app.charts.values())
+
+
 def test_the_app_renders_every_chart(app):
-    assert all(image.value[:4] == b"\x89PNG" for image in app.images.values())
+    assert list(app.charts) == [key for key, _ in dashboard.SECTIONS]
+    assert _charts_are_svg_with_alt_text_and_table(app)
     assert any(results.TRAFFIC_LIGHT_RULE in child.value for child in app.widget.children
                if hasattr(child, "value"))
+
+
+def test_the_filters_show_alla_and_periods_as_people_say_them(app):
+    assert (app.period.label, app.enhet.label) == (dashboard.ALL, dashboard.ALL)  # never an empty dropdown
+    assert app.filters().period is None and app.filters().enhet is None
+    assert ("sep–dec 2025", "2025-T3") in app.period.options and ("2025", "2025") in app.period.options
 
 
 def test_a_failing_filter_shows_a_swedish_message_not_a_traceback(model, monkeypatch):
@@ -195,7 +266,7 @@ def folder(model, tmp_path):
 
 def _shown(app) -> tuple:
     return (app.key_figures.value, app.deviations.value, app.method.value,
-            tuple(image.value for image in app.images.values()))
+            tuple(section.value for section in app.charts.values()))
 
 
 def test_show_stores_the_start_view_and_shows_it_again_without_computing(folder, monkeypatch):
@@ -209,7 +280,7 @@ def test_show_stores_the_start_view_and_shows_it_again_without_computing(folder,
     again = dashboard.show(folder)
     assert _shown(again) == _shown(first)
     assert again.period.options == first.period.options and again.enhet.options == first.enhet.options
-    assert all(image.value[:4] == b"\x89PNG" for image in again.images.values())
+    assert _charts_are_svg_with_alt_text_and_table(again)
 
 
 def test_a_new_answer_a_new_import_or_a_new_day_make_the_start_view_outdated(folder, tmp_path):
@@ -298,7 +369,7 @@ def test_a_start_view_that_cannot_be_stored_is_shown_all_the_same(folder, monkey
 
     monkeypatch.setattr(dashboard, "_store", read_only)
     app = dashboard.show(folder)
-    assert all(image.value[:4] == b"\x89PNG" for image in app.images.values())
+    assert _charts_are_svg_with_alt_text_and_table(app)
     assert app.errors.value == "" and not (folder / dashboard.START_VIEW_FILE).exists()
     with Workspace.open(folder) as workspace, pytest.raises(PermissionError):
         dashboard.warm(workspace)  # storing is warm's very purpose: its caller hears of the failure
@@ -308,7 +379,7 @@ def test_the_stored_start_view_is_shown_without_pandas_scipy_or_matplotlib(folde
     dashboard.show(folder)
     probe = ("import sys; from egenkontroll import dashboard; app = dashboard.show(sys.argv[1]); "
              "heavy = [m for m in ('pandas', 'scipy', 'matplotlib') if m in sys.modules]; "
-             "print(heavy, app._model is None, len(app.images['per_fraga'].value))")
+             "print(heavy, app._model is None, len(app.charts['per_fraga'].value))")
     result = subprocess.run([sys.executable, "-c", probe, str(folder)], capture_output=True, text=True,
                             check=True, env={**os.environ, "EGENKONTROLL_DATABASE_URL": ""})
     heavy, unbuilt, size = result.stdout.strip().splitlines()[-1].rsplit(" ", 2)

@@ -106,7 +106,7 @@ def test_shares_have_a_percent_format_and_status_its_colour(workbook):
     share, status = header.index("Andel ja") + 1, header.index("Status") + 1
     assert sheet.cell(2, share).number_format == "0\\ %"  # "87 %", the Swedish style (issue 13, item 4)
     colour = sheet.cell(2, status).fill.fgColor.rgb
-    assert colour.endswith({"Grön": "009E73", "Gul": "F0E442", "Röd": "D55E00"}[sheet.cell(2, status).value])
+    assert colour.endswith({"Grön": "4CAF50", "Gul": "FFC107", "Röd": "E53935"}[sheet.cell(2, status).value])
 
 
 def test_headers_are_styled_and_frozen(workbook, underlag):
