@@ -79,9 +79,13 @@ def serve_module():
         yield start
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium, headless, driven by Playwright (no downloaded browser)."""
+    """Debian's chromium, headless, driven by Playwright (no downloaded browser); one per test module.
+
+    Playwright's sync API keeps an asyncio event loop running in the test process while it is open: a
+    session-wide browser left it running under every later test of the same xdist worker (code that
+    schedules on the running loop, as the review app's typing timer does, then never ran)."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
