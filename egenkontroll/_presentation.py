@@ -211,6 +211,14 @@ def results_json(
     }
 
 
+def session_records(ws: Source, *, as_of: dt.date | str | None = None) -> list[dict[str, Any]]:
+    """The ``sessions`` of :func:`results_json` (id, title, checklist, period, design, strata with N and
+    n, sampled, reviewed), without computing any figure."""
+    sessions = store.list_sessions(ws)
+    cases = read_material(ws, sessions, per_datum(as_of)).cases
+    return [_session_record(s, cases) for s in sessions]
+
+
 def _session_record(session: Session, cases: pd.DataFrame) -> dict[str, Any]:
     mine = cases[cases["session"] == session.id]
     stratified = bool(session.manifest["design"]["strata"])

@@ -118,8 +118,7 @@ def report_context(ws: Workspace, *, year: int, as_of: dt.date | str | None = No
     checklist's ``diagram`` a :class:`Chart`."""
     day = per_datum(as_of)
     period = str(year)
-    everything = results.results_json(ws, as_of=day)["sessions"]
-    sessions = [s for s in everything if str(s["period"]).startswith(period)]
+    sessions = [s for s in results.session_records(ws, as_of=day) if str(s["period"]).startswith(period)]
     audited = list(dict.fromkeys(s["checklist"] for s in sessions))
     indicators = results.register_indicators(ws, as_of=day)
     return {

@@ -93,6 +93,7 @@ from egenkontroll._presentation import (
     coverage_text,
     for_display,
     results_json,
+    session_records,
     summary_text,
 )
 from egenkontroll.periods import tertial_label  # noqa: F401 - named here by the browser tests
@@ -117,4 +118,5 @@ __all__ = [
     "coverage_text",
     "coverage_notes",
     "results_json",
+    "session_records",
 ]
