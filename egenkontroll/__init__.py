@@ -16,7 +16,9 @@ from egenkontroll.errors import (
     AccessError,
     ChecklistError,
     ConflictError,
+    EffectNotShownError,
     EgenkontrollError,
+    LoopError,
     Problem,
     RegisterError,
     SessionError,
@@ -25,7 +27,8 @@ from egenkontroll.errors import (
 )
 
 if TYPE_CHECKING:
-    from egenkontroll import checklists, rules
+    from egenkontroll import actions, checklists, risks, rules, yearplan
+    from egenkontroll.actions import actions_table, add_action
     from egenkontroll.case_table import ImportReport
     from egenkontroll.charts import compliance_figure, trend_figure
     from egenkontroll.dashboard import show as show_dashboard
@@ -41,15 +44,19 @@ if TYPE_CHECKING:
         trend,
     )
     from egenkontroll.review import app as review_app
+    from egenkontroll.risks import add_risk, risk_matrix, risks_table
     from egenkontroll.store import Session, sampling_frame
     from egenkontroll.workspace import Workspace
+    from egenkontroll.yearplan import add_plan_row, plan_status, plan_summary
 
 __all__ = [
     "AccessError",
     "ChecklistError",
     "ConflictError",
+    "EffectNotShownError",
     "EgenkontrollError",
     "ImportReport",
+    "LoopError",
     "Problem",
     "RegisterError",
     "Session",
@@ -58,6 +65,11 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "actions",
+    "actions_table",
+    "add_action",
+    "add_plan_row",
+    "add_risk",
     "advise",
     "change_from_previous",
     "checklists",
@@ -66,8 +78,13 @@ __all__ = [
     "export_xlsx",
     "for_display",
     "item_results",
+    "plan_status",
+    "plan_summary",
     "register_indicators",
     "review_app",
+    "risk_matrix",
+    "risks",
+    "risks_table",
     "rules",
     "sampling_frame",
     "show_dashboard",
@@ -76,6 +93,7 @@ __all__ = [
     "trend",
     "trend_figure",
     "write_report",
+    "yearplan",
 ]
 
 #: public name -> (the module that defines it, its name there; None when the name is the module itself)
@@ -83,6 +101,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "ImportReport": ("egenkontroll.case_table", "ImportReport"),
     "Session": ("egenkontroll.store", "Session"),
     "Workspace": ("egenkontroll.workspace", "Workspace"),
+    "actions": ("egenkontroll.actions", None),
+    "actions_table": ("egenkontroll.actions", "actions_table"),
+    "add_action": ("egenkontroll.actions", "add_action"),
+    "add_plan_row": ("egenkontroll.yearplan", "add_plan_row"),
+    "add_risk": ("egenkontroll.risks", "add_risk"),
     "advise": ("egenkontroll.planning", "advise"),
     "change_from_previous": ("egenkontroll.results", "change_from_previous"),
     "checklists": ("egenkontroll.checklists", None),
@@ -91,8 +114,13 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "export_xlsx": ("egenkontroll.export", "export_xlsx"),
     "for_display": ("egenkontroll.results", "for_display"),
     "item_results": ("egenkontroll.results", "item_results"),
+    "plan_status": ("egenkontroll.yearplan", "plan_status"),
+    "plan_summary": ("egenkontroll.yearplan", "plan_summary"),
     "register_indicators": ("egenkontroll.results", "register_indicators"),
     "review_app": ("egenkontroll.review", "app"),
+    "risk_matrix": ("egenkontroll.risks", "risk_matrix"),
+    "risks": ("egenkontroll.risks", None),
+    "risks_table": ("egenkontroll.risks", "risks_table"),
     "rules": ("egenkontroll.rules", None),
     "sampling_frame": ("egenkontroll.store", "sampling_frame"),
     "show_dashboard": ("egenkontroll.dashboard", "show"),
@@ -101,6 +129,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "trend": ("egenkontroll.results", "trend"),
     "trend_figure": ("egenkontroll.charts", "trend_figure"),
     "write_report": ("egenkontroll.report", "write_report"),
+    "yearplan": ("egenkontroll.yearplan", None),
 }
 
 

@@ -213,6 +213,111 @@ sessions = _V1.tables["sessions"].to_metadata(metadata)
 sessions.append_column(sa.Column("parent_id", sa.String(64), sa.ForeignKey("sessions.id")))
 
 
+# --- schema version 4, frozen: the quality loop (egenkontrollplan, åtgärdsplan, riskanalys) ---------
+# Written out as version 4 was released and created by step 4; never edited. The live tables below are
+# copies of these until a later step changes one.
+
+_V4 = sa.MetaData()
+sa.Table("sessions", _V4, sa.Column("id", sa.String(64), primary_key=True))  # the target of the links
+
+sa.Table(
+    "plan_rows",  # one planned granskning of the egenkontrollplan
+    _V4,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("checklist_id", sa.String(100), nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),  # "2026-T1" or "2026-03"
+    sa.Column("period_start", sa.String(10), nullable=False),
+    sa.Column("period_end", sa.String(10), nullable=False),
+    sa.Column("planned_n", sa.Integer, nullable=False),
+    sa.Column("enhet", sa.Text),
+    sa.Column("ansvarig", sa.Text, nullable=False),
+    sa.Column("deadline", sa.String(10), nullable=False),
+    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id"), unique=True),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Index("ix_plan_rows_year", "year"),
+)
+
+sa.Table(
+    "actions",  # one åtgärd of the åtgärdsplan
+    _V4,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # granskning, register, avvikelse, klagomal, lex_sarah
+    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id")),  # the deviation's granskning
+    sa.Column("checklist_id", sa.String(100)),  # the item measured (a granskning's, or one followed)
+    sa.Column("item_id", sa.String(100)),
+    sa.Column("indicator", sa.String(64)),  # a register indicator and the period it fell short in
+    sa.Column("indicator_period", sa.String(16)),
+    sa.Column("deviation", sa.Text),  # free text: what happened (avvikelse, klagomål, lex Sarah)
+    sa.Column("cause", sa.Text),  # orsaksanalys
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("ansvarig", sa.Text, nullable=False),
+    sa.Column("opened", sa.String(10), nullable=False),  # the day the action was decided
+    sa.Column("deadline", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("effect_source", sa.Text),  # the later granskning or register period that judged the effect
+    sa.Column("effect_note", sa.Text),  # the before and after figures and the test, as stated then
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+)
+
+sa.Table(
+    "risks",  # one risk of the riskanalys
+    _V4,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("sannolikhet", sa.Integer, nullable=False),
+    sa.Column("konsekvens", sa.Integer, nullable=False),
+    sa.Column("ansvarig", sa.Text),
+    sa.Column("checklist_id", sa.String(100)),  # the egenkontroll that watches the risk
+    sa.Column("item_id", sa.String(100)),
+    sa.Column("indicator", sa.String(64)),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.CheckConstraint("sannolikhet BETWEEN 1 AND 4", name="ck_risks_sannolikhet"),
+    sa.CheckConstraint("konsekvens BETWEEN 1 AND 4", name="ck_risks_konsekvens"),
+)
+
+sa.Table(
+    "risk_actions",  # the actions that treat a risk
+    _V4,
+    sa.Column("risk_id", sa.Integer, sa.ForeignKey("risks.id"), primary_key=True),
+    sa.Column("action_id", sa.Integer, sa.ForeignKey("actions.id"), primary_key=True),
+)
+
+_v4_loop_log = sa.Table(
+    "loop_log",  # append-only: every change of the three tables above, field by field
+    _V4,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("entity", sa.String(16), nullable=False),  # plan, atgard, risk
+    sa.Column("entity_id", sa.Integer, nullable=False),
+    sa.Column("change", sa.String(16), nullable=False),  # ny, ändring, borttagen
+    sa.Column("field", sa.String(64)),
+    sa.Column("old_value", sa.Text),
+    sa.Column("new_value", sa.Text),
+    sa.Column("revision", sa.Integer),
+    sa.Index("ix_loop_log_entity", "entity", "entity_id"),
+)
+for _statement in ("UPDATE", "DELETE"):  # append-only on SQLite; PostgreSQL's trigger is made by step 4
+    sa.event.listen(_v4_loop_log, "after_create", sa.DDL(
+        f"CREATE TRIGGER loop_log_no_{_statement.lower()} BEFORE {_statement} ON loop_log "
+        "BEGIN SELECT RAISE(ABORT, 'loop_log is append-only'); END").execute_if(dialect="sqlite"))
+
+#: the tables step 4 creates (``sessions`` in _V4 is only the target of their foreign keys)
+_V4_TABLES = ("plan_rows", "actions", "risks", "risk_actions", "loop_log")
+
+# no step has changed these tables since version 4
+plan_rows, actions, risks, risk_actions, loop_log = (
+    _V4.tables[name].to_metadata(metadata) for name in _V4_TABLES)
+
+
 class HasEngine(Protocol):
     """Anything that holds the workspace database's engine, as a Workspace or a Session does."""
 
@@ -354,12 +459,27 @@ def _v3_control_sessions(connection: Connection) -> None:
         "ALTER TABLE sessions ADD COLUMN parent_id VARCHAR(64) REFERENCES sessions (id)")
 
 
+def _v4_quality_loop(connection: Connection) -> None:
+    """The egenkontrollplan, åtgärdsplan and riskanalys, and their append-only log (both backends)."""
+    _V4.create_all(connection, tables=[_V4.tables[name] for name in _V4_TABLES])
+    if connection.dialect.name != "postgresql":
+        return
+    connection.exec_driver_sql(
+        "CREATE FUNCTION loop_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION USING MESSAGE = 'loop_log is append-only: ' || TG_OP || ' refused'; "
+        "END $$")
+    connection.exec_driver_sql(
+        "CREATE TRIGGER loop_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON loop_log "
+        "FOR EACH STATEMENT EXECUTE FUNCTION loop_log_append_only()")
+
+
 #: (version, step), numbered 1, 2, 3, ... Append new steps; never edit a released one. Each runs in
 #: one transaction.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
     (2, _v2_append_only_audit_log_on_postgresql),
     (3, _v3_control_sessions),
+    (4, _v4_quality_loop),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

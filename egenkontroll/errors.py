@@ -21,6 +21,8 @@ __all__ = [
     "SessionError",
     "ConflictError",
     "AccessError",
+    "LoopError",
+    "EffectNotShownError",
 ]
 
 
@@ -114,3 +116,18 @@ class ConflictError(SessionError):
 
 class AccessError(UserError):
     """The user's role on the team server does not allow this (e.g. ``ledning`` saving an answer)."""
+
+
+class LoopError(UserError):
+    """A row of the egenkontrollplan, an åtgärd or a risk cannot be created or changed as asked."""
+
+
+class EffectNotShownError(LoopError):
+    """"Effekt uppnådd" was asked for, but the later measurement does not support it; nothing was written.
+
+    ``follow_up`` holds the figures that were compared (:class:`egenkontroll.actions.FollowUp`).
+    """
+
+    def __init__(self, message: str, follow_up: object) -> None:
+        super().__init__(message)
+        self.follow_up = follow_up

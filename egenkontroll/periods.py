@@ -32,6 +32,7 @@ Period = tuple[date, date] | None
 
 _YEAR = re.compile(r"^(\d{4})$")
 _TERTIAL = re.compile(r"^(\d{4})-T([123])$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @overload
@@ -152,6 +153,32 @@ def as_date(value: object, what: str) -> date:
         return date.fromisoformat(str(value).strip())
     except ValueError:
         raise SessionError(f"{value!r} är inget datum ({what}); skriv datum som ÅÅÅÅ-MM-DD.") from None
+
+
+def plan_period(text: str) -> tuple[str, date, date]:
+    """A period of the egenkontrollplan: a tertial (``"2026-T1"``) or a month (``"2026-03"``), as its
+    label and inclusive first and last day.
+
+    Raises
+    ------
+    SessionError
+        When *text* is neither.
+    """
+    cleaned = str(text).strip()
+    if match := _MONTH.match(cleaned):
+        year, month = int(match[1]), int(match[2])
+        return cleaned, date(year, month, 1), _month_end(year, month)
+    if _TERTIAL.match(cleaned):
+        start, end = _named_period(cleaned)
+        return cleaned.upper(), start, end
+    raise SessionError(f"Perioden {text!r} förstås inte. En rad i egenkontrollplanen gäller ett tertial "
+                       "(\"2026-T1\") eller en månad (\"2026-03\").")
+
+
+def end_of_next_month(day: date) -> date:
+    """The last day of the month after the one holding *day* (a plan row's default deadline)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return _month_end(year, month)
 
 
 def _named_period(text: str) -> tuple[date, date]:
