@@ -995,6 +995,8 @@ def _build_demo(folder: Path, database_url: str | None = None) -> None:
             print(workspace.import_register(export))
             sessions = simulate.simulate_reviews(workspace)
             print(f"Skapade {len(sessions)} simulerade granskningar.")
+            demo.build_loop(workspace)
+            print("Skapade egenkontrollplan, åtgärdsplan och riskanalys.")
         else:
             print(f"Demo-arbetsytan {workspace.path} finns redan; den används som den är.")
 

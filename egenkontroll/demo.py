@@ -10,6 +10,15 @@ wording; utredningstid for children around 100 days with a long (lognormal) tail
 about 85 % of förhandsbedömningar within 14 days; adult clients with children in about a third
 of cases; timeliness that improves slowly over the years. Personnummer are synthetic:
 födelsenummer 980-999 with a correct check digit, about 3 % of adults with samordningsnummer.
+
+:func:`build_loop` adds the quality loop to a demo workspace whose granskningar
+:func:`egenkontroll.simulate.simulate_reviews` has made: the egenkontrollplan of the export's year (a row
+per checklist and tertial, linked to its granskning, and one extra granskning that was never drawn, so
+one row is försenad), actions from deviations, and risks. Two actions are followed up through the real
+rule (:mod:`egenkontroll.effect`): barnets bästa, which fell short in 2025-T2, shows a säkerställd
+improvement in 2026-T3 (effekt uppnådd); the question about violence, short in 2025-T3, rises in 2026-T3
+by less than chance could explain (effekt ej uppnådd). The simulated rates make this so
+(:data:`egenkontroll.simulate.RATES`); nothing is forced.
 """
 
 from __future__ import annotations
@@ -22,9 +31,10 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from egenkontroll import personnummer
+from egenkontroll import _loopstore, actions, case_table, effect, personnummer, risks, store, yearplan
+from egenkontroll.periods import Period, parse_period
 
-__all__ = ["PERIOD_START", "EXPORT_DATE", "HEADINGS", "generate_register", "write_export_xlsx"]
+__all__ = ["PERIOD_START", "EXPORT_DATE", "HEADINGS", "generate_register", "write_export_xlsx", "build_loop"]
 
 PERIOD_START: Final = dt.date(2024, 1, 1)
 EXPORT_DATE: Final = dt.date(2026, 10, 31)
@@ -132,6 +142,115 @@ def generate_register(seed: int = 2026, n_cases: int = 15_000) -> pd.DataFrame:
     )
     frame["status"] = _status(frame)
     return frame.rename(columns=HEADINGS)
+
+
+#: (checklist id, enhet, ansvarig) of the demo's egenkontrollplan, one row per tertial of the year
+_PLANNED: Final = (
+    ("valdsfraga", None, "Kvalitetsutvecklare"),
+    ("barnperspektiv", "Vuxenenheten", "Enhetschef Vuxenenheten"),
+    ("utredningstid", "Barn och unga Norr", "Enhetschef Barn och unga"),
+)
+#: the two actions followed up: (checklist, item, tertial of the deviation, decided, deadline, cause, action)
+_FOLLOWED: Final = (
+    ("barnperspektiv", "barnets_basta", "2025-T2", dt.date(2025, 9, 15), dt.date(2025, 12, 31),
+     "Handläggarna saknade stöd för att väga in barnets bästa i beslut om vuxna.",
+     "Utbildning i barnrättsbaserat beslutsfattande och en mall för barnets bästa i beslutet."),
+    ("valdsfraga", "vald_fragat", "2025-T3", dt.date(2026, 1, 20), dt.date(2026, 3, 31),
+     "Frågan om våld ställs inte rutinmässigt när ärendet gäller ekonomiskt bistånd.",
+     "Påminnelse på arbetsplatsträff om rutinen för att fråga om våld."),
+)
+
+
+def build_loop(source: store.Source, as_of: dt.date = EXPORT_DATE) -> None:
+    """Add the egenkontrollplan, åtgärdsplan and riskanalys of the demo (see the module docstring).
+
+    Parameters
+    ----------
+    source
+        A demo workspace (or its engine) with the simulated granskningar.
+    as_of
+        The day the story is told on: the plan's year, and the evaluation date of the follow-ups.
+    """
+    drawn = _loopstore.sessions(source)
+    sessions = {(checklist, parse_period((start, end))): session_id for session_id, checklist, start, end
+                in drawn[["id", "checklist_id", "period_start", "period_end"]].itertuples(index=False)}
+    _plan_the_year(source, as_of.year, sessions)
+    register = case_table.corrected_cases(source)
+    followed = [_followed_action(source, sessions, *story, as_of=as_of, register=register)
+                for story in _FOLLOWED]
+    _add_risks(source, followed, _open_actions(source, as_of))
+
+
+def _plan_the_year(source: store.Source, year: int, sessions: dict[tuple[str, Period], str]) -> None:
+    """A row per checklist and tertial, linked to its granskning, and one granskning never drawn."""
+    for tertial in (1, 2, 3):
+        for checklist, enhet, ansvarig in _PLANNED:
+            period = f"{year}-T{tertial}"
+            row = yearplan.add_plan_row(source, year=year, checklist=checklist, period=period, planned_n=30,
+                                        ansvarig=ansvarig, enhet=enhet)
+            drawn = sessions.get((checklist, parse_period(period)))
+            if drawn is not None:
+                yearplan.link_session(source, row, drawn)
+    yearplan.add_plan_row(source, year=year, checklist="valdsfraga", period=f"{year}-09", planned_n=20,
+                          ansvarig="Enhetschef Våld i nära relationer", enhet="Våld i nära relationer",
+                          deadline=dt.date(year, 10, 15))
+
+
+def _followed_action(source: store.Source, sessions: dict[tuple[str, Period], str], checklist: str,
+                     item: str, tertial: str, decided: dt.date, deadline: dt.date, cause: str, action: str, *,
+                     as_of: dt.date, register: pd.DataFrame) -> int:
+    """An action from a granskning's deviation, carried out and followed up against the latest granskning:
+    effekt uppnådd when the rule supports it, else effekt ej uppnådd."""
+    action_id = actions.add_action(source, session=sessions[(checklist, parse_period(tertial))], item=item,
+                                   cause=cause, action=action, ansvarig="Enhetschef", deadline=deadline,
+                                   opened=decided)
+    actions.set_status(source, action_id, actions.DONE)
+    effect.record_follow_up(source, action_id, achieved=None, as_of=as_of, register=register)
+    return action_id
+
+
+def _open_actions(source: store.Source, as_of: dt.date) -> list[int]:
+    """Three open actions: a register deviation past its deadline, a lex Sarah and a klagomål."""
+    late = actions.add_action(
+        source, indicator="forhandsbedomning_14_dagar", indicator_period=f"{as_of.year}-T2",
+        cause="Anmälningar som kommer in under semestern fördelas sent.",
+        action="Bevakningslista för förhandsbedömningar och en ersättare som fördelar under semestern.",
+        ansvarig="Enhetschef Barn och unga", deadline=as_of - dt.timedelta(days=16),
+        opened=as_of - dt.timedelta(days=50))
+    actions.set_status(source, late, actions.UNDER_WAY)
+    sarah = actions.add_action(
+        source, kind="lex_sarah", deviation="Våld i hemmet uppmärksammades inte vid förhandsbedömningen.",
+        checklist="valdsfraga", item="riskbedomning",
+        cause="Ingen strukturerad riskbedömning när våld framkommer.",
+        action="Införa FREDA-kortfrågor och riskbedömning i utredningsmallen.",
+        ansvarig="Verksamhetschef", deadline=dt.date(as_of.year, 12, 31),
+        opened=as_of - dt.timedelta(days=30))
+    actions.set_status(source, sarah, actions.UNDER_WAY)
+    complaint = actions.add_action(
+        source, kind="klagomal", deviation="Klagomål från en anhörig om att beslutet dröjde utan besked.",
+        action="Rutin för att meddela den enskilde när handläggningen drar ut på tiden.",
+        ansvarig="Enhetschef Ekonomiskt bistånd", deadline=as_of + dt.timedelta(days=30),
+        opened=as_of - dt.timedelta(days=10))
+    return [late, sarah, complaint]
+
+
+def _add_risks(source: store.Source, followed: list[int], open_actions: list[int]) -> None:
+    """A few risks over the bands, watched by the checklists and register, treated by the actions."""
+    children, violence = followed
+    late, sarah, _ = open_actions
+    risks.add_risk(source, title="Våld i nära relationer uppmärksammas inte", sannolikhet=3, konsekvens=4,
+                   checklist="valdsfraga", item="vald_fragat", ansvarig="Verksamhetschef",
+                   actions=[violence, sarah])
+    risks.add_risk(source, title="Förhandsbedömning efter mer än 14 dagar", sannolikhet=3, konsekvens=3,
+                   indicator="forhandsbedomning_14_dagar", ansvarig="Enhetschef Barn och unga",
+                   actions=[late])
+    risks.add_risk(source, title="Barnets bästa vägs inte in i beslut om vuxna", sannolikhet=2, konsekvens=3,
+                   checklist="barnperspektiv", item="barnets_basta", ansvarig="Enhetschef Vuxenenheten",
+                   actions=[children])
+    risks.add_risk(source, title="Utredning av barn över fyra månader utan beslut om förlängning",
+                   sannolikhet=2, konsekvens=2, indicator="utredning_4_manader")
+    risks.add_risk(source, title="Personuppgifter skrivs i fritext i granskningen", sannolikhet=1,
+                   konsekvens=3, description="Kommentarer med personnummer vägras redan av verktyget.")
 
 
 def write_export_xlsx(frame: pd.DataFrame, path: str | Path) -> Path:

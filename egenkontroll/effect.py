@@ -44,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from egenkontroll import _loopstore, actions, formatting, results, store
+from egenkontroll import _loopstore, actions, case_table, formatting, results, store
 from egenkontroll._estimation import _fisher
 from egenkontroll.errors import EffectNotShownError, LoopError
 from egenkontroll.perdatum import per_datum
@@ -149,7 +149,7 @@ def p_text(p_value: float) -> str:
 
 
 def follow_up(source: Source, action_id: int, *, later: str | None = None,
-              as_of: dt.date | str | None = None) -> FollowUp:
+              as_of: dt.date | str | None = None, register: pd.DataFrame | None = None) -> FollowUp:
     """Compare the action's before figure with a later measurement of the same item (nothing is written).
 
     Parameters
@@ -160,6 +160,9 @@ def follow_up(source: Source, action_id: int, *, later: str | None = None,
     as_of
         The evaluation date of computed items and of the register (default ``$EGENKONTROLL_PER_DATUM``
         or today).
+    register
+        The register with the reviewers' corrections (:func:`egenkontroll.case_table.corrected_cases`),
+        when the caller has already read it for several follow-ups; default read here.
 
     Raises
     ------
@@ -173,7 +176,7 @@ def follow_up(source: Source, action_id: int, *, later: str | None = None,
         before, after, goal = _register_pair(source, row, later, day)
         measured = actions.INDICATORS[row["indicator"]]
     elif row["item_id"]:
-        before, after, goal = _granskning_pair(source, row, later, day)
+        before, after, goal = _granskning_pair(source, row, later, day, register)
         measured = f"{row['checklist_id']}: {row['item_id']}"
     else:
         raise LoopError(f"Åtgärd {action_id} är inte kopplad till någon fråga eller registeruppgift som "
@@ -182,10 +185,12 @@ def follow_up(source: Source, action_id: int, *, later: str | None = None,
     return judge(action_id, measured, goal, before, after)
 
 
-def record_follow_up(source: Source, action_id: int, *, later: str | None = None, achieved: bool = True,
-                     as_of: dt.date | str | None = None, expected_revision: int | None = None) -> FollowUp:
-    """Follow the action up (:func:`follow_up`) and set "effekt uppnådd" (*achieved*) or "effekt ej
-    uppnådd", with the later measurement and the figures, in one logged change.
+def record_follow_up(source: Source, action_id: int, *, later: str | None = None,
+                     achieved: bool | None = True, as_of: dt.date | str | None = None,
+                     expected_revision: int | None = None, register: pd.DataFrame | None = None) -> FollowUp:
+    """Follow the action up (:func:`follow_up`) and set "effekt uppnådd" (*achieved* True) or "effekt ej
+    uppnådd" (False), or whichever the figures say (None), with the later measurement and the figures, in
+    one logged change.
 
     Raises
     ------
@@ -198,7 +203,8 @@ def record_follow_up(source: Source, action_id: int, *, later: str | None = None
     ConflictError
         When the action changed since *expected_revision*.
     """
-    result = follow_up(source, action_id, later=later, as_of=as_of)
+    result = follow_up(source, action_id, later=later, as_of=as_of, register=register)
+    achieved = result.supported if achieved is None else achieved
     status = actions.action(source, action_id)["status"]
     if achieved and not result.supported:
         raise EffectNotShownError(
@@ -235,29 +241,32 @@ def _eligible(source: Source, row: dict[str, Any]) -> pd.DataFrame:
     return frame[frame["period_end"] > row["opened"]]
 
 
-def _granskning_pair(source: Source, row: dict[str, Any], later: str | None,
-                     day: dt.date) -> tuple[Measurement | None, Measurement, float]:
+def _granskning_pair(source: Source, row: dict[str, Any], later: str | None, day: dt.date,
+                     register: pd.DataFrame | None) -> tuple[Measurement | None, Measurement, float]:
+    register = case_table.corrected_cases(source) if register is None else register  # once for both
     eligible = _eligible(source, row)
     if later is not None and later not in set(eligible["id"]):
         raise LoopError(f"Granskningen {later} är ingen senare granskning av {row['checklist_id']} som kan "
                         f"följa upp åtgärd {row['id']}. Möjliga: {', '.join(eligible['id']) or 'inga ännu'}.")
     candidates = [later] if later is not None else list(reversed(eligible["id"].tolist()))
     for session_id in candidates:
-        figure = _item_figure(source, session_id, row["item_id"], day)
+        figure = _item_figure(source, register, session_id, row["item_id"], day)
         if figure is not None and figure[0].n > 0:
             after, goal = figure
             break
     else:
         raise LoopError(f"Ingen senare granskning av {row['checklist_id']} har ännu svar på frågan "
                         f"{row['item_id']}, så åtgärd {row['id']} kan inte följas upp än.")
-    before = _item_figure(source, row["session_id"], row["item_id"], day) if row["session_id"] else None
+    before = (_item_figure(source, register, row["session_id"], row["item_id"], day) if row["session_id"]
+              else None)
     return (before[0] if before else None), after, goal
 
 
-def _item_figure(source: Source, session_id: str, item_id: str,
+def _item_figure(source: Source, register: pd.DataFrame, session_id: str, item_id: str,
                  day: dt.date) -> tuple[Measurement, float] | None:
+    """The item's figure in one granskning (None when the item has no row there) and its goal."""
     session = store.open_session(source, session_id)
-    figures = results.item_results(source, sessions=[session], as_of=day)
+    figures = results.ItemResults(source, sessions=[session], as_of=day, register=register).table()
     match = figures[figures["item"] == item_id]
     if match.empty:
         return None

@@ -46,7 +46,7 @@ RATES: dict[tuple[str, str], tuple[float, float]] = {
     ("valdsfraga", "barnens_situation"): (0.65, 0.88),
     ("barnperspektiv", "barn_klarlagt"): (0.85, 0.97),
     ("barnperspektiv", "barnens_situation"): (0.70, 0.88),
-    ("barnperspektiv", "barnets_basta"): (0.75, 0.92),
+    ("barnperspektiv", "barnets_basta"): (0.55, 0.95),
     ("barnperspektiv", "anledning_till_oro"): (0.25, 0.25),
     ("barnperspektiv", "orosanmalan_overvagd"): (0.80, 0.95),
     ("utredningstid", "sarskilda_skal"): (0.70, 0.90),

@@ -200,9 +200,12 @@ def link_session(source: Source, row_id: int, session_id: str, expected_revision
     SessionError
         When there is no such granskning.
     """
-    session = store.open_session(source, session_id)
-    start, end = checked_row_for_draw(source, row_id, session.checklist.id)
-    if session.period != (start, end):
+    known = _loopstore.sessions(source).set_index("id")
+    if session_id not in known.index:
+        store.open_session(source, session_id)  # raises, naming the granskningar there are
+    session = known.loc[session_id]
+    start, end = checked_row_for_draw(source, row_id, session["checklist_id"])
+    if (session["period_start"], session["period_end"]) != (start.isoformat(), end.isoformat()):
         raise LoopError(f"Granskningen {session_id} gäller inte planradens period ({start} – {end}).")
     linked = _loopstore.rows(source, "plan", session_id=session_id)
     if not linked.empty:
