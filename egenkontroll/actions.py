@@ -34,7 +34,8 @@ from egenkontroll.store import Source
 
 __all__ = ["ACTION_COLUMNS", "TABLE_COLUMNS", "KINDS", "INDICATORS", "STATUSES", "PLANNED", "UNDER_WAY",
            "DONE", "EFFECT_SHOWN", "EFFECT_NOT_SHOWN", "OVERDUE", "OPEN_STATUSES", "add_action",
-           "update_action", "set_status", "actions_table", "action", "action_history", "source_text"]
+           "update_action", "set_status", "actions_table", "action", "action_history", "source_text",
+           "FIELD_LABELS"]
 
 #: the columns of :func:`actions_table` before its computed ones
 ACTION_COLUMNS = ["id", "kind", "session_id", "checklist_id", "item_id", "indicator", "indicator_period",
@@ -55,6 +56,12 @@ STATUSES = (PLANNED, UNDER_WAY, DONE, EFFECT_SHOWN, EFFECT_NOT_SHOWN)
 #: the statuses in which an action with a passed deadline is försenad
 OPEN_STATUSES = (PLANNED, UNDER_WAY)
 OVERDUE = "försenad"
+#: every stored field of an action -> its Swedish name (for the history in Excel and the apps)
+FIELD_LABELS = {"kind": "Typ", "session_id": "Granskning", "checklist_id": "Checklista", "item_id": "Fråga",
+                "indicator": "Registeruppgift", "indicator_period": "Tertial", "deviation": "Avvikelse",
+                "cause": "Orsaksanalys", "action": "Åtgärd", "ansvarig": "Ansvarig", "opened": "Beslutad",
+                "deadline": "Klar senast", "status": "Status", "effect_source": "Effekt bedömd mot",
+                "effect_note": "Uppföljning"}
 #: the free-text fields and their Swedish labels (for the personnummer check)
 _TEXTS = {"deviation": "Avvikelsen", "cause": "Orsaksanalysen", "action": "Åtgärden", "ansvarig": "Ansvarig"}
 

@@ -19,6 +19,13 @@ own); dates and times as real Excel dates, the stored UTC times turned into Swed
 autofilter on every table (an Excel table each on Registerindikatorer, which holds four); and column
 widths from what the cells show, long texts wrapped.
 
+When the workspace holds an egenkontrollplan, åtgärder or risks (:mod:`egenkontroll.yearplan`,
+:mod:`egenkontroll.actions`, :mod:`egenkontroll.risks`), the report gets the sheets Egenkontrollplan (the
+year's summary, "5 av 6 genomförda, 1 försenad", then a row per planned granskning with its status on the
+per datum), Åtgärdsplan (a row per action with its status, försenad when the deadline has passed, and the
+follow-up's figures; below it, every logged change of every action: when, who, which field, before and
+after) and Riskanalys (a row per risk, the highest first, then the 4x4 risk matrix).
+
 When a granskning has a kontrollgranskning, the report gets the sheet Samstämmighet
 (:mod:`egenkontroll.agreement`): per item the share agreed, kappa and AC1 with intervals, the note and
 how many cases differ, never which (those are listed by ``egenkontroll samstammighet`` and the review
@@ -43,7 +50,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from egenkontroll import agreement, charts, formatting, results, store
+from egenkontroll import actions, agreement, charts, formatting, results, risks, store, yearplan
 from egenkontroll._fields import CASE_TYPE_LABELS
 from egenkontroll._files import write_atomically
 from egenkontroll.perdatum import per_datum
@@ -54,13 +61,16 @@ if TYPE_CHECKING:
 
     from egenkontroll.store import Session, Source
 
-__all__ = ["SHEETS", "AGREEMENT_SHEET", "UNDERLAG_SHEETS", "UNDERLAG_NOTICE", "FORMULA_PREFIXES",
+__all__ = ["SHEETS", "AGREEMENT_SHEET", "LOOP_SHEETS", "UNDERLAG_SHEETS", "UNDERLAG_NOTICE",
+           "FORMULA_PREFIXES",
            "SWEDISH_TIME", "TIME_NOTE",
            "export_xlsx", "export_underlag_xlsx", "safe_text"]
 
 SHEETS = ("Sammanfattning", "Per fråga", "Per enhet", "Trend", "Registerindikatorer", "Metod")
 #: the sheet added when a granskning has a kontrollgranskning
 AGREEMENT_SHEET = "Samstämmighet"
+#: the sheets added when the workspace holds an egenkontrollplan, åtgärder or risks
+LOOP_SHEETS = ("Egenkontrollplan", "Åtgärdsplan", "Riskanalys")
 UNDERLAG_SHEETS = ("Om underlaget", "Underlag")
 #: what the underlag's first sheet says
 UNDERLAG_NOTICE = (
@@ -201,6 +211,7 @@ def _workbook(ws: Source, period: str | None, as_of: dt.date) -> Workbook:
     _table(workbook.create_sheet(SHEETS[3]), trend, (_Column("group", "Tertial"), *_ITEM_COLUMNS))
     _register(workbook.create_sheet(SHEETS[4]), results.register_indicators(ws, as_of=as_of))
     _table(workbook.create_sheet(SHEETS[5]), _method(sessions, as_of), _METHOD_COLUMNS)
+    _loop(workbook, ws, sessions, as_of)
     _agreement(workbook, [s for s in sessions if overlaps(s.period, parse_period(period))])
     return workbook
 
@@ -363,6 +374,105 @@ def _method(sessions: Sequence[Session], as_of: dt.date) -> pd.DataFrame:
             "per_datum": as_of,
         })
     return pd.DataFrame(rows, columns=[column.source for column in _METHOD_COLUMNS])
+
+
+_PLAN_COLUMNS = (
+    _Column("id", "Rad"), _Column("year", "År"), _Column("checklist", "Checklista"),
+    _Column("period", "Period"),
+    _Column("planned_n", "Planerade akter"), _Column("enhet", "Enhet"), _Column("ansvarig", "Ansvarig"),
+    _Column("deadline", "Klar senast"), _Column("status", "Status"), _Column("drawn", "Dragna akter"),
+    _Column("reviewed", "Granskade akter"), _Column("session_id", "Granskningens id"),
+)
+_ACTION_COLUMNS = (
+    _Column("id", "Åtgärd"), _Column("kind", "Avvikelsens slag"), _Column("source_text", "Avvikelse"),
+    _Column("cause", "Orsaksanalys"), _Column("action", "Åtgärd att genomföra"),
+    _Column("ansvarig", "Ansvarig"),
+    _Column("opened", "Beslutad"), _Column("deadline", "Klar senast"), _Column("shown_status", "Status"),
+    _Column("effect_source", "Effekt bedömd mot"), _Column("effect_note", "Uppföljning (före och efter)"),
+)
+_HISTORY_COLUMNS = (
+    _Column("entity_id", "Åtgärd"), _Column("at", "Tid (svensk tid)"), _Column("actor", "Vem"),
+    _Column("change", "Ändring"), _Column("field", "Fält"), _Column("old_value", "Före"),
+    _Column("new_value", "Efter"), _Column("revision", "Version"),
+)
+_RISK_COLUMNS = (
+    _Column("id", "Risk"), _Column("title", "Beskrivning"), _Column("description", "Närmare beskrivning"),
+    _Column("sannolikhet", "Sannolikhet (1–4)"), _Column("konsekvens", "Konsekvens (1–4)"),
+    _Column("value", "Riskvärde"), _Column("band", "Nivå"), _Column("ansvarig", "Ansvarig"),
+    _Column("watched_by", "Bevakas av"), _Column("actions", "Åtgärder"),
+)
+_BAND_NOTE = ("Riskvärde = sannolikhet × konsekvens; nivå: 1–3 låg, 4–6 medel, 8–9 hög, 12–16 mycket hög.")
+
+
+def _loop(workbook: Workbook, ws: Source, sessions: Sequence[Session], as_of: dt.date) -> None:
+    """The sheets Egenkontrollplan, Åtgärdsplan and Riskanalys, when the workspace holds any of them."""
+    plan = yearplan.plan_status(ws, as_of=as_of)
+    planned = actions.actions_table(ws, as_of=as_of)
+    found = risks.risks_table(ws)
+    if plan.empty and planned.empty and found.empty:
+        return
+    titles = {**{cid: cid for cid in plan["checklist_id"]}, **_checklist_titles(sessions)}
+    summaries = [yearplan.plan_summary(ws, year, as_of).text for year in sorted(set(plan["year"]))]
+    shown_plan = plan.assign(checklist=plan["checklist_id"].map(titles),
+                             deadline=[dt.date.fromisoformat(day) for day in plan["deadline"]])
+    _titled_table(workbook.create_sheet(LOOP_SHEETS[0]), [*summaries, f"Status per {as_of:%Y-%m-%d}."],
+                  shown_plan, _PLAN_COLUMNS)
+    overdue = int(planned["overdue"].sum())
+    heading = (f"Åtgärdsplan per {as_of:%Y-%m-%d}: {len(planned)} åtgärd{'er' if len(planned) != 1 else ''}, "
+               f"varav {overdue} försenad{'e' if overdue != 1 else ''}.")
+    _titled_table(workbook.create_sheet(LOOP_SHEETS[1]), [heading, TIME_NOTE], _shown_actions(planned),
+                  _ACTION_COLUMNS, history=_shown_history(actions.action_history(ws)))
+    shown_risks = found.assign(actions=[", ".join(map(str, ids)) for ids in found["actions"]])
+    sheet = workbook.create_sheet(LOOP_SHEETS[2])
+    _titled_table(sheet, ["Riskanalys, den högsta risken först", _BAND_NOTE], shown_risks, _RISK_COLUMNS)
+    _matrix(sheet, risks.risk_matrix(ws))
+
+
+def _shown_actions(table: pd.DataFrame) -> pd.DataFrame:
+    """The åtgärdsplan as the sheet shows it: kinds in Swedish, dates as dates."""
+    return table.assign(kind=table["kind"].map(actions.KINDS),
+                        opened=[dt.date.fromisoformat(day) for day in table["opened"]],
+                        deadline=[dt.date.fromisoformat(day) for day in table["deadline"]])
+
+
+def _shown_history(log: pd.DataFrame) -> pd.DataFrame:
+    """The actions' log as the sheet shows it: Swedish time, fields by their Swedish names."""
+    return log.assign(at=_objects(log, (_swedish_time(stamp) for stamp in log["at"])),
+                      field=log["field"].map(actions.FIELD_LABELS).fillna(log["field"]),
+                      revision=log["revision"].astype(object))
+
+
+def _titled_table(sheet: Worksheet, lines: Sequence[str], frame: pd.DataFrame, columns: Sequence[_Column],
+                  history: pd.DataFrame | None = None) -> None:
+    """Lines of text (the first as the title), a blank row, then *frame* with the sheet's autofilter; with
+    *history*, the actions' log below it as an Excel table of its own."""
+    for line in lines:
+        sheet.append([line])
+    sheet["A1"].font = _TITLE_FONT
+    start = sheet.max_row + 2
+    _rows(sheet, frame, columns, start=start)
+    sheet.auto_filter.ref = f"A{start}:{get_column_letter(len(columns))}{start + len(frame)}"
+    if history is not None:
+        sheet.append([])
+        sheet.append(["Ändringslogg: varje ändring av varje åtgärd"])
+        sheet.cell(sheet.max_row, 1).font = _TITLE_FONT
+        first = sheet.max_row + 1
+        _rows(sheet, history, _HISTORY_COLUMNS, start=first)
+        _excel_table(sheet, "atgardshistorik",
+                     f"A{first}:{get_column_letter(len(_HISTORY_COLUMNS))}{first + len(history)}")
+    _finish(sheet, freeze=None)
+
+
+def _matrix(sheet: Worksheet, matrix: pd.DataFrame) -> None:
+    """The risk matrix below the risks: konsekvens 4..1 down, sannolikhet 1..4 across, counts in the cells."""
+    sheet.append([])
+    sheet.append(["Riskmatris: antal risker (rader konsekvens, kolumner sannolikhet)"])
+    sheet.cell(sheet.max_row, 1).font = _TITLE_FONT
+    sheet.append(["Konsekvens / sannolikhet", *matrix.columns.tolist()])
+    for number in range(1, len(matrix.columns) + 2):
+        _header(sheet.cell(sheet.max_row, number))
+    for konsekvens, counts in matrix.iterrows():
+        sheet.append([konsekvens, *(int(count) for count in counts)])
 
 
 _AGREEMENT_COLUMNS = (
