@@ -32,9 +32,12 @@ def build() -> bytes:
     _contents(document)
     document.add_heading("Sammanfattning", level=1)
     _loop_paragraph(document, "stycke", "sammanfattning", "{{ stycke }}")
+    _plan_chapter(document)
     _checklist_chapter(document)
     _agreement_chapter(document)
     _register_chapter(document)
+    _action_chapter(document)
+    _risk_chapter(document)
     _method_appendix(document)
     _page_numbers(document)
     _update_fields_on_open(document)
@@ -77,6 +80,41 @@ def _contents(document: DocumentObject) -> None:
     document.add_paragraph("Innehåll", style="Heading 1")
     _field(document.add_paragraph(), 'TOC \\o "1-2" \\h \\z \\u', "Högerklicka och välj Uppdatera fält.")
     document.add_section(WD_SECTION.NEW_PAGE)
+
+
+def _plan_chapter(document: DocumentObject) -> None:
+    document.add_heading("Egenkontrollplan", level=1)
+    document.add_paragraph("Egenkontrollplanen säger vilka granskningar som ska göras under året, när och av "
+                           "vem. En planerad granskning är genomförd när alla dess akter är granskade, och "
+                           "försenad när sista dagen har passerat utan att den är det.")
+    _loop_paragraph(document, "stycke", "plan_sammanfattning", "{{ stycke }}")
+    _loop_table(document, "p", "egenkontrollplan",
+                ("Checklista", "Period", "Akter", "Enhet", "Ansvarig", "Klar senast", "Status"),
+                ("checklista", "period", "akter", "enhet", "ansvarig", "klar_senast", "status"),
+                widths=(2.8, 3.0, 1.3, 2.8, 3.0, 2.2, 1.9))
+
+
+def _action_chapter(document: DocumentObject) -> None:
+    document.add_heading("Åtgärdsplan", level=1)
+    document.add_paragraph("Avvikelser blir åtgärder med orsaksanalys, ansvarig och sista dag. En åtgärds "
+                           "effekt räknas som uppnådd bara när en senare granskning eller registerperiod som "
+                           "mäter samma sak visar en säkerställd förbättring (Fishers exakta test, p under "
+                           "0,05) eller ett värde som helt når målet.")
+    _loop_paragraph(document, "stycke", "atgard_sammanfattning", "{{ stycke }}")
+    _loop_table(document, "a", "atgarder",
+                ("Avvikelse", "Orsak", "Åtgärd", "Ansvarig", "Klar senast", "Status", "Uppföljning"),
+                ("avvikelse", "orsak", "atgard", "ansvarig", "klar_senast", "status", "uppfoljning"),
+                widths=(2.8, 2.4, 2.8, 1.9, 1.9, 1.8, 3.4))
+
+
+def _risk_chapter(document: DocumentObject) -> None:
+    document.add_heading("Riskanalys", level=1)
+    document.add_paragraph("Riskvärdet är sannolikhet gånger konsekvens, var och en från 1 till 4: 1–3 låg, "
+                           "4–6 medel, 8–9 hög och 12–16 mycket hög.")
+    _loop_table(document, "r", "risker",
+                ("Risk", "Sannolikhet", "Konsekvens", "Riskvärde", "Nivå", "Bevakas av", "Åtgärder"),
+                ("risk", "sannolikhet", "konsekvens", "varde", "niva", "bevakas_av", "atgarder"),
+                widths=(4.2, 1.9, 1.9, 1.7, 1.9, 3.4, 2.0))
 
 
 def _checklist_chapter(document: DocumentObject) -> None:

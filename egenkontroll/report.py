@@ -26,11 +26,11 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from egenkontroll import agreement, charts, checklists, formatting, results
+from egenkontroll import actions, agreement, charts, checklists, formatting, results, risks, yearplan
 from egenkontroll._files import write_atomically
 from egenkontroll.errors import UserError
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import TERTIAL_NAMES
+from egenkontroll.periods import TERTIAL_NAMES, plan_period
 from egenkontroll.workspace import Workspace
 
 __all__ = ["PLACEHOLDERS", "write_report", "report_context", "default_template"]
@@ -51,6 +51,16 @@ PLACEHOLDERS: Mapping[str, str] = {
     "samstammighet": "lista, en per granskning med kontrollgranskning: granskning, kontroll, arenden "
                      "(granskade två gånger), fragor (lista: fraga, antal, andel, kappa, ac1, forklaring); "
                      "tom utan kontrollgranskningar",
+    "plan_sammanfattning": "lista med stycken: hur långt årets egenkontrollplan har kommit (t.ex. "
+                           "Egenkontrollplan 2026: 5 av 6 genomförda, 1 försenad) och de planerade "
+                           "granskningar som är försenade eller återstår, med namn",
+    "egenkontrollplan": "lista, en per planerad granskning under året: checklista, period, akter, enhet, "
+                        "ansvarig, klar_senast, status",
+    "atgard_sammanfattning": "lista med stycken: åtgärderna per status och de försenade åtgärderna, med namn",
+    "atgarder": "lista, en per åtgärd beslutad till och med årets slut: avvikelse, orsak, atgard, ansvarig, "
+                "klar_senast, status, uppfoljning (värdena före och efter och vad de visar)",
+    "risker": "lista, den högsta risken först: risk, sannolikhet, konsekvens, varde, niva, bevakas_av, "
+              "atgarder",
     "metod": "lista med stycken om urval, intervall, mål och trafikljus",
     "metodbilaga": "lista, en per granskning: granskning, period, fro, ram, urval, granskade, fingeravtryck",
 }
@@ -131,6 +141,7 @@ def report_context(ws: Workspace, *, year: int, as_of: dt.date | str | None = No
         "ej_verkstallda": _waiting_rows(indicators["ej_verkstallda"], period),
         "samstammighet": [_agreement_section(r)
                           for r in agreement.reports_of([ws.session(s["id"]) for s in sessions])],
+        **_loop_chapters(ws, year, day),
         "metod": [formatting.for_print(paragraph) for paragraph in _method_paragraphs(day)],
         "metodbilaga": [_session_row(ws, session) for session in sessions],
     }
@@ -263,6 +274,73 @@ def _agreement_row(item: agreement.ItemAgreement) -> dict[str, str]:
             "forklaring": item.note}
 
 
+def _loop_chapters(ws: Workspace, year: int, day: dt.date) -> dict[str, Any]:
+    """The egenkontrollplan of *year*, the åtgärder decided up to its end and the risks, on *day*."""
+    plan = yearplan.plan_status(ws, year, day)
+    planned = actions.actions_table(ws, day)
+    planned = planned[planned["opened"] <= f"{year}-12-31"]
+    titles = {checklist_id: checklists.load(checklist_id).title for checklist_id in set(plan["checklist_id"])}
+    summary = yearplan.plan_summary(ws, year, day)
+    return {
+        "plan_sammanfattning": [formatting.for_print(line) for line in _plan_summary(summary, plan, titles)],
+        "egenkontrollplan": [_plan_row(row, titles) for row in plan.to_dict("records")],
+        "atgard_sammanfattning": _action_summary(planned, day),
+        "atgarder": [_action_row(row) for row in planned.to_dict("records")],
+        "risker": [_risk_row(row) for row in risks.risks_table(ws).to_dict("records")],
+    }
+
+
+def _plan_summary(summary: yearplan.PlanSummary, plan: pd.DataFrame, titles: Mapping[str, str]) -> list[str]:
+    """How far the plan has come, then the planned granskningar that are late, and those that remain."""
+    if plan.empty:
+        return [f"Det finns ingen egenkontrollplan för {summary.year} i verktyget."]
+    lines = [f"{summary.text} (per {summary.as_of.isoformat()})."]
+    for status, opening in ((yearplan.OVERDUE, "Försenad"),
+                            (yearplan.UNDER_WAY, "Pågår"), (yearplan.PLANNED, "Återstår")):
+        for row in plan[plan["status"] == status].to_dict("records"):
+            lines.append(f"{opening}: {_planned_granskning(row, titles)}, ansvarig {row['ansvarig']}, "
+                         f"klar senast {row['deadline']}.")
+    return lines
+
+
+def _planned_granskning(row: Mapping[str, Any], titles: Mapping[str, str]) -> str:
+    where = f" ({row['enhet']})" if row["enhet"] else ""
+    return f"{titles[row['checklist_id']]} {_period_words(row['period'])}{where}"
+
+
+def _plan_row(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, str]:
+    return {"checklista": titles[row["checklist_id"]], "period": _period_words(row["period"]),
+            "akter": str(row["planned_n"]), "enhet": row["enhet"] or "", "ansvarig": row["ansvarig"],
+            "klar_senast": row["deadline"], "status": row["status"]}
+
+
+def _action_summary(planned: pd.DataFrame, day: dt.date) -> list[str]:
+    """The åtgärder per status, then each försenad one by name."""
+    if planned.empty:
+        return ["Det finns inga åtgärder i åtgärdsplanen."]
+    counts = planned["status"].value_counts()
+    per_status = ", ".join(f"{counts[status]} {status}" for status in actions.STATUSES if status in counts)
+    lines = [f"Åtgärdsplanen per {day.isoformat()}: {len(planned)} åtgärd{'er' if len(planned) != 1 else ''} "
+             f"({per_status})."]
+    for row in planned[planned["overdue"]].to_dict("records"):
+        lines.append(f"Försenad: {row['action']} ({actions.source_text(row)}), ansvarig {row['ansvarig']}, "
+                     f"skulle vara klar {row['deadline']}.")
+    return lines
+
+
+def _action_row(row: Mapping[str, Any]) -> dict[str, str]:
+    note = (row["effect_note"] or "").splitlines()[1:]  # the first line names what is measured
+    return {"avvikelse": actions.source_text(row), "orsak": row["cause"] or "", "atgard": row["action"],
+            "ansvarig": row["ansvarig"], "klar_senast": row["deadline"], "status": row["shown_status"],
+            "uppfoljning": formatting.for_print(" ".join(note))}
+
+
+def _risk_row(row: Mapping[str, Any]) -> dict[str, str]:
+    return {"risk": row["title"], "sannolikhet": str(row["sannolikhet"]),
+            "konsekvens": str(row["konsekvens"]), "varde": str(row["value"]), "niva": row["band"],
+            "bevakas_av": row["watched_by"], "atgarder": ", ".join(map(str, row["actions"]))}
+
+
 def _method_paragraphs(day: dt.date) -> list[str]:
     return [
         "Akterna drogs slumpvis ur registret med ett frö, så att samma urval kan dras igen och kontrolleras "
@@ -294,9 +372,18 @@ def _of_year(frame: pd.DataFrame, period: str) -> pd.DataFrame:
 
 
 def _period_words(period: str) -> str:
-    """A period as people say it: "2026-T1" -> "januari–april 2026"; a year as it is."""
+    """A period as people say it: "2026-T1" -> "januari–april 2026", "2026-09" -> "september 2026"; a
+    year as it is."""
     found = re.fullmatch(r"(\d{4})-T([123])", period)
-    return f"{TERTIAL_NAMES[int(found.group(2))]} {found.group(1)}" if found else period
+    if found:
+        return f"{TERTIAL_NAMES[int(found.group(2))]} {found.group(1)}"
+    if re.fullmatch(r"\d{4}-\d{2}", period):
+        return f"{_MONTHS[plan_period(period)[1].month - 1]} {period[:4]}"
+    return period
+
+
+_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+           "november", "december")
 
 
 # --- templates ----------------------------------------------------------------------------------------

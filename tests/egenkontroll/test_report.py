@@ -66,9 +66,10 @@ def test_the_chapters_come_in_order_with_one_section_per_audited_checklist(writt
     titles = headings(document)
     assert titles[:3] == [f"Kvalitetsberättelse {YEAR} – egenkontroll och journalgranskning", "Innehåll",
                           "Sammanfattning"]
-    assert titles[3:] == ["Egenkontroll genom journalgranskning", "Våldsfråga", "Barnperspektiv",
-                          "Utredningstid", "Samstämmighet mellan granskare",
-                          "Registeruppgifter för alla ärenden", "Ej verkställda beslut", "Bilaga: metod"]
+    assert titles[3:] == ["Egenkontrollplan", "Egenkontroll genom journalgranskning", "Våldsfråga",
+                          "Barnperspektiv", "Utredningstid", "Samstämmighet mellan granskare",
+                          "Registeruppgifter för alla ärenden", "Ej verkställda beslut", "Åtgärdsplan",
+                          "Riskanalys", "Bilaga: metod"]
     assert f"per {PER_DATUM}" in "\n".join(p.text for p in document.paragraphs)
 
 

@@ -1,0 +1,65 @@
+"""The kvalitetsberättelse's loop chapters: egenkontrollplan, åtgärdsplan and riskanalys, on the demo."""
+
+from __future__ import annotations
+
+import docx
+import pytest
+
+from egenkontroll import report
+from egenkontroll.demo import EXPORT_DATE
+from egenkontroll.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, copy_of_demo):
+    with Workspace.open(copy_of_demo(tmp_path_factory.mktemp("rapport-loop") / "demo")) as workspace:
+        yield workspace
+
+
+@pytest.fixture(scope="module")
+def context(demo):
+    return report.report_context(demo, year=2026, as_of=EXPORT_DATE)
+
+
+def test_the_plan_chapter_names_the_unmet_plan(context):
+    assert context["plan_sammanfattning"] == [
+        "Egenkontrollplan 2026: 9 av 10 genomförda, 1 försenad (per 2026-10-31).",
+        "Försenad: Våldsfråga september 2026 (Våld i nära relationer), ansvarig Enhetschef Våld i nära "
+        "relationer, klar senast 2026-10-15."]
+    rows = context["egenkontrollplan"]
+    assert len(rows) == 10 and rows[0] == {
+        "checklista": "Våldsfråga", "period": "januari–april 2026", "akter": "30", "enhet": "",
+        "ansvarig": "Kvalitetsutvecklare", "klar_senast": "2026-05-31", "status": "genomförd"}
+
+
+def test_the_action_chapter_names_the_overdue_action_and_the_follow_ups(context):
+    summary = context["atgard_sammanfattning"]
+    assert summary[0] == ("Åtgärdsplanen per 2026-10-31: 5 åtgärder (1 planerad, 2 pågår, 1 effekt uppnådd, "
+                          "1 effekt ej uppnådd).")
+    assert summary[1:] == ["Försenad: Bevakningslista för förhandsbedömningar och en ersättare som fördelar "
+                           "under semestern. (Förhandsbedömning inom 14 dagar, 2026-T2), ansvarig Enhetschef "
+                           "Barn och unga, skulle vara klar 2026-10-15."]
+    by_status = {row["status"]: row for row in context["atgarder"]}
+    assert by_status["effekt uppnådd"]["uppfoljning"].startswith("Före: 63\u00a0% (19 av 30; 95\u00a0% KI")
+    assert "Effekten är visad" in by_status["effekt uppnådd"]["uppfoljning"]
+    assert "Effekten är inte visad" in by_status["effekt ej uppnådd"]["uppfoljning"]
+    assert by_status["försenad"]["avvikelse"] == "Förhandsbedömning inom 14 dagar, 2026-T2"
+
+
+def test_the_risk_chapter_lists_the_highest_first(context):
+    first = context["risker"][0]
+    assert first == {"risk": "Våld i nära relationer uppmärksammas inte", "sannolikhet": "3",
+                     "konsekvens": "4", "varde": "12", "niva": "mycket hög",
+                     "bevakas_av": "valdsfraga: vald_fragat", "atgarder": "2, 4"}
+    assert [row["niva"] for row in context["risker"]] == ["mycket hög", "hög", "medel", "medel", "låg"]
+
+
+def test_the_built_in_template_writes_the_chapters(demo, tmp_path):
+    written = report.write_report(demo, tmp_path / "rapport.docx", year=2026, as_of=EXPORT_DATE)
+    document = docx.Document(str(written))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert {"Egenkontrollplan", "Åtgärdsplan", "Riskanalys"} <= set(headings)
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Egenkontrollplan 2026: 9 av 10 genomförda, 1 försenad" in text
+    cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
+    assert "mycket hög" in cells and "effekt uppnådd" in cells and "försenad" in cells
