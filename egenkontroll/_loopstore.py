@@ -26,7 +26,7 @@ from egenkontroll.errors import ConflictError, LoopError
 from egenkontroll.identity import current_user
 
 __all__ = ["ENTITIES", "LOG_COLUMNS", "insert", "update", "delete", "rows", "row", "history", "link",
-           "links", "refuse_personnummer", "sessions"]
+           "links", "personnummer_problem", "refuse_personnummer", "sessions"]
 
 #: entity name (as the log stores it) -> its table and how a message names one row of it
 ENTITIES: dict[str, tuple[sa.Table, str]] = {
@@ -43,13 +43,20 @@ CREATED, CHANGED, REMOVED = "ny", "ändring", "borttagen"
 _BOOKKEEPING = ("id", "created_by", "created_at", "revision")
 
 
-def refuse_personnummer(texts: Mapping[str, str | None]) -> None:
-    """LoopError naming every field (by its Swedish label) whose free text holds a personnummer."""
+def personnummer_problem(texts: Mapping[str, str | None]) -> str | None:
+    """The problem naming every field (by its Swedish label) whose free text holds a personnummer, or None."""
     holding = [label for label, text in texts.items() if text and personnummer.find_in_text(text)]
-    if holding:
-        raise LoopError(f"{', '.join(holding)} innehåller ett personnummer och sparades inte. Skriv inga "
-                        "personnummer i planer, åtgärder eller risker: texten sparas för alltid i "
-                        "ändringsloggen. Ta bort numret och spara igen.")
+    if not holding:
+        return None
+    return (f"{', '.join(holding)} innehåller ett personnummer, som inte får sparas: texten blir kvar i "
+            "ändringsloggen för alltid (ta bort numret)")
+
+
+def refuse_personnummer(texts: Mapping[str, str | None]) -> None:
+    """LoopError when a free text of *texts* holds a personnummer (see :func:`personnummer_problem`)."""
+    problem = personnummer_problem(texts)
+    if problem:
+        raise LoopError(f"{problem[0].upper()}{problem[1:]}. Inget sparades.")
 
 
 def insert(source: Source, entity: str, values: Mapping[str, Any], actor: str | None = None) -> int:

@@ -133,9 +133,9 @@ def add_action(
     start = _date(per_datum(opened) if opened is None else opened, "beslutsdag", problems)
     if due is not None and start is not None and due < start:
         problems.append(f"sista dag ({due}) ligger före beslutsdagen ({start})")
+    problems += filter(None, [_loopstore.personnummer_problem({_TEXTS[f]: t for f, t in texts.items()})])
     if problems:
         raise LoopError("Åtgärden sparades inte: " + "; ".join(problems) + ".")
-    _loopstore.refuse_personnummer({_TEXTS[field]: text for field, text in texts.items()})
     return _loopstore.insert(source, "atgard", {
         **values, **{field: (text or "").strip() or None for field, text in texts.items()},
         "opened": start.isoformat(), "deadline": due.isoformat(), "status": PLANNED,

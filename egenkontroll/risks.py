@@ -83,10 +83,10 @@ def add_risk(
     missing = [str(number) for number in actions if number not in existing]
     if missing:
         problems.append(f"åtgärd {', '.join(missing)} finns inte")
+    texts = {"title": title, "description": description, "ansvarig": ansvarig}
+    problems += filter(None, [_loopstore.personnummer_problem({_TEXTS[f]: t for f, t in texts.items()})])
     if problems:
         raise LoopError("Risken sparades inte: " + "; ".join(problems) + ".")
-    texts = {"title": title, "description": description, "ansvarig": ansvarig}
-    _loopstore.refuse_personnummer({_TEXTS[field]: text for field, text in texts.items()})
     risk_id = _loopstore.insert(source, "risk", {
         **{field: (text or "").strip() or None for field, text in texts.items()},
         "sannolikhet": int(sannolikhet), "konsekvens": int(konsekvens), **watch})

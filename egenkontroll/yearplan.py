@@ -107,9 +107,9 @@ def add_plan_row(
     due = _checked_deadline(deadline, end, problems)
     if start is not None and due is not None and due < start:
         problems.append(f"sista dag ({due}) ligger före periodens början ({start})")
+    problems += filter(None, [_loopstore.personnummer_problem({"Ansvarig": ansvarig, "Enhet": enhet})])
     if problems:
         raise LoopError("Raden i egenkontrollplanen sparades inte: " + "; ".join(problems) + ".")
-    _loopstore.refuse_personnummer({"Ansvarig": ansvarig, "Enhet": enhet})
     return _loopstore.insert(source, "plan", {
         "year": int(year), "checklist_id": checklist_id, "period": label, "period_start": start.isoformat(),
         "period_end": end.isoformat(), "planned_n": planned_n, "enhet": (enhet or "").strip() or None,

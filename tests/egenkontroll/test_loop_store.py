@@ -152,9 +152,25 @@ def test_a_personnummer_in_any_free_text_of_an_action_is_refused(ws, field):
               "action": "Utbildning", "ansvarig": "Verksamhetschef", "deadline": "2026-09-30",
               "opened": "2026-05-01"}
     values[field] = f"{values[field]} {synthetic_personnummer(3)}"
-    with pytest.raises(LoopError, match="innehåller ett personnummer och sparades inte"):
+    with pytest.raises(LoopError, match="innehåller ett personnummer, som inte får sparas"):
         actions.add_action(ws.engine, **values)
     assert actions.actions_table(ws.engine, as_of="2026-05-01").empty
+
+
+def test_a_personnummer_is_refused_in_changes_plans_and_risks_too(ws, session):
+    number = synthetic_personnummer(5)
+    action_id = _action(ws, session)
+    with pytest.raises(LoopError, match="^Orsaksanalysen innehåller ett personnummer.*Inget sparades"):
+        actions.update_action(ws.engine, action_id, cause=f"Gäller {number}")
+    with pytest.raises(LoopError, match="Ansvarig innehåller ett personnummer"):
+        _plan(ws, ansvarig=number)
+    with pytest.raises(LoopError, match="Beskrivningen innehåller ett personnummer"):
+        risks.add_risk(ws.engine, title="Risk", sannolikhet=1, konsekvens=1, description=number)
+    with pytest.raises(LoopError, match="Risken innehåller ett personnummer"):
+        risks.update_risk(ws.engine, risks.add_risk(ws.engine, title="Risk", sannolikhet=1, konsekvens=1),
+                          title=number)
+    assert actions.action(ws.engine, action_id)["revision"] == 1
+    assert not any(number in str(value) for value in actions.action_history(ws.engine)["new_value"])
 
 
 def test_effect_statuses_are_not_set_by_hand(ws, session):
