@@ -27,11 +27,12 @@ from egenkontroll.errors import (
 )
 
 if TYPE_CHECKING:
-    from egenkontroll import actions, checklists, risks, rules, yearplan
+    from egenkontroll import actions, checklists, effect, risks, rules, yearplan
     from egenkontroll.actions import actions_table, add_action
     from egenkontroll.case_table import ImportReport
     from egenkontroll.charts import compliance_figure, trend_figure
     from egenkontroll.dashboard import show as show_dashboard
+    from egenkontroll.effect import follow_up, record_follow_up
     from egenkontroll.export import export_underlag_xlsx, export_xlsx
     from egenkontroll.planning import advise, strata_table
     from egenkontroll.report import write_report
@@ -74,12 +75,15 @@ __all__ = [
     "change_from_previous",
     "checklists",
     "compliance_figure",
+    "effect",
     "export_underlag_xlsx",
     "export_xlsx",
+    "follow_up",
     "for_display",
     "item_results",
     "plan_status",
     "plan_summary",
+    "record_follow_up",
     "register_indicators",
     "review_app",
     "risk_matrix",
@@ -110,12 +114,15 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "change_from_previous": ("egenkontroll.results", "change_from_previous"),
     "checklists": ("egenkontroll.checklists", None),
     "compliance_figure": ("egenkontroll.charts", "compliance_figure"),
+    "effect": ("egenkontroll.effect", None),
+    "follow_up": ("egenkontroll.effect", "follow_up"),
     "export_underlag_xlsx": ("egenkontroll.export", "export_underlag_xlsx"),
     "export_xlsx": ("egenkontroll.export", "export_xlsx"),
     "for_display": ("egenkontroll.results", "for_display"),
     "item_results": ("egenkontroll.results", "item_results"),
     "plan_status": ("egenkontroll.yearplan", "plan_status"),
     "plan_summary": ("egenkontroll.yearplan", "plan_summary"),
+    "record_follow_up": ("egenkontroll.effect", "record_follow_up"),
     "register_indicators": ("egenkontroll.results", "register_indicators"),
     "review_app": ("egenkontroll.review", "app"),
     "risk_matrix": ("egenkontroll.risks", "risk_matrix"),

@@ -58,6 +58,8 @@ HYPERGEOMETRIC_FRACTION = 0.10
 #: default goal of critical and computed items, and of the others
 CRITICAL_GOAL, DEFAULT_GOAL = 1.0, 0.9
 GREEN, YELLOW, RED = "grön", "gul", "röd"
+#: a change is "säkerställd" when Fisher's exact test gives a p-value below this (everywhere in the tool)
+SIGNIFICANCE = 0.05
 #: the coverage columns of :func:`item_results`
 COVERAGE = ("population", "frame_cases", "uncovered_cases", "missing_periods")
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 _DEVIATIONS_SHOWN = 10
 #: a change is called "säkerställd" when Fisher's exact test gives a p-value below this
-SIGNIFICANCE = 0.05
+SIGNIFICANCE = results.SIGNIFICANCE
 _BARN = "barn_och_unga"
 _FOUR_MONTHS_DAYS = 122
 

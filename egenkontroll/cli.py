@@ -155,6 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="minst så många akter per stratum (standard 1 när urvalet stratifieras)")
     sample.add_argument("--period", type=_period, default=None, metavar="PERIOD", help="t.ex. 2026, 2026-T1")
     sample.add_argument("--title", default=None, metavar="TITEL", help="granskningens titel")
+    sample.add_argument("--plan-rad", type=int, default=None, metavar="ID",
+                        help="raden i egenkontrollplanen som granskningen dras för (standard: den enda "
+                             "raden med samma checklista och period, om det finns exakt en); utan --period "
+                             "gäller radens")
     sample.add_argument("--json", action="store_true", help="skriv ut som JSON")
     sample.set_defaults(run=_run_sample)
 
@@ -206,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--skriv-over", action="store_true", help="skriv över filen om den redan finns")
     report.set_defaults(run=_run_report)
 
+    _add_loop_verbs(verbs)
+
     for computing in (results, export, report):
         computing.add_argument("--per-datum", type=_day, default=None, metavar="ÅÅÅÅ-MM-DD",
                                help="dagen tidsfristerna bedöms per (standard: i dag)")
@@ -240,7 +246,122 @@ def build_parser() -> argparse.ArgumentParser:
                                "se deploy/ i egenkontrolls källkod)")
     for verb_parser in verbs.choices.values():  # the workspace may be named before or after the verb
         _add_workspace_options(verb_parser, default=argparse.SUPPRESS)
+        for sub_verb in _sub_verbs(verb_parser):
+            _add_workspace_options(sub_verb, default=argparse.SUPPRESS)
     return parser
+
+
+def _sub_verbs(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of *parser*'s own sub-verbs (``arsplan ny`` ...), if it has any."""
+    return [choice for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+            for choice in action.choices.values()]
+
+
+def _add_loop_verbs(verbs: Any) -> None:
+    """``arsplan``, ``atgard`` and ``risk``: the egenkontrollplan, the åtgärdsplan and the riskanalys."""
+    plan = verbs.add_parser("arsplan", help="egenkontrollplanen: vilka granskningar som ska göras under året")
+    plan_verbs = plan.add_subparsers(dest="loop_verb", required=True, metavar="DEL",
+                                     parser_class=_SwedishParser)
+    new_row = plan_verbs.add_parser("ny", help="planera en granskning")
+    new_row.add_argument("--ar", type=_year, required=True, metavar="ÅR", help="planens år, t.ex. 2026")
+    new_row.add_argument("--checklist", required=True, metavar="ID",
+                         help="checklista (id eller sökväg till YAML)")
+    new_row.add_argument("--period", required=True, metavar="PERIOD",
+                         help="ett tertial (2026-T1) eller en månad (2026-03)")
+    new_row.add_argument("--n", type=int, required=True,
+                         help="antal akter att granska (se egenkontroll plan)")
+    new_row.add_argument("--ansvarig", required=True, metavar="NAMN",
+                         help="vem som ansvarar för granskningen")
+    new_row.add_argument("--enhet", default=None, metavar="ENHET", help="enheten granskningen gäller")
+    new_row.add_argument("--klar-senast", type=_any_day, default=None, metavar="DATUM",
+                         help="sista dag (ÅÅÅÅ-MM-DD eller D/M/ÅÅÅÅ; standard sista dagen i månaden efter "
+                              "perioden)")
+    new_row.set_defaults(run=_run_plan_new)
+    listing = plan_verbs.add_parser("lista", help="visa planen med status (genomförd, försenad ...)")
+    listing.add_argument("--ar", type=_year, default=None, metavar="ÅR", help="bara det här året")
+    listing.set_defaults(run=_run_plan_list)
+    remove = plan_verbs.add_parser("ta-bort", help="ta bort en planerad granskning som inte har dragits")
+    remove.add_argument("id", type=int, metavar="ID", help="planradens id")
+    remove.add_argument("--revision", type=int, default=None, metavar="N",
+                        help="versionen du utgår från (ändringen vägras om raden har ändrats sedan)")
+    remove.set_defaults(run=_run_plan_remove)
+
+    action = verbs.add_parser("atgard", help="åtgärdsplanen: åtgärder mot avvikelser och deras effekt")
+    action_verbs = action.add_subparsers(dest="loop_verb", required=True, metavar="DEL",
+                                         parser_class=_SwedishParser)
+    new_action = action_verbs.add_parser("ny", help="lägg till en åtgärd mot en avvikelse")
+    source = new_action.add_mutually_exclusive_group(required=True)
+    source.add_argument("--granskning", metavar="ID",
+                        help="granskningen där avvikelsen hittades (med --fraga)")
+    source.add_argument("--register", choices=["forhandsbedomning_14_dagar", "utredning_4_manader"],
+                        metavar="UPPGIFT", help="registeruppgiften som avvek: forhandsbedomning_14_dagar "
+                                                "eller utredning_4_manader (med --tertial)")
+    source.add_argument("--typ", choices=["avvikelse", "klagomal", "lex_sarah"], metavar="TYP",
+                        help="avvikelse, klagomal eller lex_sarah (med --beskrivning)")
+    new_action.add_argument("--fraga", default=None, metavar="FRÅGA",
+                            help="frågan som avvek, eller (med --typ och --checklist) frågan som ska visa "
+                                 "effekten")
+    new_action.add_argument("--checklist", default=None, metavar="ID",
+                            help="med --typ: checklistan vars fråga (--fraga) ska visa åtgärdens effekt")
+    new_action.add_argument("--tertial", default=None, metavar="TERTIAL",
+                            help="med --register: t.ex. 2026-T1")
+    new_action.add_argument("--beskrivning", default=None, metavar="TEXT", help="med --typ: vad som hände")
+    new_action.add_argument("--orsak", default=None, metavar="TEXT", help="orsaksanalysen")
+    new_action.add_argument("--atgard", required=True, metavar="TEXT", help="vad som ska göras")
+    new_action.add_argument("--ansvarig", required=True, metavar="NAMN", help="vem som ansvarar")
+    new_action.add_argument("--klar-senast", type=_any_day, required=True, metavar="DATUM",
+                            help="sista dag (ÅÅÅÅ-MM-DD eller D/M/ÅÅÅÅ)")
+    new_action.add_argument("--beslutad", type=_any_day, default=None, metavar="DATUM",
+                            help="dagen åtgärden beslutades (standard: --per-datum eller i dag)")
+    new_action.set_defaults(run=_run_action_new)
+    action_list = action_verbs.add_parser("lista", help="visa åtgärdsplanen med status (försenad ...)")
+    action_list.set_defaults(run=_run_action_list)
+    status = action_verbs.add_parser("status", help="sätt status planerad, pågår eller genomförd")
+    status.add_argument("id", type=int, metavar="ID", help="åtgärdens id")
+    status.add_argument("status", choices=["planerad", "pågår", "genomförd"], metavar="STATUS",
+                        help="planerad, pågår eller genomförd (effekten sätts med uppfolj)")
+    status.add_argument("--revision", type=int, default=None, metavar="N",
+                        help="versionen du utgår från (ändringen vägras om åtgärden har ändrats sedan)")
+    status.set_defaults(run=_run_action_status)
+    follow = action_verbs.add_parser("uppfolj", help="följ upp effekten mot en senare granskning eller "
+                                                      "registerperiod")
+    follow.add_argument("id", type=int, metavar="ID", help="åtgärdens id")
+    later = follow.add_mutually_exclusive_group()
+    later.add_argument("--granskning", default=None, metavar="ID",
+                       help="den senare granskningen (standard: den senaste som mäter samma fråga)")
+    later.add_argument("--tertial", default=None, metavar="TERTIAL",
+                       help="för en registeruppgift: det senare tertialet (standard: det senaste avslutade)")
+    follow.add_argument("--ej-uppnadd", action="store_true",
+                        help="markera effekt ej uppnådd (vägras om siffrorna visar effekten)")
+    follow.add_argument("--bara-visa", action="store_true", help="visa jämförelsen utan att spara något")
+    follow.add_argument("--revision", type=int, default=None, metavar="N",
+                        help="versionen du utgår från (ändringen vägras om åtgärden har ändrats sedan)")
+    follow.set_defaults(run=_run_action_follow_up)
+
+    risk = verbs.add_parser("risk", help="riskanalysen: risker med sannolikhet, konsekvens och åtgärder")
+    risk_verbs = risk.add_subparsers(dest="loop_verb", required=True, metavar="DEL",
+                                     parser_class=_SwedishParser)
+    new_risk = risk_verbs.add_parser("ny", help="lägg till en risk")
+    new_risk.add_argument("--rubrik", required=True, metavar="TEXT", help="risken i några ord")
+    new_risk.add_argument("--sannolikhet", type=_scale_step, required=True, metavar="1-4")
+    new_risk.add_argument("--konsekvens", type=_scale_step, required=True, metavar="1-4")
+    new_risk.add_argument("--beskrivning", default=None, metavar="TEXT")
+    new_risk.add_argument("--ansvarig", default=None, metavar="NAMN")
+    new_risk.add_argument("--checklist", default=None, metavar="ID", help="checklistan som bevakar risken")
+    new_risk.add_argument("--fraga", default=None, metavar="FRÅGA", help="frågan som bevakar risken")
+    new_risk.add_argument("--register", choices=["forhandsbedomning_14_dagar", "utredning_4_manader"],
+                          default=None, metavar="UPPGIFT", help="registeruppgiften som bevakar risken")
+    new_risk.add_argument("--atgard", type=int, action="append", default=[], metavar="ID",
+                          help="en åtgärd som hanterar risken (kan anges flera gånger)")
+    new_risk.set_defaults(run=_run_risk_new)
+    risk_list = risk_verbs.add_parser("lista", help="visa riskerna, den högsta först, och riskmatrisen")
+    risk_list.set_defaults(run=_run_risk_list)
+
+    for listing_verb in (listing, action_list, risk_list):
+        listing_verb.add_argument("--json", action="store_true", help="skriv ut som JSON")
+    for dated in (new_action, listing, action_list, follow):
+        dated.add_argument("--per-datum", type=_any_day, default=None, metavar="DATUM",
+                           help="dagen status och tidsfrister bedöms per (standard: i dag)")
 
 
 def _add_workspace_options(parser: argparse.ArgumentParser, default: Any) -> None:
@@ -291,6 +412,27 @@ def _day(text: str) -> dt.date:
     except ValueError:
         message = f"'{text}' är inget datum (skriv ÅÅÅÅ-MM-DD, t.ex. 2026-10-31)"
         raise argparse.ArgumentTypeError(message) from None
+
+
+def _any_day(text: str) -> dt.date:
+    """A date given as ÅÅÅÅ-MM-DD or D/M/ÅÅÅÅ (the day first, as in Sweden)."""
+    cleaned = text.strip()
+    if match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", cleaned):
+        day, month, year = (int(part) for part in match.groups())
+        cleaned = f"{year:04d}-{month:02d}-{day:02d}"
+    try:
+        return dt.date.fromisoformat(cleaned)
+    except ValueError:
+        message = (f"'{text}' är inget datum (skriv ÅÅÅÅ-MM-DD eller D/M/ÅÅÅÅ, t.ex. 2026-10-31 eller "
+                   "31/10/2026)")
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def _scale_step(text: str) -> int:
+    """A step 1-4 of the risk scales."""
+    if text.strip() not in ("1", "2", "3", "4"):
+        raise argparse.ArgumentTypeError(f"'{text}' är inget steg på skalan; skriv 1, 2, 3 eller 4")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -422,13 +564,15 @@ def _run_plan(args: argparse.Namespace) -> int:
 def _run_sample(args: argparse.Namespace) -> int:
     with _workspace(args) as workspace:
         _check_strata_column(workspace, args.strata)
+        period = _planned_period(workspace, args)
         session = workspace.create_session(args.checklist, n=args.n, seed=args.seed, strata=args.strata,
-                                           period=args.period, title=args.title, minimum=args.minimum)
+                                           period=period, title=args.title, minimum=args.minimum)
+        plan_row = _link_to_plan(workspace, session, args.plan_rad)
         summary = {"id": session.id, "n": len(session.case_ids), "seed": session.manifest["seed"],
                    "fingeravtryck": session.manifest["fingerprint"], "ram": session.manifest["N"],
                    "strata": {str(s["stratum"]): {"N": s["N"], "n": s["n"]}
                               for s in session.manifest["strata"]},
-                   "arenden": session.case_ids}
+                   "planrad": plan_row, "arenden": session.case_ids}
     if args.json:
         _print_json(summary)
     else:
@@ -439,8 +583,41 @@ def _run_sample(args: argparse.Namespace) -> int:
             print(f"Per stratum ({args.strata}), akter i urvalet av ärenden i ramen:")
             print("\n".join(f"  {_status_label(label)}: {part['n']} av {part['N']}"
                             for label, part in summary["strata"].items()))
+        if plan_row is not None:
+            print(f"Granskningen hör till rad {plan_row} i egenkontrollplanen.")
         print("\n".join(summary["arenden"]))
     return EXIT_OK
+
+
+def _planned_period(workspace: Workspace, args: argparse.Namespace) -> Any:
+    """The period to draw: --period, or the plan row's (--plan-rad), checked before anything is drawn."""
+    from egenkontroll import checklists, yearplan
+    from egenkontroll.errors import LoopError
+
+    if args.plan_rad is None:
+        return args.period
+    checklist_id = checklists.load(args.checklist).id
+    bounds = yearplan.checked_row_for_draw(workspace.engine, args.plan_rad, checklist_id)
+    if args.period is not None and parse_period(args.period) != bounds:
+        raise LoopError(f"Planraden {args.plan_rad} gäller perioden {bounds[0]} – {bounds[1]}, inte "
+                        f"{args.period}. Utelämna --period så används radens.")
+    return bounds
+
+
+def _link_to_plan(workspace: Workspace, session: Any, plan_row: int | None) -> int | None:
+    """Link *session* to the plan row given, or else to the one unlinked row of its checklist and period;
+    returns the row linked (None: no row, or several, which is said)."""
+    from egenkontroll import yearplan
+
+    if plan_row is None:
+        matching = yearplan.matching_rows(workspace.engine, session.checklist.id, session.period)
+        if len(matching) > 1:
+            print(f"egenkontroll: planraderna {', '.join(map(str, matching))} passar alla granskningen; "
+                  "ingen kopplades. Koppla med --plan-rad nästa gång.", file=sys.stderr)
+        plan_row = matching[0] if len(matching) == 1 else None
+    if plan_row is not None:
+        yearplan.link_session(workspace.engine, plan_row, session.id)
+    return plan_row
 
 
 def _check_strata_column(workspace: Workspace, column: str | None) -> None:
@@ -616,6 +793,158 @@ def _run_report(args: argparse.Namespace) -> int:
         written = report.write_report(workspace, target, year=args.ar, template=args.mall,
                                       as_of=args.per_datum)
     print(f"Skrev {written}. Det är ett utkast: läs igenom det, och uppdatera innehållsförteckningen i Word.")
+    return EXIT_OK
+
+
+def _run_plan_new(args: argparse.Namespace) -> int:
+    from egenkontroll import yearplan
+
+    with _workspace(args) as workspace:
+        row_id = yearplan.add_plan_row(workspace.engine, year=args.ar, checklist=args.checklist,
+                                       period=args.period, planned_n=args.n, ansvarig=args.ansvarig,
+                                       enhet=args.enhet, deadline=args.klar_senast)
+        row = yearplan.plan_rows(workspace.engine).set_index("id").loc[row_id]
+    print(f"Rad {row_id} i egenkontrollplanen {args.ar}: {row['checklist_id']}, {row['period']}, {args.n} "
+          f"akter, ansvarig {row['ansvarig']}, klar senast {row['deadline']}.")
+    return EXIT_OK
+
+
+def _run_plan_list(args: argparse.Namespace) -> int:
+    from egenkontroll import yearplan
+
+    day = per_datum(args.per_datum)
+    with _workspace(args) as workspace:
+        table = yearplan.plan_status(workspace.engine, args.ar, day)
+        years = [args.ar] if args.ar else sorted(set(table["year"]))
+        summaries = [yearplan.plan_summary(workspace.engine, year, day).text for year in years]
+    if args.json:
+        _print_json({"per_datum": day.isoformat(), "sammanfattning": summaries,
+                     "rader": table.to_dict("records")})
+        return EXIT_OK
+    print("\n".join(summaries) or "Egenkontrollplanen är tom.")
+    for row in table.to_dict("records"):
+        drawn = (f"{row['reviewed']} av {row['drawn']} akter granskade i {row['session_id']}"
+                 if row["session_id"] else "ingen granskning dragen")
+        where = f", {row['enhet']}" if row["enhet"] else ""
+        print(f"  {row['id']}. {row['period']} {row['checklist_id']}{where}: {row['planned_n']} akter, "
+              f"ansvarig {row['ansvarig']}, klar senast {row['deadline']}: {row['status']} ({drawn})")
+    print(f"Status per {day:%Y-%m-%d}.")
+    return EXIT_OK
+
+
+def _run_plan_remove(args: argparse.Namespace) -> int:
+    from egenkontroll import yearplan
+
+    with _workspace(args) as workspace:
+        yearplan.remove_plan_row(workspace.engine, args.id, args.revision)
+    print(f"Rad {args.id} är borttagen ur egenkontrollplanen (ändringen är loggad).")
+    return EXIT_OK
+
+
+def _run_action_new(args: argparse.Namespace) -> int:
+    from egenkontroll import actions
+
+    _require_together(args, "granskning", "fraga", "--granskning kräver --fraga")
+    _require_together(args, "register", "tertial", "--register kräver --tertial")
+    _require_together(args, "typ", "beskrivning", "--typ kräver --beskrivning")
+    with _workspace(args) as workspace:
+        action_id = actions.add_action(
+            workspace.engine, kind=args.typ, session=args.granskning, item=args.fraga,
+            checklist=args.checklist, indicator=args.register, indicator_period=args.tertial,
+            deviation=args.beskrivning, cause=args.orsak, action=args.atgard, ansvarig=args.ansvarig,
+            deadline=args.klar_senast, opened=args.beslutad or per_datum(args.per_datum))
+    print(f"Åtgärd {action_id} är tillagd i åtgärdsplanen (status planerad, klar senast {args.klar_senast}).")
+    return EXIT_OK
+
+
+def _require_together(args: argparse.Namespace, given: str, needed: str, message: str) -> None:
+    """UserError (exit 2) when the flag *given* is used without the flag *needed*."""
+    if getattr(args, given) is not None and getattr(args, needed) is None:
+        raise UserError(f"{message}; inget sparades.")
+
+
+def _run_action_list(args: argparse.Namespace) -> int:
+    from egenkontroll import actions
+
+    day = per_datum(args.per_datum)
+    with _workspace(args) as workspace:
+        table = actions.actions_table(workspace.engine, day)
+    if args.json:
+        _print_json({"per_datum": day.isoformat(), "atgarder": table.to_dict("records")})
+        return EXIT_OK
+    overdue = int(table["overdue"].sum())
+    late = f", {overdue} försenad{'e' if overdue > 1 else ''}" if overdue else ""
+    print(f"Åtgärdsplan per {day:%Y-%m-%d}: {len(table)} åtgärd{'er' if len(table) != 1 else ''}{late}")
+    for row in table.to_dict("records"):
+        print(f"  {row['id']}. [{row['shown_status']}] {row['source_text']}")
+        details = [f"Åtgärd: {row['action']}", f"ansvarig {row['ansvarig']}",
+                   f"klar senast {row['deadline']}"]
+        lines = ["; ".join(details)] + ([f"Orsak: {row['cause']}"] if row["cause"] else [])
+        lines += [f"Effekt bedömd mot {row['effect_source']}"] if row["effect_source"] else []
+        print("\n".join(line for text in lines for line in _indented(text)))
+    return EXIT_OK
+
+
+def _run_action_status(args: argparse.Namespace) -> int:
+    from egenkontroll import actions
+
+    with _workspace(args) as workspace:
+        revision = actions.set_status(workspace.engine, args.id, args.status, expected_revision=args.revision)
+    print(f"Åtgärd {args.id} har status {args.status} (version {revision}).")
+    return EXIT_OK
+
+
+def _run_action_follow_up(args: argparse.Namespace) -> int:
+    from egenkontroll import effect
+
+    later = args.granskning or args.tertial
+    with _workspace(args) as workspace:
+        if args.bara_visa:
+            print(effect.follow_up(workspace.engine, args.id, later=later, as_of=args.per_datum).text())
+            return EXIT_OK
+        result = effect.record_follow_up(workspace.engine, args.id, later=later, achieved=not args.ej_uppnadd,
+                                         as_of=args.per_datum, expected_revision=args.revision)
+    print(result.text())
+    status = "effekt ej uppnådd" if args.ej_uppnadd else "effekt uppnådd"
+    print(f"Åtgärd {args.id} har status {status}.")
+    return EXIT_OK
+
+
+def _run_risk_new(args: argparse.Namespace) -> int:
+    from egenkontroll import risks
+
+    with _workspace(args) as workspace:
+        risk_id = risks.add_risk(workspace.engine, title=args.rubrik, sannolikhet=args.sannolikhet,
+                                 konsekvens=args.konsekvens, description=args.beskrivning,
+                                 ansvarig=args.ansvarig, checklist=args.checklist, item=args.fraga,
+                                 indicator=args.register, actions=args.atgard)
+    value = args.sannolikhet * args.konsekvens
+    print(f"Risk {risk_id} är tillagd: riskvärde {value} ({risks.band(value)}).")
+    return EXIT_OK
+
+
+def _run_risk_list(args: argparse.Namespace) -> int:
+    from egenkontroll import risks
+
+    with _workspace(args) as workspace:
+        table, matrix = risks.risks_table(workspace.engine), risks.risk_matrix(workspace.engine)
+    if args.json:
+        _print_json({"risker": [{**row, "actions": list(row["actions"])} for row in table.to_dict("records")],
+                     "matris": {str(k): {str(s): int(n) for s, n in row.items()}
+                                for k, row in matrix.iterrows()}})
+        return EXIT_OK
+    print(f"Riskanalys: {len(table)} risk{'er' if len(table) != 1 else ''}, den högsta först (riskvärde = "
+          "sannolikhet × konsekvens).")
+    for row in table.to_dict("records"):
+        print(f"  {row['id']}. {row['band']} ({row['value']} = {row['sannolikhet']} × {row['konsekvens']}): "
+              f"{row['title']}")
+        notes = ([f"Bevakas av {row['watched_by']}"] if row["watched_by"] else [])
+        notes += [f"åtgärder {', '.join(map(str, row['actions']))}"] if row["actions"] else []
+        if notes:
+            print("\n".join(_indented("; ".join(notes))))
+    print("Riskmatris (antal risker; rader konsekvens 4–1, kolumner sannolikhet 1–4):")
+    for konsekvens, row in matrix.iterrows():
+        print(f"  {konsekvens} | " + " ".join(f"{count:>2}" for count in row))
     return EXIT_OK
 
 

@@ -57,7 +57,7 @@ PLACEHOLDERS: Mapping[str, str] = {
 #: the chart's width on the page
 CHART_WIDTH_MM = 160
 #: a change is "säkerställd" when the test's p-value is under this
-SIGNIFICANCE = 0.05
+SIGNIFICANCE = results.SIGNIFICANCE
 #: a figure not shown (too few cases behind it)
 HIDDEN = "–"
 #: how :func:`~egenkontroll.results.summary_text` ends each checklist's text
