@@ -49,6 +49,15 @@ _HEADING = "Egenkontrollplan, åtgärder och risker"
 _MATRIX_HEADING = "Riskmatris"
 _EFFECT_WORDS = {actions.EFFECT_SHOWN: "✓ Effekt uppnådd", actions.EFFECT_NOT_SHOWN: "✗ Effekt ej uppnådd"}
 _OVERDUE_WORDS = "⚠ Försenad"
+#: the section's own look, beside the dashboard's (a details summary like the charts' own, the matrix no
+#: wider than a chart in two columns)
+_STYLE = """<style>
+.ek-kretslopp details { font-size: 15px; margin: 4px 0 12px; }
+.ek-kretslopp summary { cursor: pointer; text-decoration: underline; color: #0b4f8a; }
+.ek-kretslopp summary:focus-visible { outline: 3px solid #0b4f8a; outline-offset: 2px; }
+.ek-kretslopp h3 { font-size: 18px; margin: 14px 0 4px; }
+.ek-riskmatris { max-width: 1100px; }
+</style>"""
 _BAND_RULE = ("Riskvärdet är sannolikhet gånger konsekvens, båda på en skala 1–4. Nivåer: låg 1–3, "
               "medel 4–6, hög 8–9, mycket hög 12–16.")
 
@@ -185,7 +194,7 @@ def _band_values(name: str) -> str:
 
 def section_html(view: LoopView) -> str:
     """The dashboard's loop section: the tiles, the open actions, the followed-up effects and the matrix."""
-    heading = f'<h2 id="ek-rubrik-kretslopp">{_HEADING}</h2>'
+    heading = f'{_STYLE}<h2 id="ek-rubrik-kretslopp">{_HEADING}</h2>'
     scope = ('<p class="ek-antal">Gäller hela verksamheten, oavsett filtren ovan; planen för '
              f"{view.plan.year}, läget per {view.plan.as_of:%Y-%m-%d}.</p>")
     if view.empty:
@@ -283,7 +292,7 @@ def _effect_html(table: pd.DataFrame, titles: dict[tuple[str, str], str]) -> str
         "Avvikelse": [deviation_name(row, titles) for row in chosen.to_dict("records")],
         "Åtgärd": chosen["action"], "Ansvarig": chosen["ansvarig"],
         "Effekt": chosen["status"].map(_EFFECT_WORDS),
-        "Uppföljning": chosen["effect_note"].fillna("–"),
+        "Uppföljning": chosen["effect_note"].fillna("–").str.replace("\n", " · "),  # one line per figure
     })
     return f'{heading}<div class="ek-kretslopp-effekt">{_panel._table_html(shown)}</div>'
 
@@ -292,8 +301,9 @@ def _matrix_html(view: LoopView, titles: dict[tuple[str, str], str]) -> str:
     if view.risks.empty:
         return f"<h3>{_MATRIX_HEADING}</h3><p>Inga risker är registrerade.</p>"
     svg = charts.to_svg(risk_matrix_figure(view.matrix))
-    return _panel._section_html(SECTION_KEY, _MATRIX_HEADING, svg, _matrix_table(view, titles),
-                                _matrix_alt(view))
+    section = _panel._section_html(SECTION_KEY, _MATRIX_HEADING, svg, _matrix_table(view, titles),
+                                   _matrix_alt(view))
+    return f'<div class="ek-riskmatris">{section}</div>'
 
 
 def _matrix_alt(view: LoopView) -> str:

@@ -275,9 +275,7 @@ class StartModel:
         yearplan.checked_row_for_draw(self.workspace, planned.row_id, planned.checklist_id)  # before drawing
         session = self.workspace.create_session(planned.checklist_id, n=planned.planned_n, seed=seed,
                                                 period=planned.period, created_by=created_by)
-        linked = yearplan.plan_rows(self.workspace).set_index("id").loc[planned.row_id, "session_id"]
-        if linked != session.id:
-            yearplan.link_session(self.workspace, planned.row_id, session.id, planned.revision)
+        yearplan.link_session(self.workspace, planned.row_id, session.id, planned.revision)
         return session
 
     def cases(self) -> pd.DataFrame:
