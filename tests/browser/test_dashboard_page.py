@@ -281,7 +281,7 @@ def test_the_loop_section_shows_the_plan_tile_and_the_risk_matrix_at_both_sizes(
     tile = section.locator(".ek-ruta", has_text=f"Egenkontrollplan {shown.plan.year}")
     assert ("✗ Röd" if shown.plan.overdue else "✓ Grön") in tile.inner_text()
     box = matrix.bounding_box()
-    assert box["width"] > 0.9 * (SMALL["width"] - 80)  # one column at 1366
+    assert 1000 <= box["width"] <= 1100  # as wide as the window allows, up to 1100 px
     section.locator(".ek-avsnitt summary").click()  # the table behind the matrix, one click away
     table = section.locator(".ek-avsnitt details table").first
     table.wait_for()
