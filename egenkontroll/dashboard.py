@@ -4,8 +4,8 @@ The numbers and figures come from :mod:`egenkontroll._panel` (:class:`Model`, :f
 :func:`key_figures`): reading a workspace, estimating and drawing take seconds with tens of thousands
 of answers. The first screen (the first checklist, every period and enhet) changes only when the
 data do, so :func:`warm` stores it in the workspace (``.cache/instrumentpanel.json``) under a stamp
-of the data (schema version, imports, audit log; see :func:`egenkontroll._location.data_stamp`), the
-evaluation date and the program version. :func:`show`, which ``notebooks/dashboard.ipynb`` calls,
+of the data (schema version, imports, audit log, loop log; see :func:`egenkontroll._location.data_stamp`),
+the evaluation date and the program version. :func:`show`, which ``notebooks/dashboard.ipynb`` calls,
 shows a start view whose stamp still matches at once, without importing pandas, scipy or
 matplotlib, and computes only when a filter changes; a missing or outdated start view is computed
 and stored first. ``egenkontroll dashboard`` prepares it before serving and, while it serves,
