@@ -89,12 +89,14 @@ def data_stamp(engine: Engine) -> str:
     """Text that changes whenever the data change: a new schema, an import, or any audited change.
 
     Every new session, answer and correction appends to the audit log in the same transaction as the
-    change, and every import adds a row to ``imports`` in its transaction; both tables are append-only,
-    so their row counts and highest ids move with every committed change (counts as well as ids: on a
+    change, every change of the egenkontrollplan, the åtgärder and the risks appends to ``loop_log``, and
+    every import adds a row to ``imports`` in its transaction; the three tables are append-only, so their
+    row counts and highest ids move with every committed change (counts as well as ids: on a
     server, ids need not grow in commit order).
     """
     stamps: list[sa.Executable] = [sa.select(sa.func.max(_db.schema_version.c.version))]
-    stamps += [sa.select(sa.func.count(), sa.func.max(table.c.id)) for table in (_db.imports, _db.audit_log)]
+    stamps += [sa.select(sa.func.count(), sa.func.max(table.c.id)) for table in (_db.imports, _db.audit_log,
+                                                                                   _db.loop_log)]
     with _db.read(engine) as connection:
         return ":".join(str(value) for query in stamps for value in connection.execute(query).one())
 

@@ -5,6 +5,11 @@
 sampled cases of one session, saves every answer at once and reports what happened in one Swedish
 status line. The widgets in :mod:`egenkontroll.review` only bind to these objects.
 
+The quality loop (issue 20) reaches the app in two places: the start screen offers the granskningar of
+this year's egenkontrollplan first (:meth:`StartModel.planned`, :meth:`StartModel.start_planned`: the
+drawn ones not yet finished, then the rows not yet drawn), and from the summary a gruppledare creates an
+åtgärd for an item that fell short (:meth:`ReviewModel.shortfalls`, :meth:`ReviewModel.create_action`).
+
 Nothing here returns a personnummer or ``person_id``: the case card holds the arende_id, the
 enhet, the case type, the handläggare and the register dates and flags; a blank register field reads
 "uppgift saknas".
@@ -17,6 +22,7 @@ model last showed, never racing an answer to the same item.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,12 +30,13 @@ from typing import Any
 
 import pandas as pd
 
-from egenkontroll import agreement, checklists, planning, store
+from egenkontroll import actions, agreement, checklists, personnummer, planning, store, yearplan
 from egenkontroll._fields import BOOL_FIELDS, CASE_TYPE_LABELS, DATE_FIELDS, FIELD_LABELS
 from egenkontroll.checklists import Deviation, Item
-from egenkontroll.errors import ConflictError, SessionError
+from egenkontroll.errors import ConflictError, LoopError, SessionError
 from egenkontroll.identity import current_user
-from egenkontroll.periods import TERTIAL_NAMES, parse_period, period_label
+from egenkontroll.perdatum import per_datum
+from egenkontroll.periods import TERTIAL_NAMES, parse_period, period_label, spoken_period
 from egenkontroll.store import Session
 from egenkontroll.workspace import Workspace
 
@@ -144,6 +151,36 @@ class CaseSummary:
     notes: list[Remark]
 
 
+@dataclass(frozen=True)
+class PlannedReview:
+    """A granskning of this year's egenkontrollplan that the start screen offers: drawn and not finished
+    (``session_id`` set), or not yet drawn."""
+
+    row_id: int
+    revision: int
+    session_id: str | None
+    checklist_id: str
+    period: tuple[date, date]
+    planned_n: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """An item that fell short in this granskning: its number in the checklist, its text, and in how many
+    cases it fell short."""
+
+    item_id: str
+    number: int
+    text: str
+    cases: int
+
+    @property
+    def label(self) -> str:
+        """E.g. "F1: Har frågan om våld ställts? (avvikelse i 3 ärenden)"."""
+        return f"F{self.number}: {self.text} (avvikelse i {self.cases} ärende{'n' if self.cases > 1 else ''})"
+
+
 # --- the start screen -------------------------------------------------------------------------
 
 def new_seed() -> int:
@@ -214,6 +251,33 @@ class StartModel:
                                              period=period or None, title=(title or "").strip() or None,
                                              created_by=created_by, minimum=minimum)
 
+    def planned(self, as_of: date | None = None) -> list[PlannedReview]:
+        """The granskningar of the egenkontrollplan of *as_of*'s year (default ``$EGENKONTROLL_PER_DATUM``
+        or today) still to be done: first those drawn and not finished, then those not yet drawn; each in
+        the plan's order (by period)."""
+        day = per_datum(as_of)
+        rows = yearplan.plan_status(self.workspace, day.year, day)
+        drawn = rows[rows["session_id"].notna() & (rows["status"] != yearplan.DONE)]
+        undrawn = rows[rows["session_id"].isna()]
+        return [_planned_review(row) for frame in (drawn, undrawn) for row in frame.to_dict("records")]
+
+    def start_planned(self, planned: PlannedReview, *, seed: int, created_by: str | None = None) -> Session:
+        """The planned granskning: opened when drawn, else drawn now (its checklist, period and number of
+        files, *seed*) and linked to its row of the plan.
+
+        Raises
+        ------
+        LoopError
+            When the row has changed (drawn by someone else, removed) since the start screen showed it.
+        """
+        if planned.session_id is not None:
+            return self.workspace.session(planned.session_id)
+        yearplan.checked_row_for_draw(self.workspace, planned.row_id, planned.checklist_id)  # before drawing
+        session = self.workspace.create_session(planned.checklist_id, n=planned.planned_n, seed=seed,
+                                                period=planned.period, created_by=created_by)
+        yearplan.link_session(self.workspace, planned.row_id, session.id, planned.revision)
+        return session
+
     def cases(self) -> pd.DataFrame:
         """The register, read once."""
         if self._cases is None:
@@ -226,6 +290,20 @@ def _session_label(session: Session) -> str:
     control = " · kontrollgranskning" if session.parent_id is not None else ""
     return (f"{session.title} · {session.checklist.title} · {period_label(session.period)} · "
             f"{done} av {total} klara{control}")
+
+
+def _planned_review(row: dict[str, Any]) -> PlannedReview:
+    """A row of :func:`egenkontroll.yearplan.plan_status` as the start screen offers it."""
+    title = checklists.title_of(row["checklist_id"])
+    enhet = row["enhet"] or "alla enheter"
+    state = (f"{row['reviewed']} av {row['drawn']} klara" if row["session_id"]
+             else f"{row['planned_n']} akter att dra")
+    late = f" · {yearplan.OVERDUE}" if row["status"] == yearplan.OVERDUE else ""
+    label = (f"{title} · {spoken_period(row['period'])} · {enhet} · ansvarig {row['ansvarig']} · {state} · "
+             f"senast {row['deadline']}{late}")
+    return PlannedReview(int(row["id"]), int(row["revision"]), row["session_id"], row["checklist_id"],
+                         (date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"])),
+                         int(row["planned_n"]), label)
 
 
 def _tertial_overlaps(year: int, tertial: int, first: pd.Timestamp, last: pd.Timestamp) -> bool:
@@ -480,6 +558,61 @@ class ReviewModel:
         control = store.control_session(self.session.engine, self.session.id)
         return None if control is None else agreement.compare(self.session, control)
 
+    def shortfalls(self, cases: list[CaseSummary] | None = None) -> list[Shortfall]:
+        """The items that fell short in at least one case, in checklist order: a ja/nej item answered no,
+        or a computed item judged not compliant. *cases* is :meth:`summary` when already at hand.
+
+        None in a kontrollgranskning: an action answers the first granskning.
+        """
+        if self.blind:
+            return []
+        checklist = self.session.checklist
+        short: dict[str, set[str]] = {}
+        for row in self.session.answers().itertuples():
+            if checklist.item(str(row.item_id)).answer_type.outcome(row.value) is False:
+                short.setdefault(str(row.item_id), set()).add(str(row.arende_id))
+        for case in self.summary() if cases is None else cases:
+            for found in case.deviations:
+                short.setdefault(found.item_id, set()).add(case.arende_id)
+        numbers = self.question_numbers()
+        return [Shortfall(item.id, numbers[item.id], item.text, len(short[item.id]))
+                for item in checklist.items if item.id in short]
+
+    def create_action(self, item_id: str, *, action: str, ansvarig: str, deadline: str,
+                      cause: str | None = None) -> SaveResult:
+        """Add an åtgärd to the åtgärdsplan for the item *item_id* of this granskning (status planerad).
+
+        *deadline* is written D/M/ÅÅÅÅ (31/3/2027) or ÅÅÅÅ-MM-DD.
+
+        Raises
+        ------
+        LoopError
+            With every problem of the form at once (no action or ansvarig, a deadline that is no date, a
+            personnummer in a text), or what :func:`egenkontroll.actions.add_action` refuses; nothing is
+            saved.
+        """
+        problems = [f"skriv {what}" for what, text in (("vad som ska göras (Åtgärd)", action),
+                                                       ("vem som är ansvarig (Ansvarig)", ansvarig))
+                    if not (text or "").strip()]
+        due = parse_day(deadline)
+        if due is None:
+            problems.append(f"sista dag ”{(deadline or '').strip()}” är inget datum: skriv D/M/ÅÅÅÅ, "
+                            "t.ex. 31/3/2027")
+        holding = [label for label, text in (("Orsak", cause), ("Åtgärd", action), ("Ansvarig", ansvarig))
+                   if text and personnummer.find_in_text(text)]
+        if holding:
+            problems.append(f"{' och '.join(holding)} innehåller ett personnummer; ta bort det (texten "
+                            "sparas för alltid i ändringsloggen)")
+        if problems:
+            raise LoopError("Åtgärden skapades inte: " + "; ".join(problems) + ".")
+        number = actions.add_action(self.session.engine, session=self.session.id, item=item_id,
+                                    action=action.strip(), ansvarig=ansvarig.strip(), deadline=due,
+                                    cause=_trimmed(cause))
+        question = f"F{self.question_numbers()[item_id]}"
+        return SaveResult(True, f"Åtgärd {number} skapad för {question}: ansvarig {ansvarig.strip()}, sista "
+                                f"dag {due.day}/{due.month}/{due.year}. Den finns nu i åtgärdsplanen "
+                                "(egenkontroll atgard lista) och på instrumentpanelen.")
+
     def question_numbers(self) -> dict[str, int]:
         """item id -> the question's number in the checklist (from 1), as the summary names it."""
         return {item.id: number for number, item in enumerate(self.session.checklist.items, start=1)}
@@ -546,6 +679,20 @@ class ReviewModel:
             texts += [row.comment] if isinstance(row.comment, str) else []
             notes.extend(Remark(item.id, text) for text in texts)
         return notes
+
+
+_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def parse_day(text: str | None) -> date | None:
+    """A day written D/M/ÅÅÅÅ ("31/3/2027") or ÅÅÅÅ-MM-DD; None when *text* is neither or no such day."""
+    cleaned = (text or "").strip()
+    try:
+        if match := _DAY.fullmatch(cleaned):
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        return date.fromisoformat(cleaned) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cleaned) else None
+    except ValueError:
+        return None
 
 
 def _deviation_text(item: Item, deviation: Deviation) -> str:

@@ -63,7 +63,9 @@ class StartView:
     """The dropdowns' choices, the fixed texts, and the :class:`Screen` of the first choice.
 
     ``filters`` and ``screen`` are None when the workspace has no granskningar; ``stamp`` says which
-    data, day and program version the view was computed from.
+    data, day and program version the view was computed from; ``loop`` is the section on the
+    egenkontrollplan, the åtgärder and the risks (:mod:`egenkontroll._loop_panel`), the same whatever
+    the filters.
     """
 
     stamp: str
@@ -74,3 +76,4 @@ class StartView:
     how_to_read: str
     filters: Filters | None
     screen: Screen | None
+    loop: str = ""

@@ -42,6 +42,7 @@ __all__ = [
     "Verdict",
     "load",
     "loads",
+    "title_of",
     "available",
     "ANSWER_TYPES",
     "YES",
@@ -291,6 +292,15 @@ def load(id_or_path: str | os.PathLike[str]) -> Checklist:
     except UnicodeDecodeError:
         raise ChecklistError([Problem("Filen är inte sparad som UTF-8")], file=source) from None
     return loads(text, source=source)
+
+
+def title_of(checklist_id: str) -> str:
+    """The title of the checklist *checklist_id* (as :func:`load` takes it), for lists and tables; the id
+    itself when it cannot be loaded (a checklist file no longer at hand)."""
+    try:
+        return load(checklist_id).title
+    except (ChecklistError, OSError):
+        return str(checklist_id)
 
 
 def loads(text: str, source: str = "<text>") -> Checklist:

@@ -4,12 +4,16 @@ The numbers and figures come from :mod:`egenkontroll._panel` (:class:`Model`, :f
 :func:`key_figures`): reading a workspace, estimating and drawing take seconds with tens of thousands
 of answers. The first screen (the first checklist, every period and enhet) changes only when the
 data do, so :func:`warm` stores it in the workspace (``.cache/instrumentpanel.json``) under a stamp
-of the data (schema version, imports, audit log; see :func:`egenkontroll._location.data_stamp`), the
-evaluation date and the program version. :func:`show`, which ``notebooks/dashboard.ipynb`` calls,
+of the data (schema version, imports, audit log, loop log; see :func:`egenkontroll._location.data_stamp`),
+the evaluation date and the program version. :func:`show`, which ``notebooks/dashboard.ipynb`` calls,
 shows a start view whose stamp still matches at once, without importing pandas, scipy or
 matplotlib, and computes only when a filter changes; a missing or outdated start view is computed
 and stored first. ``egenkontroll dashboard`` prepares it before serving and, while it serves,
 checks every minute whether the data have changed (:func:`refresh`).
+
+Below the charts, a section on the quality loop (:mod:`egenkontroll._loop_panel`: the
+egenkontrollplan of the per_datum's year, the åtgärder, their effect and the risk matrix) is part of the
+start view and stays the same whatever the filters.
 
 The widgets show the charts as SVG images inside HTML (no JavaScript library, nothing from the internet),
 each with an alt text and the table behind it; two columns of charts where the screen has room.
@@ -27,7 +31,7 @@ import importlib.util
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +79,7 @@ __all__ = [
 #: where :func:`warm` keeps the start view, relative to the workspace folder
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
-_START_VIEW_FORMAT = 3
+_START_VIEW_FORMAT = 4
 _LAZY = ("Model", "View", "figures", "key_figures", "REGISTER_LABELS")
 
 
@@ -103,7 +107,7 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None,
     stamp = _stamp(workspace.engine, as_of)  # before reading: a change meanwhile makes the view outdated
     model = _panel.Model(workspace, as_of=as_of)
     try:
-        start = _panel.start_view(model, stamp)
+        start = _start_view(model, stamp)
     except Exception:
         if not show_anyway:
             raise
@@ -114,6 +118,14 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None,
         if not show_anyway:
             raise
     return start, model
+
+
+def _start_view(model: Model, stamp: str = "") -> StartView:
+    """:func:`egenkontroll._panel.start_view` with the section on the plan, the actions and the risks."""
+    from egenkontroll import _loop_panel, _panel
+
+    start = _panel.start_view(model, stamp)
+    return replace(start, loop=_loop_panel.section_html(_loop_panel.loop_view(model.workspace, model.as_of)))
 
 
 def refresh(folder: str | os.PathLike[str] | None = None, as_of: dt.date | None = None) -> bool:
@@ -229,7 +241,7 @@ def _load(path: Path) -> StartView:
     return StartView(
         stamp=content["stamp"], checklists=[tuple(pair) for pair in content["checklists"]],
         periods=content["periods"], enheter=content["enheter"], header=content["header"],
-        how_to_read=content["how_to_read"], filters=filters, screen=screen,
+        how_to_read=content["how_to_read"], filters=filters, screen=screen, loop=content["loop"],
     )
 
 
@@ -260,9 +272,7 @@ class App:
         self._model, self._load_model = model, load_model
         self._folder = folder if folder is not None or model is None else model.workspace.path
         if start is None:
-            from egenkontroll import _panel
-
-            start = _panel.start_view(self.model)
+            start = _start_view(self.model)
         self.start = start
         self.checklist = widgets.Dropdown(options=start.checklists, description="Checklista")
         # "every period" and "every enhet" are the value "" (a None value shows an empty dropdown)
@@ -282,6 +292,7 @@ class App:
         self.charts = {key: widgets.HTML(layout=widgets.Layout(min_width="0")) for key, _ in SECTIONS}
         self.deviations = widgets.HTML()
         self.method = widgets.HTML()
+        self.loop = widgets.HTML(start.loop)  # the plan, actions and risks: the same for every filter
         filters = widgets.HBox([self.checklist, self.period, self.enhet],
                                layout=widgets.Layout(flex_flow="row wrap", width="100%"))
         filters.add_class("ek-filterrad")
@@ -290,7 +301,7 @@ class App:
             width="100%"))
         self.widget = widgets.VBox([
             widgets.HTML(start.header), filters, self.busy, self.errors,
-            self.key_figures, self.notes, self.change, widgets.HTML(start.how_to_read), grid,
+            self.key_figures, self.notes, self.change, widgets.HTML(start.how_to_read), grid, self.loop,
             widgets.HTML("<h2>Senaste avvikelser med kommentar</h2>"), self.deviations, self.method,
         ], layout=widgets.Layout(width="100%"))
         self.widget.add_class("ek-panel")

@@ -1,11 +1,12 @@
 """The review app: ipywidgets 8 bound to :mod:`egenkontroll._review_model`.
 
-``review.app(workspace)`` shows a start screen (open a granskning or draw a new one) and then one
-case at a time: the case card, the checklist's items by answer type, navigation and progress. Every
-change is saved at once; the status line says when, or what happened on a conflict. Errors in a
-callback are shown in Swedish in an Output widget (the traceback goes to ``fel.log`` in the
-workspace; see :mod:`egenkontroll._boundary`), never swallowed. Every free text (answers, comments,
-titles, reasons, register values) is escaped before it reaches an HTML widget.
+``review.app(workspace)`` shows a start screen (the granskningar of this year's egenkontrollplan first,
+then open a granskning or draw a new one) and then one case at a time: the case card, the checklist's
+items by answer type, navigation and progress. Every change is saved at once; the status line says
+when, or what happened on a conflict. Errors in a callback are shown in Swedish in an Output widget (the
+traceback goes to ``fel.log`` in the workspace; see :mod:`egenkontroll._boundary`), never swallowed.
+Every free text (answers, comments, titles, reasons, register values) is escaped before it reaches an
+HTML widget.
 
 Free text (comments, and the answers of free-text items) is saved while it is typed: every change
 reaches the kernel (``continuous_update=True``) and becomes a draft of the model, saved by a timer on
@@ -14,6 +15,10 @@ before anything else the reviewer does (an answer, another case, the summary), s
 says "Kommentaren sparad" only for what is in the database, and one pause is one write and one audit
 row. No thread: the timer runs on the loop that runs the widgets' callbacks, so it never races them.
 Text still waiting when the kernel is shut down (the page reloaded or closed) is saved on the way out.
+
+From the summary a gruppledare creates an åtgärd for an item that fell short (:class:`ActionForm`); it
+goes into the åtgärdsplan of :mod:`egenkontroll.actions`, and the form says so in Swedish, or what to
+fix.
 
 The navigation, progress and status line sit in a bar that stays at the top of the window while the
 reviewer scrolls down the questions.
@@ -38,12 +43,13 @@ from egenkontroll import _boundary, agreement
 from egenkontroll import _review_model as model
 from egenkontroll._location import workspace_folder
 from egenkontroll.checklists import Checklist, Item
-from egenkontroll.errors import ChecklistError, Problem, SessionError
+from egenkontroll.errors import ChecklistError, Problem, SessionError, UserError
 from egenkontroll.identity import hub_user
 from egenkontroll.periods import period_label
 from egenkontroll.workspace import Workspace
 
-__all__ = ["app", "ReviewApp", "StartScreen", "ReviewScreen", "ItemEditor", "ErrorArea", "SAVE_PAUSE"]
+__all__ = ["app", "ReviewApp", "StartScreen", "ReviewScreen", "ItemEditor", "ActionForm", "ErrorArea",
+           "SAVE_PAUSE"]
 
 #: seconds of pause in the typing after which typed text is saved
 SAVE_PAUSE = 1.0
@@ -85,6 +91,8 @@ _STYLE = """<style>
 .ek-fraga .widget-toggle-button.mod-active { background: #1f5fa8; color: #fff; }
 .ek-kort { border: 1px solid #ddd; background: #fafafa; padding: 0 0.6em 0.4em 0.6em; }
 .ek-bedomning { margin-top: 0.4em; }
+.ek-atgard { border: 1px solid #ddd; background: #fafafa; padding: 0 0.6em 0.6em 0.6em; margin: 0.8em 0; }
+.ek-planerade { margin-bottom: 0.6em; }
 </style>"""
 _CORRECTABLE = [(label, name) for name, label in model.DATE_LABELS.items()]
 
@@ -183,7 +191,7 @@ class ReviewApp(widgets.VBox):
     def show_start(self) -> None:
         """Show the start screen."""
         self._show(StartScreen(model.StartModel(self.workspace), self.errors, on_open=self._open_named,
-                               reviewer=self.reviewer))
+                               reviewer=self.reviewer, as_of=self.as_of))
 
     def reviewer(self) -> str:
         """The name saved with every answer and correction: on the team server the user JupyterHub
@@ -227,7 +235,7 @@ class StartScreen(widgets.VBox):
     """Open an existing granskning or draw a new one."""
 
     def __init__(self, start: model.StartModel, errors: ErrorArea, *, on_open: Callable[[str], None],
-                 reviewer: Callable[[], str]) -> None:
+                 reviewer: Callable[[], str], as_of: date | None = None) -> None:
         super().__init__()
         self.start = start
         self.errors = errors
@@ -237,8 +245,40 @@ class StartScreen(widgets.VBox):
         self.sessions.add_class("ek-valj-granskning")
         self.open_button = _button("Öppna granskningen", "folder-open", errors.guard(self._open))
         self.open_button.button_style = "primary"
-        self.children = [widgets.HTML("<h3>Fortsätt en granskning</h3>"),
+        self.children = [*self._planned(as_of), widgets.HTML("<h3>Fortsätt en granskning</h3>"),
                          *self._existing(), widgets.HTML("<h3>Ny granskning</h3>"), *self._new_session()]
+
+    # --- the granskningar of the egenkontrollplan ---
+
+    def _planned(self, as_of: date | None) -> list[widgets.Widget]:
+        """The plan's granskningar still to do, drawn ones first; nothing when there are none."""
+        offered = self.start.planned(as_of)
+        if not offered:
+            return []
+        self.planned = widgets.Dropdown(options=[(planned.label, planned) for planned in offered],
+                                        layout=_wide())
+        self.planned.add_class("ek-valj-planerad")
+        self.planned_button = _button("", "play", self.errors.guard(self._start_planned))
+        self.planned_button.button_style = "primary"
+        self.planned.observe(lambda _change: self._name_planned_button(), names="value")
+        self._name_planned_button()
+        hint = widgets.HTML('<span class="ek-hjalp">Granskningarna i årets egenkontrollplan som återstår: '
+                            "först de som har påbörjats, sedan de som inte har dragits än. En ny dras med "
+                            "planens antal akter och ett nytt slumpfrö, som sparas med granskningen.</span>")
+        box = widgets.VBox([widgets.HTML("<h3>Planerade granskningar</h3>"), hint, self.planned,
+                            self.planned_button])
+        box.add_class("ek-planerade")
+        return [box]
+
+    def _name_planned_button(self) -> None:
+        chosen: model.PlannedReview = self.planned.value
+        self.planned_button.description = ("Öppna den planerade granskningen" if chosen.session_id
+                                           else f"Dra {chosen.planned_n} akter och börja granska")
+
+    def _start_planned(self, _button: widgets.Button | None = None) -> None:
+        session = self.start.start_planned(self.planned.value, seed=model.new_seed(),
+                                           created_by=self.reviewer())
+        self.on_open(session.id)
 
     # --- existing sessions ---
 
@@ -559,7 +599,8 @@ class ReviewScreen(widgets.VBox):
         self.back_button = _button("Tillbaka till ärendena", "arrow-left", guard(lambda _b: self.show_case()))
         corrections = [] if review.blind else [self._correction_form()]  # a second reading changes nothing
         self.case_view = widgets.VBox([self.card, *corrections, self.items])
-        self.summary_view = widgets.VBox([self.summary, self.back_button])
+        self.action_form = ActionForm(review, errors)
+        self.summary_view = widgets.VBox([self.summary, self.action_form, self.back_button])
         navigation = widgets.HBox([self.previous_button, self.next_button, self.unreviewed_button,
                                    self.summary_button, self.leave_button])
         self.bar = widgets.VBox([self.progress, navigation, self.status])
@@ -579,9 +620,11 @@ class ReviewScreen(widgets.VBox):
     @_typed_text_saved_first
     def show_summary(self, _button: widgets.Button | None = None) -> None:
         """Show the summary of every case: unanswered items and deviations found."""
-        self.summary.value = (_summary_html(self.review.summary(), self.review.question_numbers(),
+        cases = self.review.summary()
+        self.summary.value = (_summary_html(cases, self.review.question_numbers(),
                                             self.review.session.checklist, self.review.progress_text())
                               + _agreement_html(self.review.agreement_report()))
+        self.action_form.show(self.review.shortfalls(cases))
         self.case_view.layout.display = "none"
         self.summary_view.layout.display = None
 
@@ -698,6 +741,58 @@ class ReviewScreen(widgets.VBox):
             self.correct_value.value = None
             self.correct_reason.value = ""
         self._report(result)
+
+
+# --- an åtgärd for an item that fell short ---------------------------------------------------------
+
+class ActionForm(widgets.VBox):
+    """The summary's form for an åtgärd: the item that fell short, orsak, åtgärd, ansvarig and sista dag.
+
+    It says in Swedish, beside the form, that the action was created, or everything to fix at once
+    (a personnummer in a text among them); the texts are kept until the action is created. Hidden when no
+    item fell short, and in a kontrollgranskning.
+    """
+
+    def __init__(self, review: model.ReviewModel, errors: ErrorArea) -> None:
+        super().__init__()
+        self.review = review
+        self.add_class("ek-atgard")
+        self.item = widgets.Dropdown(options=[], description="Fråga", style=_LABEL_STYLE, layout=_wide())
+        self.cause = widgets.Textarea(description="Orsak", style=_LABEL_STYLE, layout=_wide(),
+                                      placeholder="orsaksanalys: varför brast det? (inga personuppgifter)")
+        self.action = widgets.Textarea(description="Åtgärd", style=_LABEL_STYLE, layout=_wide(),
+                                       placeholder="vad ska göras?")
+        self.ansvarig = widgets.Text(description="Ansvarig", style=_LABEL_STYLE, layout=_wide(),
+                                     placeholder="roll eller namn i verksamheten, t.ex. enhetschef")
+        self.deadline = widgets.Text(description="Sista dag", style=_LABEL_STYLE,
+                                     placeholder="D/M/ÅÅÅÅ, t.ex. 31/3/2027")
+        self.create_button = _button("Skapa åtgärden", "check", errors.guard(self._create))
+        self.result = widgets.HTML()
+        self.result.add_class("ek-atgard-besked")
+        self.children = [widgets.HTML("<h3>Skapa en åtgärd</h3><p class=\"ek-hjalp\">För en fråga som brast "
+                                      "i granskningen: åtgärden hamnar i åtgärdsplanen med status planerad, "
+                                      "och dess effekt följs upp i en senare granskning av samma fråga.</p>"),
+                         self.item, self.cause, self.action, self.ansvarig, self.deadline, self.create_button,
+                         self.result]
+
+    def show(self, shortfalls: list[model.Shortfall]) -> None:
+        """Offer the items in *shortfalls* (hidden when there are none)."""
+        self.layout.display = None if shortfalls else "none"
+        self.item.options = [(found.label, found.item_id) for found in shortfalls]
+        self.item.value = shortfalls[0].item_id if shortfalls else None  # once empty, it would choose none
+        self.result.value = ""
+
+    def _create(self, _button: widgets.Button | None = None) -> None:
+        try:
+            result = self.review.create_action(self.item.value, cause=self.cause.value,
+                                               action=self.action.value, ansvarig=self.ansvarig.value,
+                                               deadline=self.deadline.value)
+        except UserError as error:  # shown here, where the reviewer is looking; the texts stay
+            self.result.value = f'<div class="ek-fel" role="alert">{_lines(str(error))}</div>'
+            return
+        for box in (self.cause, self.action, self.ansvarig, self.deadline):
+            box.value = ""
+        self.result.value = (f'<div class="ek-status-sparat" role="status">{escape(result.message)}</div>')
 
 
 # --- HTML fragments (everything interpolated is escaped) ---------------------------------------

@@ -9,8 +9,22 @@ import pandas as pd
 import pytest
 from matplotlib import colors
 
-from egenkontroll import Workspace, _panel, charts, dashboard, results, simulate
-from tests.browser.conftest import screenshot
+from egenkontroll import (
+    Workspace,
+    _loop_panel,
+    _panel,
+    actions,
+    charts,
+    dashboard,
+    effect,
+    results,
+    risks,
+    simulate,
+    yearplan,
+)
+from egenkontroll.perdatum import per_datum
+from egenkontroll.periods import period_label
+from tests.browser.conftest import ARTIFACTS, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,7 +44,40 @@ def demo_workspace(tmp_path_factory, copy_of_demo) -> Path:
     with Workspace.open(folder) as workspace:
         if not workspace.sessions():
             simulate.simulate_reviews(workspace)
+        if yearplan.plan_rows(workspace).empty:
+            _add_the_loop(workspace)
     return folder
+
+
+def _add_the_loop(workspace) -> None:
+    """This year's plan (its granskningar linked, one more row due in March), actions (one late, one lex
+    Sarah, one followed up against a later granskning) and four risks, as a kvalitetsutvecklare makes them."""
+    year = per_datum().year
+    drawn = [session for session in workspace.sessions()
+             if session.period and session.period[0].year == year and "-T" in period_label(session.period)]
+    for session in drawn[:5]:
+        row = yearplan.add_plan_row(workspace, year=year, checklist=session.checklist.id,
+                                    period=period_label(session.period), planned_n=len(session.case_ids),
+                                    ansvarig="Kvalitetsutvecklare")
+        yearplan.link_session(workspace, row, session.id)
+    yearplan.add_plan_row(workspace, year=year, checklist="utredningstid", period=f"{year}-02", planned_n=20,
+                          ansvarig="Enhetschef barn och unga")
+    first = next(session for session in drawn if session.checklist.id == "valdsfraga")
+    late = actions.add_action(workspace, session=first.id, item="vald_fragat", ansvarig="Enhetschef vuxen",
+                              action="Utbildning i att fråga om våld", opened=f"{year}-01-15",
+                              deadline=f"{year}-03-31")
+    actions.add_action(workspace, kind="lex_sarah", deviation="Beskrivning som aldrig visas på panelen",
+                       action="Ny rutin för överlämning", ansvarig="Verksamhetschef", opened=f"{year}-01-15",
+                       deadline=f"{year + 1}-06-30")
+    followed = actions.add_action(workspace, session=first.id, item="barnens_situation",
+                                  ansvarig="Socialchef", action="Checklista för barnens situation",
+                                  opened=f"{year}-01-15", deadline=f"{year}-04-30")
+    effect.record_follow_up(workspace, followed, achieved=effect.follow_up(workspace, followed).supported)
+    scored = (("Våld uppmärksammas inte", 3, 4), ("Utredningar drar ut på tiden", 3, 3),
+              ("Barnets perspektiv saknas", 2, 3), ("Dokumentation saknas", 2, 2))
+    for title, sannolikhet, konsekvens in scored:
+        risks.add_risk(workspace, title=title, sannolikhet=sannolikhet, konsekvens=konsekvens,
+                       ansvarig="Socialchef", actions=[late] if title.startswith("Våld") else [])
 
 
 @pytest.fixture(scope="module")
@@ -210,3 +257,54 @@ def test_the_filters_work_from_the_keyboard_and_say_they_are_computing(dashboard
     assert page.page.locator(".ek-raknar").count() == 0
     assert page.console_errors == []
     screenshot(page.page, "dashboard-enhet")
+
+
+def test_the_loop_section_shows_the_plan_tile_and_the_risk_matrix_at_both_sizes(dashboard_url, page,
+                                                                                demo_workspace):
+    with Workspace.open(demo_workspace) as workspace:
+        shown = _loop_panel.loop_view(workspace, per_datum())
+    page.page.set_viewport_size(SMALL)
+    open_dashboard(page.page, dashboard_url)
+    section = page.page.locator("section.ek-kretslopp")
+    section.scroll_into_view_if_needed()
+    text = section.inner_text()
+    assert shown.plan.text in text and f"Egenkontrollplan {shown.plan.year}" in text
+    late = shown.actions[shown.actions["overdue"]]
+    assert not late.empty and all(ansvarig in text for ansvarig in late["ansvarig"])
+    assert "⚠ Försenad" in text and "Beskrivning som aldrig visas" not in text
+    followed = _loop_panel.followed_actions(shown.actions)
+    assert not followed.empty
+    assert all(_loop_panel._EFFECT_WORDS[status] in text for status in followed["status"])
+    matrix = section.locator("#ek-rubrik-riskmatris + img")
+    page.page.wait_for_function("img => img.complete && img.naturalWidth > 600", arg=matrix.element_handle())
+    assert matrix.get_attribute("alt").startswith(f"Diagram: riskmatris med {len(shown.risks)} risker")
+    tile = section.locator(".ek-ruta", has_text=f"Egenkontrollplan {shown.plan.year}")
+    assert ("✗ Röd" if shown.plan.overdue else "✓ Grön") in tile.inner_text()
+    box = matrix.bounding_box()
+    assert 1000 <= box["width"] <= 1100  # as wide as the window allows, up to 1100 px
+    section.locator(".ek-avsnitt summary").click()  # the table behind the matrix, one click away
+    table = section.locator(".ek-avsnitt details table").first
+    table.wait_for()
+    cells = table.locator("td").all_inner_texts()
+    for konsekvens in shown.matrix.index:
+        for sannolikhet in shown.matrix.columns:
+            value = int(sannolikhet) * int(konsekvens)
+            assert f"{risks.band(value)}: {int(shown.matrix.loc[konsekvens, sannolikhet])}" in cells
+    screenshot_of(page.page, section, "dashboard-kretslopp-1366")
+    page.page.set_viewport_size(LARGE)
+    section.scroll_into_view_if_needed()
+    tiles = _boxes(page.page, ".ek-kretslopp .ek-ruta")
+    assert len({tile["y"] for tile in tiles}) == 1  # the loop's tiles side by side at 1920
+    screenshot_of(page.page, section, "dashboard-kretslopp-1920")
+    assert page.console_errors == []
+
+
+def screenshot_of(page, locator, name: str) -> Path:
+    """Save a screenshot of one part of the page under test-artifacts/ and return its path; the window is
+    made tall for it (Voilà scrolls inside the page), its width kept."""
+    width = page.viewport_size["width"]
+    page.set_viewport_size({"width": width, "height": 7000})
+    path = ARTIFACTS / f"{name}.png"
+    ARTIFACTS.mkdir(exist_ok=True)
+    locator.screenshot(path=str(path))
+    return path

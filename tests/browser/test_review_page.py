@@ -8,9 +8,11 @@ import signal
 
 import pytest
 
-from egenkontroll import Workspace
+from egenkontroll import Workspace, actions, yearplan
 from egenkontroll._review_model import StartModel
+from egenkontroll.perdatum import per_datum
 from tests.browser.conftest import screenshot
+from tests.egenkontroll.drills.synthetic import synthetic_personnummer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SECONDS = 1000  # Playwright counts milliseconds
@@ -29,6 +31,12 @@ def demo(tmp_path_factory, copy_of_demo):
                                            allow_overlap=True)  # the demo already reviewed 2026-T1
         label = dict((id_, text) for text, id_ in StartModel(workspace).session_choices())[session.id]
         return path, session.id, label
+
+
+@pytest.fixture(scope="module")
+def review_url(demo, serve_module) -> str:
+    """One ``egenkontroll review`` for the module's tests that leave their server running."""
+    return serve_module("review", demo[0]).url
 
 
 #: Voilà 0.5 asks to shut the old kernel down when the page is reloaded, without an XSRF token; upstream
@@ -79,14 +87,13 @@ def selected(page, item_id: str, label: str):
     return page.locator(f".ek-fraga-{item_id}").get_by_role("button", name=label, exact=True)
 
 
-def test_answers_survive_a_reload_and_the_page_has_no_console_errors(demo, serve, page):
+def test_answers_survive_a_reload_and_the_page_has_no_console_errors(demo, review_url, page):
     path, session_id, label = demo
-    served = serve("review", path)
     browser_page = page.page
     browser_page.set_viewport_size({"width": 1400, "height": 2200})  # Voilà scrolls inside the page
     refused = []
     browser_page.on("response", lambda response: response.status >= 400 and refused.append(response.url))
-    browser_page.goto(served.url)
+    browser_page.goto(review_url)
     browser_page.locator(".ek-valj-granskning select").wait_for(timeout=APP_START)
     screenshot(browser_page, "granskning-start")
     open_session(browser_page, label)
@@ -160,3 +167,64 @@ def test_a_comment_is_stored_while_typing_and_survives_killing_the_server(demo, 
         answers = workspace.session(session.id).answers().set_index("item_id")
     assert answers.loc["barn_berors", ["value", "comment"]].tolist() == [
         "nej", "Inga barn i hushållet enligt journalen"]
+
+
+def test_a_planned_granskning_is_offered_first_and_its_summary_creates_an_action(demo, review_url, page):
+    """Issue 20: this year's planned granskning on the start screen, an item that fell short, a refused
+    action (a personnummer in the orsak, no ansvarig) said in Swedish beside the form, then the action."""
+    path, _, _ = demo
+    year = per_datum().year
+    with Workspace.open(path) as workspace:
+        session = workspace.create_session("valdsfraga", n=3, seed=20, period=f"{year}-T1",
+                                           title="Planerad våldsfråga", allow_overlap=True)
+        row = yearplan.add_plan_row(workspace, year=year, checklist="valdsfraga", period=f"{year}-T1",
+                                    planned_n=3, ansvarig="Enhetschef vuxen")
+        yearplan.link_session(workspace, row, session.id)
+        label = next(planned.label for planned in StartModel(workspace).planned() if planned.row_id == row)
+        before = len(actions.actions_table(workspace))
+    browser_page = page.page
+    browser_page.set_viewport_size({"width": 1366, "height": 2200})  # Voilà scrolls inside the page
+    browser_page.goto(review_url)
+    planned = browser_page.locator(".ek-valj-planerad select")
+    planned.wait_for(timeout=APP_START)
+    screenshot(browser_page, "granskning-planerade")
+    heading = browser_page.get_by_role("heading", name="Planerade granskningar")
+    assert heading.bounding_box()["y"] < browser_page.get_by_role("heading", name="Fortsätt en granskning") \
+        .bounding_box()["y"]  # the plan first
+    name = browser_page.locator(".ek-granskare input")
+    if not name.input_value():
+        name.fill("Gruppledare G")
+    planned.select_option(label=label)
+    browser_page.get_by_role("button", name="Öppna den planerade granskningen").click()
+    answer(browser_page, "vald_fragat", "Nej")
+    browser_page.locator(".ek-status").get_by_text(re.compile(r"Sparat \d\d:\d\d:\d\d")).wait_for()
+    browser_page.get_by_role("button", name="Sammanfattning").click()
+
+    form = browser_page.locator(".ek-atgard")
+    form.get_by_role("combobox", name="Fråga").wait_for()
+    assert "F1: Har frågan om våld ställts" in form.get_by_role("combobox", name="Fråga").evaluate(
+        "select => select.options[select.selectedIndex].text").replace("\xa0", " ")
+    form.get_by_role("textbox", name="Orsak").fill(f"Gäller {synthetic_personnummer(7)}")
+    form.get_by_role("textbox", name="Åtgärd").fill("Utbildning i att fråga om våld")
+    form.get_by_role("textbox", name="Sista dag").fill(f"31/3/{year + 1}")
+    form.get_by_role("button", name="Skapa åtgärden").click()
+    refused = form.locator(".ek-fel")
+    refused.wait_for()
+    assert refused.inner_text().startswith("Åtgärden skapades inte: skriv vem som är ansvarig (Ansvarig); "
+                                           "Orsak innehåller ett personnummer")
+    form.get_by_role("textbox", name="Orsak").fill("Rutinen var okänd för nyanställda")
+    form.get_by_role("textbox", name="Ansvarig").fill("Enhetschef vuxen")
+    form.get_by_role("button", name="Skapa åtgärden").click()
+    done = form.locator(".ek-status-sparat")
+    done.wait_for()
+    assert re.match(rf"Åtgärd \d+ skapad för F1: ansvarig Enhetschef vuxen, sista dag 31/3/{year + 1}\.",
+                    done.inner_text())
+    screenshot(browser_page, "granskning-atgard")
+    with Workspace.open(path) as workspace:
+        table = actions.actions_table(workspace)
+    assert len(table) == before + 1
+    created = table.iloc[-1]
+    assert created[["session_id", "item_id", "ansvarig", "deadline", "cause"]].tolist() == [
+        session.id, "vald_fragat", "Enhetschef vuxen", f"{year + 1}-03-31",
+        "Rutinen var okänd för nyanställda"]
+    assert page.console_errors == [] and page.dialogs == []

@@ -13,9 +13,10 @@ import pytest
 from drills.synthetic import synthetic_personnummer
 from scipy import stats
 
-from egenkontroll import SessionError
+from egenkontroll import SessionError, actions, yearplan
 from egenkontroll._fields import CASE_TYPE_LABELS, CASE_TYPES, FIELD_LABELS, FIELDS, KON_LABELS, KON_VALUES
-from egenkontroll._review_model import Remark, ReviewModel, StartModel
+from egenkontroll._review_model import Remark, ReviewModel, StartModel, parse_day
+from egenkontroll.errors import LoopError
 
 AS_OF = date(2026, 11, 1)
 CHILD_CASES = 12
@@ -400,3 +401,119 @@ def test_create_draws_with_the_given_seed_and_lists_the_session_with_its_progres
         ("Vårens tidsfrister · Utredningstid · 2026-T1 · 0 av 6 klara", second.id),
         ("Våldsfråga, 2026 · Våldsfråga · 2026 · 0 av 4 klara", first.id)]
     assert set(second.design["stratum"]) == {"Barn Nord", "Barn Syd"}
+
+
+# --- the quality loop: the plan on the start screen, an åtgärd from the summary ------------------
+
+PLAN_DAY = date(2026, 6, 1)
+
+
+def plan(ws) -> dict[str, int]:
+    """This year's plan: utredningstid in 2026-T1 (due 2026-05-31: late on PLAN_DAY), barnperspektiv of the
+    adult cases in 2026-T2; and a row of next year that the start screen leaves out."""
+    return {
+        "tid": yearplan.add_plan_row(ws, year=2026, checklist="utredningstid", period="2026-T1", planned_n=5,
+                                     ansvarig="Kvalitetsutvecklare"),
+        "barn": yearplan.add_plan_row(ws, year=2026, checklist="barnperspektiv", period="2026-T2",
+                                      planned_n=2, ansvarig="Enhetschef vuxen", enhet="Vuxen"),
+        "next_year": yearplan.add_plan_row(ws, year=2027, checklist="valdsfraga", period="2027-T1",
+                                           planned_n=2, ansvarig="Enhetschef vuxen"),
+    }
+
+
+def test_the_start_screen_offers_the_planned_granskningar_the_drawn_ones_first(ws):
+    rows = plan(ws)
+    start = StartModel(ws)
+    offered = start.planned(PLAN_DAY)
+    assert [planned.row_id for planned in offered] == [rows["tid"], rows["barn"]]  # by period, none drawn
+    assert [planned.label for planned in offered] == [
+        "Utredningstid · jan–apr 2026 · alla enheter · ansvarig Kvalitetsutvecklare · 5 akter att dra · "
+        "senast 2026-05-31 · försenad",
+        "Barnperspektiv · maj–aug 2026 · Vuxen · ansvarig Enhetschef vuxen · 2 akter att dra · "
+        "senast 2026-09-30"]
+
+    session = start.start_planned(offered[1], seed=7, created_by="anna")
+    assert (len(session.case_ids), session.period, session.manifest["seed"]) == (
+        2, (date(2026, 5, 1), date(2026, 8, 31)), 7)
+    assert yearplan.plan_rows(ws).set_index("id").loc[rows["barn"], "session_id"] == session.id
+    drawn_first = start.planned(PLAN_DAY)
+    assert [(planned.row_id, planned.session_id) for planned in drawn_first] == [
+        (rows["barn"], session.id), (rows["tid"], None)]
+    assert "· 0 av 2 klara ·" in drawn_first[0].label
+    assert start.start_planned(drawn_first[0], seed=99).id == session.id  # a drawn one is opened, not redrawn
+
+    review = ReviewModel(session, reviewer="anna", as_of=AS_OF)
+    for case_id in session.case_ids:
+        review.go_to(case_id)
+        while not review.is_done():
+            answer_all(review)
+    assert [planned.row_id for planned in start.planned(PLAN_DAY)] == [rows["tid"]]  # genomförd: not offered
+
+
+def test_a_planned_row_drawn_by_someone_else_meanwhile_is_not_drawn_again(ws):
+    plan(ws)
+    mine, theirs = StartModel(ws), StartModel(ws)
+    stale = mine.planned(PLAN_DAY)[0]
+    theirs.start_planned(theirs.planned(PLAN_DAY)[0], seed=1)
+    before = len(ws.sessions())
+    with pytest.raises(LoopError, match="har redan granskningen"):
+        mine.start_planned(stale, seed=2)
+    assert len(ws.sessions()) == before
+
+
+def test_the_items_that_fell_short_are_named_by_number_with_their_cases(tid):
+    review = ReviewModel(tid, reviewer="anna", as_of=AS_OF)
+    review.go_to("BOU-2026-004")
+    review.record("sarskilda_skal", "nej")
+    review.go_to("BOU-2026-008")
+    review.record("sarskilda_skal", "nej")
+    numbers = review.question_numbers()
+    short = {found.item_id: found for found in review.shortfalls()}
+    assert list(short) == sorted(short, key=numbers.get)  # checklist order
+    assert short["sarskilda_skal"].cases == 2
+    text = tid.checklist.item("sarskilda_skal").text
+    assert short["sarskilda_skal"].label == f"F{numbers['sarskilda_skal']}: {text} (avvikelse i 2 ärenden)"
+    assert short["forhandsbedomning_14_dagar"].cases == 1  # computed: case 3's late förhandsbedömning
+    assert "datum_stammer" not in short
+
+
+def test_an_action_created_from_the_summary_is_in_the_action_plan(ws, vald):
+    review = ReviewModel(vald, reviewer="anna", as_of=AS_OF)
+    review.record("vald_fragat", "nej")
+    [found] = review.shortfalls()
+    result = review.create_action(found.item_id, action=" Utbildning i att fråga om våld ",
+                                  deadline="31/3/2027", ansvarig="Enhetschef barn",
+                                  cause="Rutinen var okänd för nyanställda")
+    assert result.saved
+    assert result.message.startswith("Åtgärd 1 skapad för F1: ansvarig Enhetschef barn, sista dag 31/3/2027.")
+    [stored] = actions.actions_table(ws).to_dict("records")
+    assert {key: stored[key] for key in ("kind", "session_id", "item_id", "action", "ansvarig", "deadline",
+                                         "cause", "status")} == {
+        "kind": "granskning", "session_id": vald.id, "item_id": "vald_fragat",
+        "action": "Utbildning i att fråga om våld", "ansvarig": "Enhetschef barn", "deadline": "2027-03-31",
+        "cause": "Rutinen var okänd för nyanställda", "status": "planerad"}
+
+
+def test_an_action_form_with_every_problem_is_refused_at_once_in_swedish_and_saves_nothing(ws, vald):
+    review = ReviewModel(vald, reviewer="anna", as_of=AS_OF)
+    with pytest.raises(LoopError) as refused:
+        review.create_action("vald_fragat", action=" ", ansvarig="", deadline="31/13/2027",
+                             cause=f"Gäller {synthetic_personnummer(3)}")
+    assert str(refused.value) == (
+        "Åtgärden skapades inte: skriv vad som ska göras (Åtgärd); skriv vem som är ansvarig (Ansvarig); "
+        "sista dag ”31/13/2027” är inget datum: skriv D/M/ÅÅÅÅ, t.ex. 31/3/2027; Orsak innehåller ett "
+        "personnummer; ta bort det (texten sparas för alltid i ändringsloggen).")
+    assert actions.actions_table(ws).empty
+
+
+def test_days_are_read_as_d_m_yyyy_or_iso():
+    assert parse_day("31/3/2027") == parse_day("31/03/2027") == parse_day(" 2027-03-31 ") == date(2027, 3, 31)
+    assert [parse_day(text) for text in ("29/2/2027", "3/31/2027", "2027-3-31", "", None, "i morgon")] == [
+        None] * 6
+
+
+def test_a_kontrollgranskning_offers_no_action(ws, vald):
+    control = ws.create_control_session(vald.id, k=2, seed=1)
+    review = ReviewModel(control, reviewer="bertil", as_of=AS_OF)
+    review.record("vald_fragat", "nej")
+    assert review.shortfalls() == []

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from test_review_model import AS_OF, CHILD_CASES, write_register
 
-from egenkontroll import review
+from egenkontroll import actions, review, yearplan
 from egenkontroll._review_model import ReviewModel
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -486,3 +486,56 @@ def test_the_defaults_draw_an_unstratified_sample_of_every_period(ws):
     session = app.screen.review.session
     assert session.period is None and set(session.design["stratum"]) == {"alla"}  # one stratum
     assert sorted(session.case_ids) == ["VUX-2026-000", "VUX-2026-001"]
+
+
+# --- the quality loop ---------------------------------------------------------------------------
+
+def test_the_summary_creates_an_action_for_an_item_that_fell_short_and_says_so(ws, vald):
+    screen = open_app(ws, vald).screen
+    screen.summary_button.click()
+    assert screen.action_form.layout.display == "none"  # nothing fell short yet
+    screen.back_button.click()
+    screen.editors["vald_fragat"].input.value = "nej"
+    screen.summary_button.click()
+    form = screen.action_form
+    assert form.layout.display is None
+    label = "F1: Har frågan om våld ställts och är svaret dokumenterat? (avvikelse i 1 ärende)"
+    assert form.item.options == ((label, "vald_fragat"),)
+    form.cause.value, form.action.value = "Rutinen okänd", "Utbildning i att fråga om våld"
+    form.ansvarig.value, form.deadline.value = "Enhetschef barn", "31/3/2027"
+    form.create_button.click()
+    assert "Åtgärd 1 skapad för F1: ansvarig Enhetschef barn, sista dag 31/3/2027." in form.result.value
+    assert (form.cause.value, form.action.value, form.ansvarig.value, form.deadline.value) == ("", "", "", "")
+    assert actions.actions_table(ws)[["session_id", "item_id", "deadline"]].values.tolist() == [
+        [vald.id, "vald_fragat", "2027-03-31"]]
+
+
+def test_a_refused_action_says_what_to_fix_beside_the_form_and_keeps_the_texts(ws, vald):
+    screen = open_app(ws, vald).screen
+    screen.editors["vald_fragat"].input.value = "nej"
+    screen.summary_button.click()
+    form = screen.action_form
+    form.action.value, form.deadline.value = "<b>Utbildning</b>", "nästa vecka"
+    form.create_button.click()
+    assert "Åtgärden skapades inte: skriv vem som är ansvarig (Ansvarig); sista dag ”nästa vecka” är inget " \
+           "datum" in form.result.value
+    assert "<b>" not in form.result.value and form.action.value == "<b>Utbildning</b>"
+    assert screen.errors.messages == [] and actions.actions_table(ws).empty
+
+
+def test_the_start_screen_offers_the_plan_first_and_draws_a_planned_granskning(ws):
+    row = yearplan.add_plan_row(ws, year=2026, checklist="utredningstid", period="2026-T1", planned_n=5,
+                                ansvarig="Kvalitetsutvecklare")
+    app = review.app(ws, reviewer="anna", as_of=AS_OF)
+    start = app.screen
+    assert start.children[0].children[2] is start.planned  # the plan comes first
+    assert start.planned.label.startswith("Utredningstid · jan–apr 2026 · alla enheter · ansvarig "
+                                          "Kvalitetsutvecklare · 5 akter att dra")
+    assert start.planned_button.description == "Dra 5 akter och börja granska"
+    start.planned_button.click()
+    assert isinstance(app.screen, review.ReviewScreen), app.errors.messages
+    session = app.screen.review.session
+    assert len(session.case_ids) == 5 and session.created_by == "anna"
+    assert yearplan.plan_rows(ws).set_index("id").loc[row, "session_id"] == session.id
+    app.screen.leave_button.click()
+    assert app.screen.planned_button.description == "Öppna den planerade granskningen"
