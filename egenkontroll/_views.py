@@ -63,7 +63,10 @@ class StartView:
     """The dropdowns' choices, the fixed texts, and the :class:`Screen` of the first choice.
 
     ``filters`` and ``screen`` are None when the workspace has no granskningar; ``stamp`` says which
-    data, day and program version the view was computed from.
+    data, day and program version the view was computed from. ``prepared`` holds the screens of the
+    first checklist for each period alone and each enhet alone, keyed by :func:`prepared_key`, so that
+    the commonest filter changes are shown at once; None when they were not computed (a start view the
+    dashboard's kernel computed itself, in a hurry), empty when there is nothing to prepare.
     """
 
     stamp: str
@@ -74,3 +77,9 @@ class StartView:
     how_to_read: str
     filters: Filters | None
     screen: Screen | None
+    prepared: dict[str, Screen] | None = None
+
+
+def prepared_key(filters: Filters) -> str:
+    """The key of *filters*' screen in :attr:`StartView.prepared` (its checklist is the first one)."""
+    return f"{filters.period or ''}|{filters.enhet or ''}"

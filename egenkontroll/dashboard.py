@@ -9,7 +9,9 @@ evaluation date and the program version. :func:`show`, which ``notebooks/dashboa
 shows a start view whose stamp still matches at once, without importing pandas, scipy or
 matplotlib, and computes only when a filter changes; a missing or outdated start view is computed
 and stored first. ``egenkontroll dashboard`` prepares it before serving and, while it serves,
-checks every minute whether the data have changed (:func:`refresh`).
+checks every minute whether the data have changed (:func:`refresh`). What it prepares holds also the
+screens of each period alone and each enhet alone (:attr:`StartView.prepared`), so that these filter
+changes, the commonest, are shown without building the model; any other choice builds it.
 
 The widgets show the charts as SVG images inside HTML (no JavaScript library, nothing from the internet),
 each with an alt text and the table behind it; two columns of charts where the screen has room.
@@ -33,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from egenkontroll import _boundary, _location
 from egenkontroll._version import __version__
-from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView
+from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView, prepared_key
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import spoken_period
 from egenkontroll.server import TEMPLATE_ROOT
@@ -75,7 +77,7 @@ __all__ = [
 #: where :func:`warm` keeps the start view, relative to the workspace folder
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
-_START_VIEW_FORMAT = 3
+_START_VIEW_FORMAT = 4
 _LAZY = ("Model", "View", "figures", "key_figures", "REGISTER_LABELS")
 
 
@@ -91,19 +93,20 @@ def __getattr__(name: str) -> Any:
 
 
 def warm(workspace: Workspace, as_of: dt.date | None = None) -> StartView:
-    """Compute the start view of *workspace* and store it for :func:`show`; returns it."""
-    return _warmed(workspace, as_of)[0]
+    """Compute the start view of *workspace*, with its prepared screens, and store it for :func:`show`;
+    returns it."""
+    return _warmed(workspace, as_of, prepare=True)[0]
 
 
-def _warmed(workspace: Workspace, as_of: dt.date | None = None,
-            show_anyway: bool = False) -> tuple[StartView, Model]:
+def _warmed(workspace: Workspace, as_of: dt.date | None = None, show_anyway: bool = False,
+            prepare: bool = False) -> tuple[StartView, Model]:
     from egenkontroll import _panel
 
     as_of = per_datum(as_of)
     stamp = _stamp(workspace.engine, as_of)  # before reading: a change meanwhile makes the view outdated
     model = _panel.Model(workspace, as_of=as_of)
     try:
-        start = _panel.start_view(model, stamp)
+        start = _panel.start_view(model, stamp, prepare=prepare)
     except Exception:
         if not show_anyway:
             raise
@@ -117,13 +120,15 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None,
 
 
 def refresh(folder: str | os.PathLike[str] | None = None, as_of: dt.date | None = None) -> bool:
-    """Compute and store the start view unless the stored one still matches; True when computed.
+    """Compute and store the start view unless the stored one still matches and holds its prepared
+    screens; True when computed.
 
     ``egenkontroll dashboard`` calls this before serving and then every minute, so that the start view
     is ready again soon after an answer, an import or midnight.
     """
     folder = _location.workspace_folder(folder)
-    if cached_start_view(folder, as_of) is not None:
+    stored = cached_start_view(folder, as_of)
+    if stored is not None and stored.prepared is not None:
         return False
     with _open(folder) as workspace:
         warm(workspace, as_of)
@@ -226,10 +231,13 @@ def _load(path: Path) -> StartView:
     if screen is not None:
         screen = Screen(**screen)
     filters = Filters(**content["filters"]) if content["filters"] is not None else None
+    prepared = content["prepared"]
+    if prepared is not None:
+        prepared = {key: Screen(**shown) for key, shown in prepared.items()}
     return StartView(
         stamp=content["stamp"], checklists=[tuple(pair) for pair in content["checklists"]],
         periods=content["periods"], enheter=content["enheter"], header=content["header"],
-        how_to_read=content["how_to_read"], filters=filters, screen=screen,
+        how_to_read=content["how_to_read"], filters=filters, screen=screen, prepared=prepared,
     )
 
 
@@ -237,7 +245,8 @@ def _load(path: Path) -> StartView:
 
 
 class App:
-    """The dashboard widgets: the start view at once, a :class:`Model` for every other choice.
+    """The dashboard widgets: the start view and its prepared screens at once, a :class:`Model` for every
+    other choice.
 
     Parameters
     ----------
@@ -334,9 +343,22 @@ class App:
         self.render()
 
     def _render(self) -> None:
-        from egenkontroll import _panel
+        filters = self.filters()
+        ready = self._prepared(filters)
+        if ready is None:
+            from egenkontroll import _panel
 
-        self._show(_panel.screen(self.model, self.filters()))
+            ready = _panel.screen(self.model, filters)
+        self._show(ready)
+
+    def _prepared(self, filters: Filters) -> Screen | None:
+        """The start view's screen for *filters* when it has one (the first screen or a prepared one)."""
+        first = self.start.filters
+        if first is None or filters.checklist != first.checklist:
+            return None
+        if filters == first:
+            return self.start.screen
+        return (self.start.prepared or {}).get(prepared_key(filters))
 
     def _show(self, screen: Screen) -> None:
         self.key_figures.value = screen.key_figures
