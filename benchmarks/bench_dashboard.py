@@ -143,7 +143,8 @@ def _one_load(browser, url: str, ready) -> float:
 
 def _filter_changes(browser, url: str) -> tuple[float, float, float]:
     """Seconds from choosing the first, then the second enhet until that enhet's charts are shown, then
-    from choosing the newest period beside it until the tiles compare that period."""
+    from choosing the newest period beside it until the kernel has shown its figures (the line saying
+    it computes has come and gone)."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto(url, timeout=TIMEOUT_MS)
     _charts_visible(page)
@@ -160,12 +161,13 @@ def _filter_changes(browser, url: str) -> tuple[float, float, float]:
         seconds.append(time.perf_counter() - started)
     period = page.get_by_role("combobox", name="Period")
     label = period.locator("option").all_inner_texts()[1]
+    page.evaluate("""() => { window.ekSawBusy = false;
+        new MutationObserver(() => { window.ekSawBusy ||= !!document.querySelector('.ek-raknar'); })
+            .observe(document.body, {childList: true, subtree: true}); }""")
     started = time.perf_counter()
     period.select_option(label=label)
-    page.wait_for_function(
-        """name => (document.querySelector('.ek-rutor')?.textContent || '').includes(name)
-                   && !document.querySelector('.ek-raknar')""",
-        arg=f"({label.replace(chr(160), ' ')} mot ", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => window.ekSawBusy && !document.querySelector('.ek-raknar')",
+                           timeout=TIMEOUT_MS)
     _charts_visible(page)
     seconds.append(time.perf_counter() - started)
     page.close()

@@ -522,12 +522,25 @@ _STYLE = """<style>
 .ek-tabell { border-collapse: collapse; font-size: 15px; }
 .ek-tabell th, .ek-tabell td { border-bottom: 1px solid #ccc; padding: 3px 8px; text-align: left;
   vertical-align: top; }
-.ek-panel select:focus-visible, .ek-avsnitt summary:focus-visible { outline: 3px solid #0b4f8a;
-  outline-offset: 2px; }
+.ek-panel select:focus-visible, .ek-avsnitt summary:focus-visible, .ek-utskrift:focus-visible {
+  outline: 3px solid #0b4f8a; outline-offset: 2px; }
+.ek-utskrift { font-size: 15px; padding: 4px 14px; margin: 2px 8px; border: 1px solid #0b4f8a;
+  border-radius: 4px; background: #fff; color: #0b4f8a; cursor: pointer; }
+.ek-valt { display: none; }
 @media print {
-  .ek-filterrad select { border: none; appearance: none; }
-  .ek-avsnitt { break-inside: avoid; }
-  .ek-avsnitt details > *:not(summary) { display: block; }
+  @page { size: A4 portrait; margin: 14mm 12mm; }
+  /* Voilà's page is a Lumino shell of absolutely placed, fixed-height panels: let it flow onto pages */
+  html, body, .jp-LabShell, .lm-BoxPanel, .lm-BoxPanel-child, .jp-OutputArea-child {
+    position: static !important; width: auto !important; height: auto !important; max-height: none !important;
+    overflow: visible !important; contain: none !important; }
+  .jp-OutputArea-child, .jp-OutputArea-output { display: block !important; }  /* a table cell breaks badly */
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {
+    break-inside: auto !important; }  /* JupyterLab keeps a cell on one page: the panel is longer */
+  .ek-filterrad, .ek-raknar, .ek-avsnitt summary { display: none !important; }
+  .ek-valt { display: block; font-size: 15px; font-weight: bold; }
+  .ek-panel .widget-gridbox { display: block !important; }
+  .ek-avsnitt, .ek-ruta { break-inside: avoid; }
+  .ek-panel h2 { break-after: avoid; }
 }
 </style>"""
 

@@ -283,6 +283,8 @@ class App:
             dropdown.style = {"description_width": "90px"}
             dropdown.layout = widgets.Layout(width="min(400px, 100%)")
             dropdown.observe(self._on_change, names="value")
+        self.print_button = widgets.HTML(_PRINT_BUTTON)
+        self.chosen = widgets.HTML()
         self.errors = widgets.HTML()
         self.busy = widgets.HTML()
         self.key_figures = widgets.HTML()
@@ -291,18 +293,19 @@ class App:
         self.charts = {key: widgets.HTML(layout=widgets.Layout(min_width="0")) for key, _ in SECTIONS}
         self.deviations = widgets.HTML()
         self.method = widgets.HTML()
-        filters = widgets.HBox([self.checklist, self.period, self.enhet],
+        filters = widgets.HBox([self.checklist, self.period, self.enhet, self.print_button],
                                layout=widgets.Layout(flex_flow="row wrap", width="100%"))
         filters.add_class("ek-filterrad")
         grid = widgets.GridBox(list(self.charts.values()), layout=widgets.Layout(
             grid_template_columns="repeat(auto-fit, minmax(min(100%, 820px), 1fr))", grid_gap="0 28px",
             width="100%"))
         self.widget = widgets.VBox([
-            widgets.HTML(start.header), filters, self.busy, self.errors,
+            widgets.HTML(start.header), filters, self.chosen, self.busy, self.errors,
             self.key_figures, self.notes, self.change, widgets.HTML(start.how_to_read), grid,
             widgets.HTML("<h2>Senaste avvikelser med kommentar</h2>"), self.deviations, self.method,
         ], layout=widgets.Layout(width="100%"))
         self.widget.add_class("ek-panel")
+        self._say_chosen()
         if start.screen is not None:
             self._show(start.screen)
         elif start.filters is not None:
@@ -340,7 +343,14 @@ class App:
             self.busy.value = ""
 
     def _on_change(self, _change: dict[str, Any]) -> None:
+        self._say_chosen()
         self.render()
+
+    def _say_chosen(self) -> None:
+        """The filter choice in words, for the printed page (the dropdowns are not printed)."""
+        chosen = "; ".join(f"{dropdown.description.lower()}: {dropdown.label}"
+                           for dropdown in (self.checklist, self.period, self.enhet))
+        self.chosen.value = f'<p class="ek-valt">Urval: {html.escape(chosen)}.</p>'
 
     def _render(self) -> None:
         filters = self.filters()
@@ -371,6 +381,8 @@ class App:
 
 
 _EVERY = ""
+#: prints the page (the browser's print dialog, where "Spara som PDF" gives the PDF for the nämnd)
+_PRINT_BUTTON = ('<button type="button" class="ek-utskrift" onclick="window.print()">Utskrift (PDF)</button>')
 _BUSY_HTML = ('<p class="ek-raknar" style="font-size:17px">'
               "<em>Räknar fram siffrorna och diagrammen för valet …</em></p>")
 

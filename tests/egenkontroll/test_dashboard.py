@@ -456,3 +456,13 @@ def test_a_suppressed_group_reveals_nothing_through_counts_or_the_deviation_list
     alone = model.view(dashboard.Filters("valdsfraga", enhet=small[0]))
     assert dashboard.key_figures(alone)["Granskade akter"] == charts.SUPPRESSED_TEXT
     assert alone.deviations.empty
+
+
+def test_the_printed_page_names_the_filter_choice_and_the_button_prints(app):
+    assert "window.print()" in app.print_button.value and "Utskrift (PDF)" in app.print_button.value
+    assert "Urval: checklista: Våldsfråga; period: Alla; enhet: Alla." in app.chosen.value
+    app.enhet.value = "Vuxenenheten"
+    try:
+        assert "Urval: checklista: Våldsfråga; period: Alla; enhet: Vuxenenheten." in app.chosen.value
+    finally:
+        app.enhet.value = ""
