@@ -29,7 +29,7 @@ import pandas as pd
 from egenkontroll import case_table, charts, formatting, results, rules, store
 from egenkontroll._estimation import change_between
 from egenkontroll._fields import KON_LABELS
-from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView
+from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView, prepared_key
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import parse_period, previous_period, spoken_period, tertial_label
 
@@ -119,6 +119,10 @@ class Model:
         self.cases = case_table.corrected_cases(workspace)
         self.sessions = store.list_sessions(workspace)
         self.answers = store.answers_of(workspace, self.sessions, ("enhet", "inkom_datum"))
+        # every case's verdicts once: a filter choice only selects rows (the rules go case by case)
+        self.register_status = rules.register_status(self.cases, as_of=self.as_of)
+        self.waiting = rules.waiting(self.cases, self.as_of)
+        self._sampled: dict[str, pd.Series] = {}
         self._views: dict[Filters, View] = {}
         self._item_results: dict[str, results.ItemResults] = {}
         self._tables: dict[tuple[str, str | None, str | None], pd.DataFrame] = {}
@@ -187,17 +191,31 @@ class Model:
                   if compared else pd.DataFrame())
         cases = _in_scope(self.cases, filters)
         answers = _in_scope(self.answers[self.answers["checklist"] == checklist], filters)
+        waiting = self.waiting[_in_scope(self.cases, replace(filters, period=None)).index]
         return View(
             filters=filters, compliance=compliance, by_kon=self.table(checklist, period, by="kon"),
             by_enhet=self.table(checklist, period, by="enhet"), trend=self._trend(checklist, enhet),
-            utredningstid=_utredningstid(cases), register=_register_figures(cases, self.as_of),
-            waiting=_waiting(_in_scope(self.cases, replace(filters, period=None)), self.as_of),
-            deviations=_deviations(answers, chosen), reviewed=int(answers["arende_id"].nunique()),
-            sampled=_sampled(chosen, cases), change=change, notes=notes, compared=compared,
+            utredningstid=_utredningstid(cases), register=self._register_figures(cases),
+            waiting=int(waiting.sum()), deviations=_deviations(answers, chosen),
+            reviewed=int(answers["arende_id"].nunique()),
+            sampled=int(cases["arende_id"].isin(self._sampled_ids(checklist, chosen)).sum()),
+            change=change, notes=notes, compared=compared,
             register_compared=None if compared is None else tuple(
-                _register_figures(_in_scope(self.cases, replace(filters, period=period)), self.as_of)
+                self._register_figures(_in_scope(self.cases, replace(filters, period=period)))
                 for period in compared),
         )
+
+    def _register_figures(self, cases: pd.DataFrame) -> dict[str, tuple[int, int]]:
+        """(k in time, n decided) of every register rule over *cases* (rows of :attr:`cases`)."""
+        status = self.register_status.loc[cases.index]
+        return {name: (int(column.sum()), int(column.notna().sum())) for name, column in status.items()}
+
+    def _sampled_ids(self, checklist: str, sessions: list[Session]) -> pd.Series:
+        """The arende_id of every case sampled by the checklist's *sessions* (cached)."""
+        if checklist not in self._sampled:
+            self._sampled[checklist] = (pd.concat([s.design["arende_id"] for s in sessions]) if sessions
+                                        else pd.Series(dtype=object))
+        return self._sampled[checklist]
 
     def _compared(self, filters: Filters) -> tuple[str, str] | None:
         """(period, previous): the chosen year or tertial, else the latest tertial with answers."""
@@ -217,12 +235,6 @@ class Model:
         return pd.concat(per_tertial, ignore_index=True) if per_tertial else trend
 
 
-def _sampled(sessions: list[Session], cases: pd.DataFrame) -> int:
-    """The sampled cases of *sessions* among *cases* (those in scope)."""
-    sampled = pd.concat([session.design["arende_id"] for session in sessions]) if sessions else pd.Series()
-    return int(cases["arende_id"].isin(sampled).sum())
-
-
 def _in_scope(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Rows whose inkom_datum is in the period and whose enhet is the chosen one."""
     keep = pd.Series(True, index=frame.index)
@@ -232,11 +244,6 @@ def _in_scope(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     if filters.enhet is not None:
         keep &= frame["enhet"] == filters.enhet
     return frame[keep]
-
-
-def _waiting(cases: pd.DataFrame, as_of: dt.date) -> int:
-    """Decisions not carried out and past their 3-month deadline on *as_of*."""
-    return int(rules.waiting(cases, as_of).sum())
 
 
 def _utredningstid(cases: pd.DataFrame) -> pd.DataFrame:
@@ -251,12 +258,6 @@ def _utredningstid(cases: pd.DataFrame) -> pd.DataFrame:
         "days": days[valid], "over_limit": (end > rules.deadlines("utredning_4_manader", start))[valid],
         "group": ALL, "kon": closed["kon"][valid].map(KON_LABELS).fillna(KON_LABELS["okänt"]),
     }).reset_index(drop=True)
-
-
-def _register_figures(cases: pd.DataFrame, as_of: dt.date) -> dict[str, tuple[int, int]]:
-    """(k in time, n decided) of every register rule."""
-    status = rules.register_status(cases, as_of=as_of)
-    return {name: (int(column.sum()), int(column.notna().sum())) for name, column in status.items()}
 
 
 def _deviations(answers: pd.DataFrame, sessions: list[Session]) -> pd.DataFrame:
@@ -479,17 +480,25 @@ def screen(model: Model, filters: Filters) -> Screen:
     )
 
 
-def start_view(model: Model, stamp: str = "", first_screen: bool = True) -> StartView:
+def start_view(model: Model, stamp: str = "", first_screen: bool = True, prepare: bool = False) -> StartView:
     """The choices and the first screen (the first checklist, every period and enhet); *stamp*: the data's.
 
-    With *first_screen* False the screen is left out (None) for the app to compute itself.
+    With *first_screen* False the screen is left out (None) for the app to compute itself. With
+    *prepare* the screens of the first checklist for each period alone and each enhet alone are
+    computed too (:attr:`StartView.prepared`): what ``egenkontroll dashboard`` keeps ready, so that
+    these filter changes cost no computing in the dashboard's kernel.
     """
     checklists = model.checklists()
     first = Filters(next(iter(checklists))) if checklists else None
+    periods, enheter = model.periods(), model.enheter()
+    prepared = None
+    if prepare and first is not None and first_screen:
+        choices = [replace(first, period=p) for p in periods] + [replace(first, enhet=e) for e in enheter]
+        prepared = {prepared_key(choice): screen(model, choice) for choice in choices}
     return StartView(
-        stamp=stamp, checklists=[(title, cid) for cid, title in checklists.items()], periods=model.periods(),
-        enheter=model.enheter(), header=_header_html(model.data_date()), how_to_read=_how_to_read_html(),
-        filters=first, screen=screen(model, first) if first and first_screen else None,
+        stamp=stamp, checklists=[(title, cid) for cid, title in checklists.items()], periods=periods,
+        enheter=enheter, header=_header_html(model.data_date()), how_to_read=_how_to_read_html(),
+        filters=first, screen=screen(model, first) if first and first_screen else None, prepared=prepared,
     )
 
 
@@ -513,12 +522,25 @@ _STYLE = """<style>
 .ek-tabell { border-collapse: collapse; font-size: 15px; }
 .ek-tabell th, .ek-tabell td { border-bottom: 1px solid #ccc; padding: 3px 8px; text-align: left;
   vertical-align: top; }
-.ek-panel select:focus-visible, .ek-avsnitt summary:focus-visible { outline: 3px solid #0b4f8a;
-  outline-offset: 2px; }
+.ek-panel select:focus-visible, .ek-avsnitt summary:focus-visible, .ek-utskrift:focus-visible {
+  outline: 3px solid #0b4f8a; outline-offset: 2px; }
+.ek-utskrift { font-size: 15px; padding: 4px 14px; margin: 2px 8px; border: 1px solid #0b4f8a;
+  border-radius: 4px; background: #fff; color: #0b4f8a; cursor: pointer; }
+.ek-valt { display: none; }
 @media print {
-  .ek-filterrad select { border: none; appearance: none; }
-  .ek-avsnitt { break-inside: avoid; }
-  .ek-avsnitt details > *:not(summary) { display: block; }
+  @page { size: A4 portrait; margin: 14mm 12mm; }
+  /* Voilà's page is a Lumino shell of absolutely placed, fixed-height panels: let it flow onto pages */
+  html, body, .jp-LabShell, .lm-BoxPanel, .lm-BoxPanel-child, .jp-OutputArea-child {
+    position: static !important; width: auto !important; height: auto !important; max-height: none !important;
+    overflow: visible !important; contain: none !important; }
+  .jp-OutputArea-child, .jp-OutputArea-output { display: block !important; }  /* a table cell breaks badly */
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {
+    break-inside: auto !important; }  /* JupyterLab keeps a cell on one page: the panel is longer */
+  .ek-filterrad, .ek-raknar, .ek-avsnitt summary { display: none !important; }
+  .ek-valt { display: block; font-size: 15px; font-weight: bold; }
+  .ek-panel .widget-gridbox { display: block !important; }
+  .ek-avsnitt, .ek-ruta { break-inside: avoid; }
+  .ek-panel h2 { break-after: avoid; }
 }
 </style>"""
 

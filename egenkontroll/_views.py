@@ -65,7 +65,10 @@ class StartView:
     ``filters`` and ``screen`` are None when the workspace has no granskningar; ``stamp`` says which
     data, day and program version the view was computed from; ``loop`` is the section on the
     egenkontrollplan, the åtgärder and the risks (:mod:`egenkontroll._loop_panel`), the same whatever
-    the filters.
+    the filters. ``prepared`` holds the screens of the first checklist for each period alone and each
+    enhet alone, keyed by :func:`prepared_key`, so that the commonest filter changes are shown at once;
+    None when they were not computed (a start view the dashboard's kernel computed itself, in a hurry),
+    empty when there is nothing to prepare.
     """
 
     stamp: str
@@ -77,3 +80,9 @@ class StartView:
     filters: Filters | None
     screen: Screen | None
     loop: str = ""
+    prepared: dict[str, Screen] | None = None
+
+
+def prepared_key(filters: Filters) -> str:
+    """The key of *filters*' screen in :attr:`StartView.prepared` (its checklist is the first one)."""
+    return f"{filters.period or ''}|{filters.enhet or ''}"

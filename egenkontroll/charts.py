@@ -166,13 +166,16 @@ def to_png(figure: Figure, dpi: int = 100) -> bytes:
 def to_svg(figure: Figure) -> bytes:
     """Render *figure* as SVG bytes: sharp at any size (a projector, a 2x screen, a printed page).
 
-    Text is drawn as paths, so the chart looks the same without the fonts on the reader's machine;
-    no date or other varying metadata is written, so the same figure gives the same bytes.
+    Text stays text (``svg.fonttype`` "none", with the sans-serif fonts of matplotlib's list as
+    fallbacks): a quarter of the bytes and faster to draw than text turned into paths, and a screen
+    reader or a search finds the words; no date or other varying metadata is written, so the same
+    figure gives the same bytes.
     """
     from matplotlib import rc_context
 
     buffer = io.BytesIO()
-    with rc_context({"svg.hashsalt": "egenkontroll"}):  # element ids from a fixed salt, not a random one
+    # element ids from a fixed salt, not a random one; text as text, not as paths
+    with rc_context({"svg.hashsalt": "egenkontroll", "svg.fonttype": "none"}):
         figure.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
 

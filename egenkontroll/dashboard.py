@@ -9,7 +9,9 @@ the evaluation date and the program version. :func:`show`, which ``notebooks/das
 shows a start view whose stamp still matches at once, without importing pandas, scipy or
 matplotlib, and computes only when a filter changes; a missing or outdated start view is computed
 and stored first. ``egenkontroll dashboard`` prepares it before serving and, while it serves,
-checks every minute whether the data have changed (:func:`refresh`).
+checks every minute whether the data have changed (:func:`refresh`). What it prepares holds also the
+screens of each period alone and each enhet alone (:attr:`StartView.prepared`), so that these filter
+changes, the commonest, are shown without building the model; any other choice builds it.
 
 Below the charts, a section on the quality loop (:mod:`egenkontroll._loop_panel`: the
 egenkontrollplan of the per_datum's year, the åtgärder, their effect and the risk matrix) is part of the
@@ -37,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from egenkontroll import _boundary, _location
 from egenkontroll._version import __version__
-from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView
+from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView, prepared_key
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import spoken_period
 from egenkontroll.server import TEMPLATE_ROOT
@@ -79,7 +81,7 @@ __all__ = [
 #: where :func:`warm` keeps the start view, relative to the workspace folder
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
-_START_VIEW_FORMAT = 4
+_START_VIEW_FORMAT = 5
 _LAZY = ("Model", "View", "figures", "key_figures", "REGISTER_LABELS")
 
 
@@ -95,19 +97,20 @@ def __getattr__(name: str) -> Any:
 
 
 def warm(workspace: Workspace, as_of: dt.date | None = None) -> StartView:
-    """Compute the start view of *workspace* and store it for :func:`show`; returns it."""
-    return _warmed(workspace, as_of)[0]
+    """Compute the start view of *workspace*, with its prepared screens, and store it for :func:`show`;
+    returns it."""
+    return _warmed(workspace, as_of, prepare=True)[0]
 
 
-def _warmed(workspace: Workspace, as_of: dt.date | None = None,
-            show_anyway: bool = False) -> tuple[StartView, Model]:
+def _warmed(workspace: Workspace, as_of: dt.date | None = None, show_anyway: bool = False,
+            prepare: bool = False) -> tuple[StartView, Model]:
     from egenkontroll import _panel
 
     as_of = per_datum(as_of)
     stamp = _stamp(workspace.engine, as_of)  # before reading: a change meanwhile makes the view outdated
     model = _panel.Model(workspace, as_of=as_of)
     try:
-        start = _start_view(model, stamp)
+        start = _start_view(model, stamp, prepare=prepare)
     except Exception:
         if not show_anyway:
             raise
@@ -120,22 +123,24 @@ def _warmed(workspace: Workspace, as_of: dt.date | None = None,
     return start, model
 
 
-def _start_view(model: Model, stamp: str = "") -> StartView:
+def _start_view(model: Model, stamp: str = "", prepare: bool = False) -> StartView:
     """:func:`egenkontroll._panel.start_view` with the section on the plan, the actions and the risks."""
     from egenkontroll import _loop_panel, _panel
 
-    start = _panel.start_view(model, stamp)
+    start = _panel.start_view(model, stamp, prepare=prepare)
     return replace(start, loop=_loop_panel.section_html(_loop_panel.loop_view(model.workspace, model.as_of)))
 
 
 def refresh(folder: str | os.PathLike[str] | None = None, as_of: dt.date | None = None) -> bool:
-    """Compute and store the start view unless the stored one still matches; True when computed.
+    """Compute and store the start view unless the stored one still matches and holds its prepared
+    screens; True when computed.
 
     ``egenkontroll dashboard`` calls this before serving and then every minute, so that the start view
     is ready again soon after an answer, an import or midnight.
     """
     folder = _location.workspace_folder(folder)
-    if cached_start_view(folder, as_of) is not None:
+    stored = cached_start_view(folder, as_of)
+    if stored is not None and stored.prepared is not None:
         return False
     with _open(folder) as workspace:
         warm(workspace, as_of)
@@ -238,10 +243,14 @@ def _load(path: Path) -> StartView:
     if screen is not None:
         screen = Screen(**screen)
     filters = Filters(**content["filters"]) if content["filters"] is not None else None
+    prepared = content["prepared"]
+    if prepared is not None:
+        prepared = {key: Screen(**shown) for key, shown in prepared.items()}
     return StartView(
         stamp=content["stamp"], checklists=[tuple(pair) for pair in content["checklists"]],
         periods=content["periods"], enheter=content["enheter"], header=content["header"],
-        how_to_read=content["how_to_read"], filters=filters, screen=screen, loop=content["loop"],
+        how_to_read=content["how_to_read"], filters=filters, screen=screen, prepared=prepared,
+        loop=content["loop"],
     )
 
 
@@ -249,7 +258,8 @@ def _load(path: Path) -> StartView:
 
 
 class App:
-    """The dashboard widgets: the start view at once, a :class:`Model` for every other choice.
+    """The dashboard widgets: the start view and its prepared screens at once, a :class:`Model` for every
+    other choice.
 
     Parameters
     ----------
@@ -284,6 +294,8 @@ class App:
             dropdown.style = {"description_width": "90px"}
             dropdown.layout = widgets.Layout(width="min(400px, 100%)")
             dropdown.observe(self._on_change, names="value")
+        self.print_button = widgets.HTML(_PRINT_BUTTON)
+        self.chosen = widgets.HTML()
         self.errors = widgets.HTML()
         self.busy = widgets.HTML()
         self.key_figures = widgets.HTML()
@@ -293,18 +305,19 @@ class App:
         self.deviations = widgets.HTML()
         self.method = widgets.HTML()
         self.loop = widgets.HTML(start.loop)  # the plan, actions and risks: the same for every filter
-        filters = widgets.HBox([self.checklist, self.period, self.enhet],
+        filters = widgets.HBox([self.checklist, self.period, self.enhet, self.print_button],
                                layout=widgets.Layout(flex_flow="row wrap", width="100%"))
         filters.add_class("ek-filterrad")
         grid = widgets.GridBox(list(self.charts.values()), layout=widgets.Layout(
             grid_template_columns="repeat(auto-fit, minmax(min(100%, 820px), 1fr))", grid_gap="0 28px",
             width="100%"))
         self.widget = widgets.VBox([
-            widgets.HTML(start.header), filters, self.busy, self.errors,
+            widgets.HTML(start.header), filters, self.chosen, self.busy, self.errors,
             self.key_figures, self.notes, self.change, widgets.HTML(start.how_to_read), grid, self.loop,
             widgets.HTML("<h2>Senaste avvikelser med kommentar</h2>"), self.deviations, self.method,
         ], layout=widgets.Layout(width="100%"))
         self.widget.add_class("ek-panel")
+        self._say_chosen()
         if start.screen is not None:
             self._show(start.screen)
         elif start.filters is not None:
@@ -342,12 +355,32 @@ class App:
             self.busy.value = ""
 
     def _on_change(self, _change: dict[str, Any]) -> None:
+        self._say_chosen()
         self.render()
 
-    def _render(self) -> None:
-        from egenkontroll import _panel
+    def _say_chosen(self) -> None:
+        """The filter choice in words, for the printed page (the dropdowns are not printed)."""
+        chosen = "; ".join(f"{dropdown.description.lower()}: {dropdown.label}"
+                           for dropdown in (self.checklist, self.period, self.enhet))
+        self.chosen.value = f'<p class="ek-valt">Urval: {html.escape(chosen)}.</p>'
 
-        self._show(_panel.screen(self.model, self.filters()))
+    def _render(self) -> None:
+        filters = self.filters()
+        ready = self._prepared(filters)
+        if ready is None:
+            from egenkontroll import _panel
+
+            ready = _panel.screen(self.model, filters)
+        self._show(ready)
+
+    def _prepared(self, filters: Filters) -> Screen | None:
+        """The start view's screen for *filters* when it has one (the first screen or a prepared one)."""
+        first = self.start.filters
+        if first is None or filters.checklist != first.checklist:
+            return None
+        if filters == first:
+            return self.start.screen
+        return (self.start.prepared or {}).get(prepared_key(filters))
 
     def _show(self, screen: Screen) -> None:
         self.key_figures.value = screen.key_figures
@@ -360,6 +393,8 @@ class App:
 
 
 _EVERY = ""
+#: prints the page (the browser's print dialog, where "Spara som PDF" gives the PDF for the nämnd)
+_PRINT_BUTTON = ('<button type="button" class="ek-utskrift" onclick="window.print()">Utskrift (PDF)</button>')
 _BUSY_HTML = ('<p class="ek-raknar" style="font-size:17px">'
               "<em>Räknar fram siffrorna och diagrammen för valet …</em></p>")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -93,7 +94,7 @@ def expected(demo_workspace):
         period, enhet = _filters_showing(model, xss.iloc[0])
     return {"key_figures": shown, "results": figures, "xss_checklist": xss["checklist"].iloc[0],
             "xss_period_value": period or "", "xss_enhet": enhet or dashboard.ALL,
-            "checklists": model.checklists()}
+            "checklists": model.checklists(), "as_of": model.as_of}
 
 
 def _filters_showing(model, answer) -> tuple[str | None, str | None]:
@@ -308,3 +309,35 @@ def screenshot_of(page, locator, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     locator.screenshot(path=str(path))
     return path
+
+
+def test_the_print_view_for_the_namnd_has_the_date_the_filters_the_method_and_the_charts(dashboard_url, page,
+                                                                                          expected):
+    open_dashboard(page.page, dashboard_url)
+    enhet = page.page.get_by_role("combobox", name="Enhet")
+    chosen = enhet.locator("option").all_inner_texts()[1].replace("\xa0", " ")
+    enhet.select_option(label=chosen)
+    page.page.wait_for_function("name => document.querySelector('#ek-rubrik-trend + img').alt.includes(name)",
+                                arg=f"– {chosen}.", timeout=LOAD_MS)
+    wait_for_charts(page.page)
+    page.page.evaluate("() => { window.ekPrinted = 0; window.print = () => { window.ekPrinted += 1; }; }")
+    page.page.get_by_role("button", name="Utskrift (PDF)").click()
+    assert page.page.evaluate("window.ekPrinted") == 1  # the button opens the browser's print dialog
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdf = ARTIFACTS / "instrumentpanel-utskrift.pdf"
+    page.page.pdf(path=str(pdf), format="A4", print_background=True)
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    title = next(iter(expected["checklists"].values()))
+    assert f"tidsfrister beräknade per {expected['as_of']:%Y-%m-%d}" in text
+    assert f"Urval: checklista: {title}; period: {dashboard.ALL}; enhet: {chosen}." in text
+    assert "Metod: slumpmässigt urval" in text and "Så läser du diagrammen" in text
+    assert "Utskrift (PDF)" not in text and "Visa tabellen bakom diagrammet" not in text  # screen only
+    # the charts are printed (their words are text in the SVG): the enhet's run charts and the heat map
+    assert f"Seriediagram per fråga och tertial – {chosen}" in text
+    assert "Andel ja per enhet och fråga" in text
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
+    assert pages >= 4
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "3", str(pdf),
+                    str(ARTIFACTS / "instrumentpanel-utskrift")], check=True)

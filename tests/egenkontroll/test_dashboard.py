@@ -283,6 +283,41 @@ def test_show_stores_the_start_view_and_shows_it_again_without_computing(folder,
     assert _charts_are_svg_with_alt_text_and_table(again)
 
 
+def test_the_prepared_screens_are_shown_without_the_model_and_match_what_it_computes(folder, model,
+                                                                                     monkeypatch):
+    monkeypatch.setenv("EGENKONTROLL_PER_DATUM", AS_OF.isoformat())  # the model fixture's day
+    with Workspace.open(folder) as workspace:
+        prepared = dashboard.warm(workspace).prepared
+    checklist = next(iter(model.checklists()))
+    choices = ([dashboard.Filters(checklist, period=p) for p in model.periods()]
+               + [dashboard.Filters(checklist, enhet=e) for e in model.enheter()])
+    assert set(prepared) == {f"{c.period or ''}|{c.enhet or ''}" for c in choices}
+    app = dashboard.show(folder)
+    assert app.start.prepared is not None and app._model is None
+    app.enhet.value = "Vuxenenheten"
+    assert app.errors.value == "" and app._model is None
+    assert _shown(app) == _screen(_panel.screen(model, app.filters()))
+    app.enhet.value = ""
+    app.period.value = model.periods()[0]
+    assert app.errors.value == "" and app._model is None
+    assert _shown(app) == _screen(_panel.screen(model, app.filters()))
+    app.enhet.value = "Vuxenenheten"  # a period and an enhet: not prepared, so the model is built
+    assert app.errors.value == "" and app._model is not None
+    assert _shown(app) == _screen(_panel.screen(model, app.filters()))
+
+
+def _screen(screen) -> tuple:
+    return (screen.key_figures, screen.deviations, screen.method, tuple(screen.charts.values()))
+
+
+def test_a_start_view_the_kernel_computed_in_a_hurry_is_completed_by_refresh(folder):
+    app = dashboard.show(folder)  # no stored view: the kernel computes the first screen only
+    assert app.start.prepared is None and dashboard.cached_start_view(folder) is not None
+    assert dashboard.refresh(folder) is True
+    assert dashboard.cached_start_view(folder).prepared
+    assert dashboard.refresh(folder) is False
+
+
 def test_a_new_answer_a_new_import_or_a_new_day_make_the_start_view_outdated(folder, tmp_path):
     with Workspace.open(folder) as workspace:
         dashboard.warm(workspace)
@@ -421,3 +456,13 @@ def test_a_suppressed_group_reveals_nothing_through_counts_or_the_deviation_list
     alone = model.view(dashboard.Filters("valdsfraga", enhet=small[0]))
     assert dashboard.key_figures(alone)["Granskade akter"] == charts.SUPPRESSED_TEXT
     assert alone.deviations.empty
+
+
+def test_the_printed_page_names_the_filter_choice_and_the_button_prints(app):
+    assert "window.print()" in app.print_button.value and "Utskrift (PDF)" in app.print_button.value
+    assert "Urval: checklista: Våldsfråga; period: Alla; enhet: Alla." in app.chosen.value
+    app.enhet.value = "Vuxenenheten"
+    try:
+        assert "Urval: checklista: Våldsfråga; period: Alla; enhet: Vuxenenheten." in app.chosen.value
+    finally:
+        app.enhet.value = ""
