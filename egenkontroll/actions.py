@@ -44,7 +44,8 @@ ACTION_COLUMNS = ["id", "kind", "session_id", "checklist_id", "item_id", "indica
                   "effect_note", "created_by", "created_at", "revision"]
 #: the columns of :func:`actions_table`: :data:`ACTION_COLUMNS`, overdue, shown_status, source_text,
 #: effect_text
-TABLE_COLUMNS = [*ACTION_COLUMNS, "overdue", "shown_status", "source_text", "effect_text"]
+TABLE_COLUMNS = [*ACTION_COLUMNS, "overdue", "shown_status", "source_text", "deviation_name",
+                 "effect_text"]
 #: kind -> how the deviation is named in Swedish
 KINDS = {"granskning": "Granskning", "register": "Registeruppgift", "avvikelse": "Avvikelse",
          "klagomal": "Klagomål", "lex_sarah": "Lex Sarah"}
@@ -85,6 +86,7 @@ def add_action(
     deviation: str | None = None,
     cause: str | None = None,
     opened: dt.date | str | None = None,
+    actor: str | None = None,
 ) -> int:
     """Add an action to the åtgärdsplan (status planerad); returns its id.
 
@@ -106,6 +108,9 @@ def add_action(
         The orsaksanalys.
     opened
         The day the action was decided (default ``$EGENKONTROLL_PER_DATUM`` or today).
+    actor
+        Who adds it, for the log (default :func:`egenkontroll.identity.current_user`): the review app
+        passes the granskare it signs answers with.
 
     Raises
     ------
@@ -143,7 +148,7 @@ def add_action(
     return _loopstore.insert(source, "atgard", {
         **values, **{field: (text or "").strip() or None for field, text in texts.items()},
         "opened": start.isoformat(), "deadline": due.isoformat(), "status": PLANNED,
-        "effect_source": None, "effect_note": None})
+        "effect_source": None, "effect_note": None}, actor)
 
 
 def update_action(source: Source, action_id: int, *, expected_revision: int | None = None,
@@ -186,14 +191,17 @@ def action(source: Source, action_id: int) -> dict[str, Any]:
 def actions_table(source: Source, as_of: dt.date | str | None = None) -> pd.DataFrame:
     """Every action (:data:`TABLE_COLUMNS`), by id, judged on *as_of*: ``overdue`` (the deadline passed
     while planerad or pågår), ``shown_status`` (the status, or "försenad"), ``source_text`` (the
-    deviation in a few Swedish words) and ``effect_text`` (the measurement the effect was judged
-    against, in words)."""
+    deviation in a few Swedish words), ``deviation_name`` (the same without free text,
+    :func:`deviation_name`) and ``effect_text`` (the measurement the effect was judged against, in
+    words)."""
     day = per_datum(as_of).isoformat()
     frame = _loopstore.rows(source, "atgard")[ACTION_COLUMNS]
     frame["overdue"] = frame["status"].isin(OPEN_STATUSES) & (frame["deadline"] < day)
     frame["shown_status"] = frame["status"].where(~frame["overdue"], OVERDUE)
     words = loop_words(source)
-    frame["source_text"] = [source_text(row, words) for row in frame.to_dict("records")]
+    records = frame.to_dict("records")
+    frame["source_text"] = [source_text(row, words) for row in records]
+    frame["deviation_name"] = [deviation_name(row, words) for row in records]
     frame["effect_text"] = [effect_text(value, words) for value in frame["effect_source"]]
     return frame[TABLE_COLUMNS]
 
@@ -210,6 +218,20 @@ def source_text(row: dict[str, Any], words: LoopWords | None = None) -> str:
     if row["kind"] == "register":
         return f"{INDICATORS[row['indicator']]}, {words.period(row['indicator_period'])}"
     return f"{KINDS[row['kind']]}: {row['deviation']}"
+
+
+def deviation_name(row: dict[str, Any], words: LoopWords | None = None) -> str:
+    """What an action answers without any free text, for pages others read (the dashboard, the
+    kvalitetsberättelse): :func:`source_text` for a granskning or a register indicator, and for an
+    avvikelse, klagomål or lex Sarah only its kind and the question that follows it (``"Lex Sarah
+    (följs i Våldsfråga: Har frågan om våld ställts …?)"``). Their text may describe a person without a
+    personnummer, so it stays in the åtgärdsplan itself (the CLI and Excel)."""
+    words = words or LoopWords()
+    if row["kind"] in ("granskning", "register"):
+        return source_text(row, words)
+    if not (row["checklist_id"] and row["item_id"]):
+        return KINDS[row["kind"]]
+    return f"{KINDS[row['kind']]} (följs i {words.item(row['checklist_id'], row['item_id'])})"
 
 
 def effect_text(effect_source: str | None, words: LoopWords) -> str | None:

@@ -109,10 +109,15 @@ class FollowUp:
     supported: bool
 
     @property
+    def suppressed(self) -> bool:
+        """Whether either figure rests on too few cases to be shown (then neither is compared)."""
+        return self.after.suppressed or (self.before is not None and self.before.suppressed)
+
+    @property
     def reason(self) -> str:
         """Why the later figure does or does not support "effekt uppnådd", in Swedish."""
         goal = formatting.share(self.goal)
-        if self.after.suppressed or (self.before is not None and self.before.suppressed):
+        if self.suppressed:
             return (f"För få ärenden för att bedöma effekten (varje mätning behöver minst "
                     f"{results.SUPPRESSION_LIMIT}).")
         test = "" if math.isnan(self.p_value) else self._test_text()
@@ -130,7 +135,7 @@ class FollowUp:
         if self.before is not None:
             lines.append(f"Före: {self.before.text()}")
         lines.append(f"Efter: {self.after.text()}")
-        if not math.isnan(self.p_value):
+        if not (math.isnan(self.p_value) or self.suppressed):  # no change from figures not shown
             lines.append(f"Förändring: {formatting.points(self.after.estimate - self.before.estimate)}, "
                          f"Fishers exakta test {p_text(self.p_value)}")
         lines.append(self.reason)

@@ -323,14 +323,14 @@ def _action_summary(planned: pd.DataFrame, day: dt.date, words: LoopWords) -> li
     lines = [f"Åtgärdsplanen per {day.isoformat()}: {len(planned)} åtgärd{'er' if len(planned) != 1 else ''} "
              f"({per_status})."]
     for row in planned[planned["overdue"]].to_dict("records"):
-        lines.append(f"Försenad: {row['action']} ({actions.source_text(row, words)}), ansvarig "
-                     f"{row['ansvarig']}, skulle vara klar {row['deadline']}.")
+        lines.append(f"Försenad: {row['action'].rstrip('.')} ({actions.deviation_name(row, words)}), "
+                     f"ansvarig {row['ansvarig']}, skulle vara klar {row['deadline']}.")
     return lines
 
 
 def _action_row(row: Mapping[str, Any], words: LoopWords) -> dict[str, str]:
     note = (row["effect_note"] or "").splitlines()[1:]  # the first line names what is measured
-    return {"avvikelse": actions.source_text(row, words), "orsak": row["cause"] or "",
+    return {"avvikelse": actions.deviation_name(row, words), "orsak": row["cause"] or "",
             "atgard": row["action"], "ansvarig": row["ansvarig"], "klar_senast": row["deadline"],
             "status": row["shown_status"],
             "uppfoljning": formatting.for_print(" ".join(note))}

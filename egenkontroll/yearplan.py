@@ -196,8 +196,10 @@ def checked_row_for_draw(source: Source, row_id: int, checklist_id: str) -> tupl
     return dt.date.fromisoformat(current["period_start"]), dt.date.fromisoformat(current["period_end"])
 
 
-def link_session(source: Source, row_id: int, session_id: str, expected_revision: int | None = None) -> int:
-    """Link the granskning *session_id* to the plan row *row_id* (logged); returns the row's new revision.
+def link_session(source: Source, row_id: int, session_id: str, expected_revision: int | None = None,
+                 actor: str | None = None) -> int:
+    """Link the granskning *session_id* to the plan row *row_id* (logged as *actor*, default the current
+    user); returns the row's new revision.
 
     Raises
     ------
@@ -216,7 +218,7 @@ def link_session(source: Source, row_id: int, session_id: str, expected_revision
     linked = _loopstore.rows(source, "plan", session_id=session_id)
     if not linked.empty:
         raise LoopError(f"Granskningen {session_id} hör redan till planraden {int(linked['id'].iloc[0])}.")
-    return _loopstore.update(source, "plan", row_id, {"session_id": session_id}, expected_revision)
+    return _loopstore.update(source, "plan", row_id, {"session_id": session_id}, expected_revision, actor)
 
 
 def plan_history(source: Source, row_id: int | None = None) -> pd.DataFrame:

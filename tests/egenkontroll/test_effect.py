@@ -139,3 +139,6 @@ def test_too_few_cases_support_nothing():
     after = effect.Measurement("g2", "2026-T2", 4, 4, 1.0, 1.0, 1.0)
     result = effect.judge(1, "valdsfraga: vald_fragat", 1.0, before, after)
     assert not result.supported and result.reason.startswith("För få ärenden")
+    shown = result.text()  # neither figure is shown, so neither is their difference or its test
+    assert "– (färre än 5 ärenden)" in shown
+    assert "procentenheter" not in shown and "Förändring" not in shown and "p =" not in shown

@@ -55,3 +55,17 @@ def test_a_granskning_is_named_by_checklist_and_period_with_its_id():
     assert actions.value_text("item_id", "barnets_basta", "barnperspektiv", words) == (
         "Har barnets bästa beaktats i bedömningen eller beslutet?")
     assert actions.value_text("cause", "Okänd rutin", None, words) == "Okänd rutin"
+
+
+def test_pages_others_read_name_a_free_text_deviation_by_its_kind_and_never_by_its_text():
+    words = LoopWords(sessions={"g1": ("barnperspektiv", (date(2025, 5, 1), date(2025, 8, 31)))})
+    sarah = {"kind": "lex_sarah", "deviation": "Våld i hemmet hos familjen på Storgatan",
+             "checklist_id": None, "item_id": None}
+    assert actions.source_text(sarah, words) == "Lex Sarah: Våld i hemmet hos familjen på Storgatan"
+    assert actions.deviation_name(sarah, words) == "Lex Sarah"
+    followed = {**sarah, "kind": "klagomal", "checklist_id": "valdsfraga", "item_id": "vald_fragat"}
+    assert actions.deviation_name(followed, words) == (
+        "Klagomål (följs i Våldsfråga: Har frågan om våld ställts och är svaret dokumenterat?)")
+    granskning = {"kind": "granskning", "session_id": "g1", "checklist_id": "barnperspektiv",
+                  "item_id": "barnets_basta"}
+    assert actions.deviation_name(granskning, words) == actions.source_text(granskning, words)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import docx
 import pytest
 
-from egenkontroll import report
+from egenkontroll import actions, report
 from egenkontroll.demo import EXPORT_DATE
 from egenkontroll.workspace import Workspace
 from tests.egenkontroll.test_export_loop import QUESTION, internal_codes
@@ -41,7 +41,7 @@ def test_the_action_chapter_names_the_overdue_action_and_the_follow_ups(context)
     assert summary[0] == ("Åtgärdsplanen per 2026-10-31: 5 åtgärder (1 planerad, 2 pågår, 1 effekt uppnådd, "
                           "1 effekt ej uppnådd).")
     assert summary[1:] == ["Försenad: Bevakningslista för förhandsbedömningar och en ersättare som fördelar "
-                           "under semestern. (Förhandsbedömning inom 14 dagar, maj–augusti 2026), ansvarig "
+                           "under semestern (Förhandsbedömning inom 14 dagar, maj–augusti 2026), ansvarig "
                            "Enhetschef Barn och unga, skulle vara klar 2026-10-15."]
     by_status = {row["status"]: row for row in context["atgarder"]}
     confirmed = by_status["effekt uppnådd"]
@@ -52,6 +52,16 @@ def test_the_action_chapter_names_the_overdue_action_and_the_follow_ups(context)
     assert "Effekten är visad" in by_status["effekt uppnådd"]["uppfoljning"]
     assert "Effekten är inte visad" in by_status["effekt ej uppnådd"]["uppfoljning"]
     assert by_status["försenad"]["avvikelse"] == "Förhandsbedömning inom 14 dagar, maj–augusti 2026"
+
+
+def test_a_free_text_deviation_is_named_by_its_kind_only_in_the_report(demo, context):
+    free = actions.actions_table(demo, EXPORT_DATE)
+    free = free[free["deviation"].notna()]
+    assert len(free) >= 2  # the demo's lex Sarah and klagomål
+    named = [row["avvikelse"] for row in context["atgarder"]]
+    for text in free["deviation"]:
+        assert all(text not in name for name in named)
+    assert {"Lex Sarah", "Klagomål"} <= {name.split(" (")[0] for name in named}
 
 
 def test_the_risk_chapter_lists_the_highest_first(context):
