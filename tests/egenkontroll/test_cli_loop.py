@@ -13,6 +13,7 @@ from drills.synthetic import synthetic_personnummer, write_register
 from egenkontroll import _loopstore, actions, cli, risks, yearplan
 from egenkontroll.workspace import Workspace
 from tests.egenkontroll.test_cli_issue19 import ENGLISH, METAVARS
+from tests.egenkontroll.test_loop import answer_all
 
 BAD_CALLS = [
     ["arsplan"],
@@ -65,18 +66,9 @@ def folder(tmp_path) -> Path:
     path = tmp_path / "arbetsyta"
     with Workspace.open(path) as workspace:
         workspace.import_register(write_register(tmp_path / "register.csv", 120))
-        _review(workspace.create_session("valdsfraga", n=20, seed=1, period="2026-T1"), 10)
+        first = workspace.create_session("valdsfraga", n=20, seed=1, period="2026-T1")
+        answer_all(first, {"vald_fragat": 10})
     return path
-
-
-def _review(session, yes: int) -> None:
-    answers = []
-    for position, case_id in enumerate(session.case_ids):
-        value = "ja" if position < yes else "nej"
-        answers.append({"case_id": case_id, "item_id": "vald_fragat", "value": value})
-        if position < yes:
-            answers.append({"case_id": case_id, "item_id": "framkom_vald", "value": "nej"})
-    session.record_many(answers)
 
 
 def _in(folder: Path, *args: str) -> list[str]:
@@ -177,7 +169,7 @@ def test_an_action_followed_up_on_the_command_line(capsys, folder):
     assert f"Ingen senare granskning av Våldsfråga har ännu svar på frågan \"{QUESTION}\"" in err
     with Workspace.open(folder) as workspace:
         later = workspace.create_session("valdsfraga", n=20, seed=3, period="2026-T3")
-        _review(later, 20)
+        answer_all(later, {"vald_fragat": 20})
     logged = _log_length(folder)
     code, out, _ = run(capsys, *_in(folder, "atgard", "uppfolj", "1", "--bara-visa", "--per-datum",
                                     PER_DATUM))

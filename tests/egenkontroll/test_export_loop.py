@@ -11,6 +11,7 @@ from drills.synthetic import write_register
 
 from egenkontroll import actions, checklists, effect, export, risks, yearplan
 from egenkontroll.workspace import Workspace
+from tests.egenkontroll.test_loop import answer_all
 
 AS_OF = dt.date(2026, 12, 31)
 #: the question of the item vald_fragat, as the loop names it
@@ -33,16 +34,6 @@ def internal_codes(texts, session_ids) -> list[str]:
     return found
 
 
-def _review(session, yes: int) -> None:
-    answers = []
-    for position, case_id in enumerate(session.case_ids):
-        value = "ja" if position < yes else "nej"
-        answers.append({"case_id": case_id, "item_id": "vald_fragat", "value": value})
-        if position < yes:
-            answers.append({"case_id": case_id, "item_id": "framkom_vald", "value": "nej"})
-    session.record_many(answers)
-
-
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     """A workspace with a plan of two rows (one done, one overdue), two actions (one followed up, one
@@ -51,7 +42,7 @@ def book(tmp_path_factory):
     with Workspace.open(folder / "arbetsyta") as ws:
         ws.import_register(write_register(folder / "register.csv", 120))
         first = ws.create_session("valdsfraga", n=20, seed=1, period="2026-T1")
-        _review(first, 10)
+        answer_all(first, {"vald_fragat": 10})
         done = yearplan.add_plan_row(ws.engine, year=2026, checklist="valdsfraga", period="2026-T1",
                                      planned_n=20, ansvarig="Enhetschef", enhet="Barn och unga")
         yearplan.link_session(ws.engine, done, first.id)
@@ -62,7 +53,7 @@ def book(tmp_path_factory):
                                       opened="2026-05-10")
         actions.set_status(ws.engine, followed, "genomförd")
         later = ws.create_session("valdsfraga", n=20, seed=2, period="2026-T3")
-        _review(later, 20)
+        answer_all(later, {"vald_fragat": 20})
         effect.record_follow_up(ws.engine, followed, as_of=AS_OF)
         late = actions.add_action(ws.engine, kind="klagomal", deviation="Sent besked", action="=Ny rutin",
                                   ansvarig="Chef", deadline="2026-11-30", opened="2026-10-01")
