@@ -34,8 +34,8 @@ class LoopWords:
         granskning id -> (checklist id, its (start, end) dates or None), for every granskning that is
         not a kontrollgranskning.
     full
-        Periods with the months written out (``"januari–april 2026"``, as the report's running text),
-        not as in a table (``"jan–apr 2026"``).
+        For print (the report's running text): periods with the months written out (``"januari–april
+        2026"``, not ``"jan–apr 2026"``) and granskningar without their ids.
     """
 
     stored: Mapping[str, Checklist] = field(default_factory=dict)
@@ -59,12 +59,14 @@ class LoopWords:
         return f"{self.checklist(checklist_id)}: {self.question(checklist_id, item_id)}"
 
     def granskning(self, session_id: str) -> str:
-        """The granskning as people say it, its id in parentheses to find it by:
-        ``"Våldsfråga jan–apr 2026 (2026-T1-valdsfraga-b535)"``; ``"granskningen X"`` when unknown."""
+        """The granskning as people say it, in lists its id in parentheses to type it back:
+        ``"Våldsfråga jan–apr 2026 (2026-T1-valdsfraga-b535)"``, in print (*full*) without it:
+        ``"Våldsfråga januari–april 2026"``; ``"granskningen X"`` when unknown."""
         if session_id not in self.sessions:
             return f"granskningen {session_id}"
         checklist_id, period = self.sessions[session_id]
-        return f"{self.checklist(checklist_id)} {self.period(period)} ({session_id})"
+        named = f"{self.checklist(checklist_id)} {self.period(period)}"
+        return named if self.full else f"{named} ({session_id})"
 
     def period(self, period: str | Period) -> str:
         """A period label or (start, end) dates in words (:func:`~egenkontroll.periods.spoken_period`);

@@ -84,9 +84,10 @@ class Measurement:
         return self.source == "register"
 
     def text(self) -> str:
-        """``"63 % (19 av 30; 95 % KI 45–78 %) i granskningen maj–aug 2025 (X)"`` in Swedish."""
+        """``"63 % (19 av 30; 95 % KI 45–78 %) i granskningen maj–aug 2025"`` in Swedish (the measured
+        checklist and the period name the granskning: a checklist has one per period)."""
         when = spoken_period(self.period)
-        where = f"i registret, {when}" if self.is_register else f"i granskningen {when} ({self.source})"
+        where = f"i registret, {when}" if self.is_register else f"i granskningen {when}"
         if self.suppressed:
             return f"– (färre än {results.SUPPRESSION_LIMIT} ärenden) {where}"
         spread = ("hela registret, inget urvalsfel" if self.is_register

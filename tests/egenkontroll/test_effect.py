@@ -49,8 +49,8 @@ def test_a_secured_improvement_marks_effekt_uppnadd_with_the_figures(ws):
     note = stored["effect_note"].splitlines()
     assert note[0] == "Mäter: Våldsfråga: Har frågan om våld ställts och är svaret dokumenterat?"
     assert note[1].startswith("Före: 50 % (10 av 20; 95 % KI")
-    assert note[1].endswith(f") i granskningen jan–apr 2026 ({before.id})")
-    assert note[2].endswith(f") i granskningen sep–dec 2026 ({after.id})")
+    assert note[1].endswith(") i granskningen jan–apr 2026")
+    assert note[2].endswith(") i granskningen sep–dec 2026")
     assert "ökningen är säkerställd (Fishers exakta test p < 0,001, under 0,05)" in stored["effect_note"]
     log = actions.action_history(ws.engine, action_id)
     assert log.loc[log["field"] == "status", "new_value"].tolist() == ["planerad", "effekt uppnådd"]

@@ -51,7 +51,7 @@ def test_a_granskning_is_named_by_checklist_and_period_with_its_id():
     register = {"kind": "register", "indicator": "utredning_4_manader", "indicator_period": "2026-T2"}
     assert actions.source_text(register, full) == "Utredning inom 4 månader, maj–augusti 2026"
     assert actions.effect_text("register 2026-T3", words) == "registret, sep–dec 2026"
-    assert actions.effect_text("g1", full) == "Barnperspektiv maj–augusti 2025 (g1)"
+    assert actions.effect_text("g1", full) == "Barnperspektiv maj–augusti 2025"  # in print, without the id
     assert actions.value_text("item_id", "barnets_basta", "barnperspektiv", words) == (
         "Har barnets bästa beaktats i bedömningen eller beslutet?")
     assert actions.value_text("cause", "Okänd rutin", None, words) == "Okänd rutin"
