@@ -23,6 +23,9 @@ TERTIAL_MONTHS = {1: (1, 4), 2: (5, 8), 3: (9, 12)}
 TERTIAL_NAMES = {1: "januari–april", 2: "maj–augusti", 3: "september–december"}
 #: tertial number -> its months as people say them in a table or a menu
 TERTIAL_SHORT_NAMES = {1: "jan–apr", 2: "maj–aug", 3: "sep–dec"}
+#: month number -> its name as people say it in a table or a menu
+MONTH_SHORT_NAMES = {1: "jan", 2: "feb", 3: "mar", 4: "apr", 5: "maj", 6: "jun", 7: "jul", 8: "aug",
+                     9: "sep", 10: "okt", 11: "nov", 12: "dec"}
 #: the group of a case whose date is unknown
 UNKNOWN = "okänt"
 #: how the user may write a period, for type hints
@@ -94,10 +97,12 @@ def period_words(period: PeriodText) -> str:
 
 
 def spoken_period(label: str) -> str:
-    """A year or tertial label as people say it: ``"2026-T1"`` -> ``"jan–apr 2026"``, ``"2026"`` stays;
-    any other text is returned as it is."""
+    """A year, tertial or month label as people say it: ``"2026-T1"`` -> ``"jan–apr 2026"``,
+    ``"2026-03"`` -> ``"mar 2026"``, ``"2026"`` stays; any other text is returned as it is."""
     if match := _TERTIAL.match(label):
         return f"{TERTIAL_SHORT_NAMES[int(match[2])]} {match[1]}"
+    if match := _MONTH.match(label):
+        return f"{MONTH_SHORT_NAMES[int(match[2])]} {match[1]}"
     return label
 
 
@@ -140,6 +145,13 @@ def tertial_label(dates: pd.Series) -> pd.Series:
     """``"2026-T1"`` (January-April), ``-T2`` (May-August), ``-T3`` (September-December); "okänt" for NaT."""
     tertial = (dates.dt.month - 1) // 4 + 1
     label = dates.dt.year.astype("Int64").astype(str) + "-T" + tertial.astype("Int64").astype(str)
+    return label.where(dates.notna(), UNKNOWN)
+
+
+def month_label(dates: pd.Series) -> pd.Series:
+    """``"2026-03"`` per date (the calendar month); "okänt" for NaT."""
+    month = dates.dt.month.astype("Int64").astype(str).str.zfill(2)
+    label = dates.dt.year.astype("Int64").astype(str) + "-" + month
     return label.where(dates.notna(), UNKNOWN)
 
 

@@ -236,7 +236,8 @@ def p_limits(
     ------
     SamplingError
         When *laney* is not True, False or "auto", the lengths differ, a value is not a number or
-        infinite, a denominator is not positive, a numerator is negative or above its denominator, or no point is complete.
+        infinite, a denominator is not positive, a numerator is negative or above its denominator,
+        or no point is complete.
 
     Examples
     --------
