@@ -33,7 +33,7 @@ CHART_COUNT = 6
 LOAD_MS = 240_000
 SMALL = {"width": 1366, "height": 768}
 LARGE = {"width": 1920, "height": 1080}
-HEADINGS = ("Nyckeltal", "Så läser du diagrammen", "Andel ja per fråga", "Utveckling per tertial",
+HEADINGS = ("Nyckeltal", "Så läser du diagrammen", "Andel ja per fråga", "Utveckling över tid",
             "Per enhet och fråga", "Utredningstid", "Per kön", "Utredningstid per kön",
             "Senaste avvikelser med kommentar", "Metod")
 
