@@ -548,9 +548,11 @@ def start_view(model: Model, stamp: str = "", first_screen: bool = True, prepare
     With *first_screen* False the screen is left out (None) for the app to compute itself. With
     *prepare* the screens of the first checklist for each period alone and each enhet alone are
     computed too (:attr:`StartView.prepared`): what ``egenkontroll dashboard`` keeps ready, so that
-    these filter changes cost no computing in the dashboard's kernel. Prepared, every screen holds
-    every chart over time (:data:`~egenkontroll._views.OVER_TIME`); otherwise the first screen holds
-    the run charts per tertial only, and the app computes another when it is chosen.
+    these filter changes cost no computing in the dashboard's kernel. Prepared, the screens of every
+    enhet hold every chart over time (:data:`~egenkontroll._views.OVER_TIME`), those of one enhet
+    the charts per tertial (per month the estimates of every month of one enhet cost about as much as
+    the rest of the screen; the app computes them when they are chosen); unprepared, the first screen
+    holds the run charts per tertial only.
     """
     checklists = model.checklists()
     first = Filters(next(iter(checklists))) if checklists else None
@@ -559,13 +561,18 @@ def start_view(model: Model, stamp: str = "", first_screen: bool = True, prepare
     over_time = OVER_TIME if prepare else OVER_TIME[:1]  # in a hurry: the run charts per tertial only
     if prepare and first is not None and first_screen:
         choices = [replace(first, period=p) for p in periods] + [replace(first, enhet=e) for e in enheter]
-        prepared = {prepared_key(choice): screen(model, choice) for choice in choices}
+        prepared = {prepared_key(choice): screen(model, choice, _PREPARED_PER_ENHET if choice.enhet
+                                                 else OVER_TIME) for choice in choices}
     return StartView(
         stamp=stamp, checklists=[(title, cid) for cid, title in checklists.items()], periods=periods,
         enheter=enheter, header=_header_html(model.data_date()), how_to_read=_how_to_read_html(),
         filters=first, screen=screen(model, first, over_time) if first and first_screen else None,
         prepared=prepared,
     )
+
+
+#: the charts over time a prepared screen of one enhet holds (see :func:`start_view`)
+_PREPARED_PER_ENHET = tuple(key for key in OVER_TIME if key.startswith("tertial/"))
 
 
 _STYLE = """<style>

@@ -23,9 +23,10 @@ The charts over time ("Utveckling över tid") show run charts per tertial first:
 Anhøj rules in words need no statistics to read, and ten seconds is what a ledningsgrupp member gives
 a chart. Two choices above them, in the chart's own place, switch to months and to p-charts
 ("Styrdiagram (p′)": the limits, Laney's p′ when the periods are overdispersed, and the periods
-outside them named); the choices stay when the filters change. The start view's screens hold every
-variant (:attr:`~egenkontroll._views.Screen.over_time`), so switching costs no computing; a screen
-the kernel computes holds the chosen one and computes another when it is chosen.
+outside them named); the choices stay when the filters change. The start view's screens hold the
+variants (:attr:`~egenkontroll._views.Screen.over_time`: every one for all enheter, those per tertial
+for one enhet), so most switches cost no computing; any other variant, and every one but the chosen
+on a screen the kernel computes, is computed when it is chosen.
 Privacy: figures from fewer than five cases are never shown as numbers; no handläggare, person_id
 or personnummer is shown; every free text is HTML-escaped (see :mod:`egenkontroll._panel`).
 """
