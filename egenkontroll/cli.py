@@ -186,8 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     results = verbs.add_parser("results", help="visa resultat med konfidensintervall")
     results.add_argument("--json", action="store_true", help="skriv ut som JSON")
-    results.add_argument("--by", choices=["enhet", "arendetyp", "kon", "tertial", "ar"],
-                         help="dela upp resultaten efter enhet, ärendetyp, kön, tertial eller år")
+    results.add_argument("--by", choices=["enhet", "arendetyp", "kon", "tertial", "manad", "ar"],
+                         help="dela upp resultaten efter enhet, ärendetyp, kön, tertial, månad eller år")
     results.set_defaults(run=_run_results)
 
     export = verbs.add_parser("export", help="exportera resultaten till Excel")

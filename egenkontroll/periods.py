@@ -175,6 +175,13 @@ def tertial_label(dates: pd.Series) -> pd.Series:
     return label.where(dates.notna(), UNKNOWN)
 
 
+def month_label(dates: pd.Series) -> pd.Series:
+    """``"2026-03"`` per date (the calendar month); "okänt" for NaT."""
+    month = dates.dt.month.astype("Int64").astype(str).str.zfill(2)
+    label = dates.dt.year.astype("Int64").astype(str) + "-" + month
+    return label.where(dates.notna(), UNKNOWN)
+
+
 def as_date(value: object, what: str) -> date:
     """*value* (a date, a datetime or ISO text) as a date; SessionError naming *what* when it is none."""
     if isinstance(value, datetime):
