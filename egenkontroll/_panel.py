@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +32,16 @@ import pandas as pd
 from egenkontroll import case_table, charts, formatting, results, rules, store
 from egenkontroll._estimation import change_between
 from egenkontroll._fields import KON_LABELS
-from egenkontroll._views import ALL, HOW_TO_READ, SECTIONS, Filters, Screen, StartView, prepared_key
+from egenkontroll._views import (
+    ALL,
+    HOW_TO_READ,
+    SECTIONS,
+    Filters,
+    Screen,
+    StartView,
+    prepared_filters,
+    prepared_key,
+)
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import parse_period, previous_period, spoken_period, tertial_label
 
@@ -177,6 +189,17 @@ class Model:
             self._tables[key] = self.item_results(checklist).table(period=period, by=key[2])
         table = self._tables[key]
         return table if enhet is None else table[table["group"] == enhet]
+
+    def prefetch(self, checklist: str, stop: threading.Event | None = None) -> None:
+        """Compute ahead the results of *checklist* per enhet for every period and per tertial: most of
+        what the view of a period and an enhet needs (its figures, its change, its run charts).
+
+        Stops early, between two tables, once *stop* is set.
+        """
+        for period, by in [(None, "tertial"), (None, "enhet"), *((p, "enhet") for p in self.periods())]:
+            if stop is not None and stop.is_set():
+                return
+            self.table(checklist, period, by=by)
 
     def _compute(self, filters: Filters) -> View:
         chosen = [s for s in self.sessions if s.checklist.id == filters.checklist]
@@ -418,6 +441,63 @@ _DEPENDS_ON = {"per_enhet": ("checklist", "period"), "kon": ("checklist", "perio
                "trend": ("checklist", "enhet")}
 
 
+def _scope(key: str, filters: Filters) -> tuple[str, ...]:
+    """What section *key* of *filters* depends on: a :attr:`Model._sections` key."""
+    depends = _DEPENDS_ON.get(key, ("checklist", "period", "enhet"))
+    return (key, *(str(getattr(filters, name)) for name in depends))
+
+
+def reuse_sections(model: Model, start: StartView) -> None:
+    """Let *model* show the chart sections *start* already holds (its first and prepared screens), so
+    that a choice beside them, say a period and an enhet, draws only the sections that depend on both."""
+    shown = dict(start.prepared or {})
+    if start.filters is not None and start.screen is not None:
+        shown[prepared_key(start.filters)] = start.screen
+    for key, prepared in shown.items():
+        filters = prepared_filters(key)
+        for section, content in prepared.charts.items():
+            model._sections.setdefault(_scope(section, filters), content)
+
+
+#: drawn sections by the digest of what they show (:func:`_drawn`), newest last
+_DRAWN: OrderedDict[str, str] = OrderedDict()
+#: how many drawn sections a process keeps: a start view's with room to spare (about 100 kB each)
+_DRAWN_KEPT = 200
+
+
+def _drawn(key: str, heading: str, view: View) -> str:
+    """Section *key* of *view* as HTML, taken from :data:`_DRAWN` when the same figures were drawn
+    before in this process.
+
+    Drawing is most of the dashboard's computing, and ``egenkontroll dashboard`` computes the start
+    view anew after every answer: most sections then show the same figures as a minute before.
+    """
+    digest = _section_digest(key, heading, view)
+    if digest in _DRAWN:
+        _DRAWN.move_to_end(digest)
+        return _DRAWN[digest]
+    section = _section_html(key, heading, charts.to_svg(figure(view, key)), _chart_table(key, view),
+                            _alt_text(key, heading, view))
+    _DRAWN[digest] = section
+    while len(_DRAWN) > _DRAWN_KEPT:
+        _DRAWN.popitem(last=False)
+    return section
+
+
+#: the part of a :class:`View` each section is drawn from (with the enhet's name in its title)
+_DRAWN_FROM = {"per_fraga": "compliance", "trend": "trend", "per_enhet": "by_enhet", "kon": "by_kon",
+               "utredningstid": "utredningstid", "utredningstid_kon": "utredningstid"}
+
+
+def _section_digest(key: str, heading: str, view: View) -> str:
+    """A digest of everything section *key* shows: its heading, title and the rows it is drawn from."""
+    frame = getattr(view, _DRAWN_FROM[key])
+    digest = hashlib.sha256("\x1f".join([key, heading, str(view.filters.enhet), *map(str, frame.columns),
+                                         *map(str, frame.dtypes)]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def figures(view: View) -> dict[str, Figure]:
     """The dashboard's figures for *view*, keyed by section id."""
     return {key: figure(view, key) for key, _ in SECTIONS}
@@ -459,16 +539,15 @@ def screen(model: Model, filters: Filters) -> Screen:
     """The widget contents for *filters*: HTML texts and the chart sections (SVG, alt text, table).
 
     A section is drawn once per choice it depends on (the heat map and kön: checklist and period; the
-    run charts: checklist and enhet), so that another enhet or period redraws only what changes.
+    run charts: checklist and enhet), so that another enhet or period redraws only what changes, and
+    never again in this process while the figures behind it stay the same (:func:`_drawn`).
     """
     view = model.view(filters)
     sections = {}
     for key, heading in SECTIONS:
-        depends = _DEPENDS_ON.get(key, ("checklist", "period", "enhet"))
-        scope = (key, *(str(getattr(filters, name)) for name in depends))
+        scope = _scope(key, filters)
         if scope not in model._sections:
-            model._sections[scope] = _section_html(key, heading, charts.to_svg(figure(view, key)),
-                                                   _chart_table(key, view), _alt_text(key, heading, view))
+            model._sections[scope] = _drawn(key, heading, view)
         sections[key] = model._sections[scope]
     return Screen(
         key_figures=_tiles_html(tiles(view)),
@@ -484,16 +563,18 @@ def start_view(model: Model, stamp: str = "", first_screen: bool = True, prepare
     """The choices and the first screen (the first checklist, every period and enhet); *stamp*: the data's.
 
     With *first_screen* False the screen is left out (None) for the app to compute itself. With
-    *prepare* the screens of the first checklist for each period alone and each enhet alone are
-    computed too (:attr:`StartView.prepared`): what ``egenkontroll dashboard`` keeps ready, so that
-    these filter changes cost no computing in the dashboard's kernel.
+    *prepare* the screens of the first checklist for each period alone and each enhet alone, and the
+    first screen of every other checklist, are computed too (:attr:`StartView.prepared`): what
+    ``egenkontroll dashboard`` keeps ready, so that these filter changes cost no computing in the
+    dashboard's kernel.
     """
     checklists = model.checklists()
     first = Filters(next(iter(checklists))) if checklists else None
     periods, enheter = model.periods(), model.enheter()
     prepared = None
     if prepare and first is not None and first_screen:
-        choices = [replace(first, period=p) for p in periods] + [replace(first, enhet=e) for e in enheter]
+        choices = ([replace(first, period=p) for p in periods] + [replace(first, enhet=e) for e in enheter]
+                   + [Filters(checklist) for checklist in checklists if checklist != first.checklist])
         prepared = {prepared_key(choice): screen(model, choice) for choice in choices}
     return StartView(
         stamp=stamp, checklists=[(title, cid) for cid, title in checklists.items()], periods=periods,
