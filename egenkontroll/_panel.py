@@ -20,7 +20,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import html
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +42,7 @@ from egenkontroll._views import (
     Filters,
     Screen,
     StartView,
+    prepared_filters,
     prepared_key,
 )
 from egenkontroll.perdatum import per_datum
@@ -187,6 +192,17 @@ class Model:
             self._tables[key] = self.item_results(checklist).table(period=period, by=key[2])
         table = self._tables[key]
         return table if enhet is None else table[table["group"] == enhet]
+
+    def prefetch(self, checklist: str, stop: threading.Event | None = None) -> None:
+        """Compute ahead the results of *checklist* per enhet for every period and per tertial: most of
+        what the view of a period and an enhet needs (its figures, its change, its run charts).
+
+        Stops early, between two tables, once *stop* is set.
+        """
+        for period, by in [(None, "tertial"), (None, "enhet"), *((p, "enhet") for p in self.periods())]:
+            if stop is not None and stop.is_set():
+                return
+            self.table(checklist, period, by=by)
 
     def _compute(self, filters: Filters) -> View:
         chosen = [s for s in self.sessions if s.checklist.id == filters.checklist]
@@ -437,6 +453,72 @@ _PER_ENHET = ("per_fraga", "trend", "utredningstid", "utredningstid_kon")
 _DEPENDS_ON = {"per_enhet": ("checklist", "period"), "kon": ("checklist", "period")}
 
 
+def _scope(key: str, filters: Filters) -> tuple[str, ...]:
+    """What section *key* of *filters* depends on: a :attr:`Model._sections` key."""
+    depends = _DEPENDS_ON.get(key, ("checklist", "period", "enhet"))
+    return (key, *(str(getattr(filters, name)) for name in depends))
+
+
+def reuse_sections(model: Model, start: StartView) -> None:
+    """Let *model* show the chart sections *start* already holds (its first and prepared screens), so
+    that a choice beside them, say a period and an enhet, draws only the sections that depend on both."""
+    shown = dict(start.prepared or {})
+    if start.filters is not None and start.screen is not None:
+        shown[prepared_key(start.filters)] = start.screen
+    for key, prepared in shown.items():
+        filters = prepared_filters(key)
+        for section, content in prepared.charts.items():
+            if section != "trend":  # held by over_time below
+                model._sections.setdefault(_scope(section, filters), content)
+        for over_time, content in prepared.over_time.items():
+            model._sections.setdefault(_over_time_scope(filters, over_time), content)
+
+
+#: drawn sections by the digest of what they show (:func:`_drawn`), newest last
+_DRAWN: OrderedDict[str, str] = OrderedDict()
+#: how many drawn sections a process keeps: a start view's with room to spare (about 100 kB each)
+_DRAWN_KEPT = 200
+
+
+def _drawn(key: str, heading: str, view: View) -> str:
+    """Section *key* of *view* as HTML, drawn once per process for the same figures (:func:`_remembered`)."""
+    return _remembered(getattr(view, _DRAWN_FROM[key]), (key, heading, str(view.filters.enhet)),
+                       lambda: _section_html(key, heading, charts.to_svg(figure(view, key)),
+                                             _chart_table(key, view), _alt_text(key, heading, view)))
+
+
+def _remembered(frame: pd.DataFrame, labels: tuple[str, ...], draw: Callable[[], str]) -> str:
+    """What *draw* makes of *frame*, taken from :data:`_DRAWN` when a section of the same *labels*
+    (key, heading, title) and the same rows was drawn before in this process.
+
+    Drawing is most of the dashboard's computing, and ``egenkontroll dashboard`` computes the start
+    view anew after every answer: most sections then show the same figures as a minute before.
+    """
+    digest = _section_digest(frame, labels)
+    if digest in _DRAWN:
+        _DRAWN.move_to_end(digest)
+        return _DRAWN[digest]
+    section = draw()
+    _DRAWN[digest] = section
+    while len(_DRAWN) > _DRAWN_KEPT:
+        _DRAWN.popitem(last=False)
+    return section
+
+
+#: the part of a :class:`View` each section is drawn from (with the enhet's name in its title); the
+#: charts over time are drawn from :meth:`Model.trend` (:func:`over_time_section`)
+_DRAWN_FROM = {"per_fraga": "compliance", "per_enhet": "by_enhet", "kon": "by_kon",
+               "utredningstid": "utredningstid", "utredningstid_kon": "utredningstid"}
+
+
+def _section_digest(frame: pd.DataFrame, labels: tuple[str, ...]) -> str:
+    """A digest of everything a section shows: its *labels* and the rows of *frame* it is drawn from."""
+    words = [*labels, *map(str, frame.columns), *map(str, frame.dtypes)]
+    digest = hashlib.sha256("\x1f".join(words).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def figures(view: View) -> dict[str, Figure]:
     """The dashboard's figures for *view*, keyed by section id."""
     return {key: figure(view, key) for key, _ in SECTIONS}
@@ -493,19 +575,18 @@ def screen(model: Model, filters: Filters, over_time: tuple[str, ...] = OVER_TIM
     the charts over time of *over_time* (keys of :data:`~egenkontroll._views.OVER_TIME`).
 
     A section is drawn once per choice it depends on (the heat map and kön: checklist and period; the
-    run charts: checklist and enhet), so that another enhet or period redraws only what changes.
+    run charts: checklist and enhet), so that another enhet or period redraws only what changes, and
+    never again in this process while the figures behind it stay the same (:func:`_drawn`).
     """
     view = model.view(filters)
     sections = {}
     for key, heading in SECTIONS:
-        if key == "trend":
+        if key == "trend":  # the charts over time: per checklist and enhet (over_time_section)
             sections[key] = over_time_section(model, filters, OVER_TIME[0])
             continue
-        depends = _DEPENDS_ON.get(key, ("checklist", "period", "enhet"))
-        scope = (key, *(str(getattr(filters, name)) for name in depends))
+        scope = _scope(key, filters)
         if scope not in model._sections:
-            model._sections[scope] = _section_html(key, heading, charts.to_svg(figure(view, key)),
-                                                   _chart_table(key, view), _alt_text(key, heading, view))
+            model._sections[scope] = _drawn(key, heading, view)
         sections[key] = model._sections[scope]
     return Screen(
         key_figures=_tiles_html(tiles(view)),
@@ -522,23 +603,33 @@ def over_time_section(model: Model, filters: Filters, key: str) -> str:
     """The "trend" section for the chart over time *key* (``"manad/styr"``: p-charts per month), drawn
     once per checklist and enhet. Run charts per tertial are the section :func:`screen` shows first."""
     unit, kind = key.split("/")
-    scope = ("trend", key, filters.checklist, str(filters.enhet))
+    scope = _over_time_scope(filters, key)
     if scope not in model._sections:
         trend = model.trend(filters.checklist, filters.enhet, unit)
         heading = dict(SECTIONS)["trend"]
         name = "Seriediagram" if kind == "serie" else "Styrdiagram (p′)"
-        title = f"{name} per fråga och {charts.UNITS[unit][0]}{_scope(filters)}"
-        draw = charts.run_chart_figure if kind == "serie" else charts.p_chart_figure
-        said = signals(trend, unit) if kind == "serie" else control_signals(trend, unit)
-        alt = f"Diagram: {title}. Siffrorna finns i tabellen under diagrammet."
-        alt += "".join(f" {item} {text}." for item, text in said.items())
-        table = _trend_table(trend, said) if kind == "serie" else _control_table(trend, said)
-        svg = charts.to_svg(draw(trend, title=title, unit=unit))
-        model._sections[scope] = _section_html("trend", heading, svg, table, alt)
+        title = f"{name} per fråga och {charts.UNITS[unit][0]}{_enhet_suffix(filters)}"
+        model._sections[scope] = _remembered(trend, ("trend", heading, title),
+                                             lambda: _over_time_html(trend, heading, title, unit, kind))
     return model._sections[scope]
 
 
-def _scope(filters: Filters) -> str:
+def _over_time_html(trend: pd.DataFrame, heading: str, title: str, unit: str, kind: str) -> str:
+    """The section of a run chart (*kind* "serie") or p-chart ("styr") of *trend* per *unit*."""
+    draw = charts.run_chart_figure if kind == "serie" else charts.p_chart_figure
+    said = signals(trend, unit) if kind == "serie" else control_signals(trend, unit)
+    alt = f"Diagram: {title}. Siffrorna finns i tabellen under diagrammet."
+    alt += "".join(f" {item} {text}." for item, text in said.items())
+    table = _trend_table(trend, said) if kind == "serie" else _control_table(trend, said)
+    return _section_html("trend", heading, charts.to_svg(draw(trend, title=title, unit=unit)), table, alt)
+
+
+def _over_time_scope(filters: Filters, key: str) -> tuple[str, ...]:
+    """The :attr:`Model._sections` key of the chart over time *key* of *filters*: its checklist and enhet."""
+    return ("trend", key, filters.checklist, str(filters.enhet))
+
+
+def _enhet_suffix(filters: Filters) -> str:
     return f" – {filters.enhet}" if filters.enhet else ""
 
 
@@ -546,13 +637,13 @@ def start_view(model: Model, stamp: str = "", first_screen: bool = True, prepare
     """The choices and the first screen (the first checklist, every period and enhet); *stamp*: the data's.
 
     With *first_screen* False the screen is left out (None) for the app to compute itself. With
-    *prepare* the screens of the first checklist for each period alone and each enhet alone are
-    computed too (:attr:`StartView.prepared`): what ``egenkontroll dashboard`` keeps ready, so that
-    these filter changes cost no computing in the dashboard's kernel. Prepared, the screens of every
-    enhet hold every chart over time (:data:`~egenkontroll._views.OVER_TIME`), those of one enhet
-    the charts per tertial (per month the estimates of every month of one enhet cost about as much as
-    the rest of the screen; the app computes them when they are chosen); unprepared, the first screen
-    holds the run charts per tertial only.
+    *prepare* the screens of the first checklist for each period alone and each enhet alone, and the
+    first screen of every other checklist, are computed too (:attr:`StartView.prepared`): what
+    ``egenkontroll dashboard`` keeps ready, so that these filter changes cost no computing in the
+    dashboard's kernel. Prepared, the screens of every enhet hold every chart over time
+    (:data:`~egenkontroll._views.OVER_TIME`), those of one enhet the charts per tertial (per month the
+    estimates of every month of one enhet cost about as much as the rest of the screen; the app computes
+    them when they are chosen); unprepared, the first screen holds the run charts per tertial only.
     """
     checklists = model.checklists()
     first = Filters(next(iter(checklists))) if checklists else None
@@ -560,7 +651,8 @@ def start_view(model: Model, stamp: str = "", first_screen: bool = True, prepare
     prepared = None
     over_time = OVER_TIME if prepare else OVER_TIME[:1]  # in a hurry: the run charts per tertial only
     if prepare and first is not None and first_screen:
-        choices = [replace(first, period=p) for p in periods] + [replace(first, enhet=e) for e in enheter]
+        choices = ([replace(first, period=p) for p in periods] + [replace(first, enhet=e) for e in enheter]
+                   + [Filters(checklist) for checklist in checklists if checklist != first.checklist])
         prepared = {prepared_key(choice): screen(model, choice, _PREPARED_PER_ENHET if choice.enhet
                                                  else OVER_TIME) for choice in choices}
     return StartView(

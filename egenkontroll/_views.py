@@ -87,9 +87,9 @@ class StartView:
     data, day and program version the view was computed from; ``loop`` is the section on the
     egenkontrollplan, the åtgärder and the risks (:mod:`egenkontroll._loop_panel`), the same whatever
     the filters. ``prepared`` holds the screens of the first checklist for each period alone and each
-    enhet alone, keyed by :func:`prepared_key`, so that the commonest filter changes are shown at once;
-    None when they were not computed (a start view the dashboard's kernel computed itself, in a hurry),
-    empty when there is nothing to prepare.
+    enhet alone, and the first screen of every other checklist, keyed by :func:`prepared_key`, so that
+    the commonest filter changes are shown at once; None when they were not computed (a start view the
+    dashboard's kernel computed itself, in a hurry), empty when there is nothing to prepare.
     """
 
     stamp: str
@@ -105,5 +105,11 @@ class StartView:
 
 
 def prepared_key(filters: Filters) -> str:
-    """The key of *filters*' screen in :attr:`StartView.prepared` (its checklist is the first one)."""
-    return f"{filters.period or ''}|{filters.enhet or ''}"
+    """The key of *filters*' screen in :attr:`StartView.prepared` ("checklist|period|enhet")."""
+    return f"{filters.checklist}|{filters.period or ''}|{filters.enhet or ''}"
+
+
+def prepared_filters(key: str) -> Filters:
+    """The filter choice of a :func:`prepared_key` (its inverse)."""
+    checklist, period, enhet = key.split("|", 2)
+    return Filters(checklist, period=period or None, enhet=enhet or None)

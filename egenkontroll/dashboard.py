@@ -10,8 +10,12 @@ shows a start view whose stamp still matches at once, without importing pandas, 
 matplotlib, and computes only when a filter changes; a missing or outdated start view is computed
 and stored first. ``egenkontroll dashboard`` prepares it before serving and, while it serves,
 checks every minute whether the data have changed (:func:`refresh`). What it prepares holds also the
-screens of each period alone and each enhet alone (:attr:`StartView.prepared`), so that these filter
-changes, the commonest, are shown without building the model; any other choice builds it.
+screens of each period alone and each enhet alone, and the first screen of every other checklist
+(:attr:`StartView.prepared`), so that these filter changes, the commonest, are shown without building
+the model. For any other choice the model is built in a background thread a moment after a stored
+start view is shown (:meth:`App.build_ahead`), while the reader reads the page; it takes the chart
+sections the start view holds and computes ahead the first checklist's results per enhet and period,
+so that a choice of a period and an enhet draws only the sections that depend on both.
 
 Below the charts, a section on the quality loop (:mod:`egenkontroll._loop_panel`: the
 egenkontrollplan of the per_datum's year, the åtgärder, their effect and the risk matrix) is part of the
@@ -33,6 +37,7 @@ or personnummer is shown; every free text is HTML-escaped (see :mod:`egenkontrol
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
@@ -40,7 +45,9 @@ import html
 import importlib.util
 import json
 import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,7 +107,7 @@ __all__ = [
 #: where :func:`warm` keeps the start view, relative to the workspace folder
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
-_START_VIEW_FORMAT = 6
+_START_VIEW_FORMAT = 7
 _LAZY = ("Model", "View", "figures", "key_figures", "REGISTER_LABELS")
 
 
@@ -299,6 +306,8 @@ class App:
         if model is None and load_model is None:
             raise TypeError("App needs a model or load_model")
         self._model, self._load_model = model, load_model
+        self._building: Future[Model] | None = None
+        self._hurry = threading.Event()  # set when the reader waits for the model: stop computing ahead
         self._folder = folder if folder is not None or model is None else model.workspace.path
         if start is None:
             start = _start_view(self.model)
@@ -358,11 +367,44 @@ class App:
 
     @property
     def model(self) -> Model:
-        """The model, built on first use when the app started from a stored start view."""
+        """The model, built on first use when the app started from a stored start view (or taken from
+        :meth:`build_ahead`'s thread, waiting for it when it is not done; its error is raised here)."""
         if self._model is None:
-            assert self._load_model is not None  # __init__ refuses an App with neither
-            self._model = self._load_model()
+            self._hurry.set()
+            building, self._building = self._building, None  # a failed build is tried anew next time
+            self._model = building.result() if building is not None else self._build()
         return self._model
+
+    def build_ahead(self) -> None:
+        """Build the model in a background thread, unless it is built or being built.
+
+        The thread touches no widget (ipywidgets are updated from the kernel's main loop): it builds
+        the model, hands it the start view's chart sections and computes ahead
+        (:meth:`egenkontroll._panel.Model.prefetch`); :attr:`model` takes the result.
+        """
+        if self._model is not None or self._building is not None:
+            return
+        building: Future[Model] = Future()
+        building.set_running_or_notify_cancel()
+        self._building = building
+
+        def build() -> None:
+            try:
+                building.set_result(self._build(ahead=True))
+            except BaseException as error:  # noqa: BLE001 - raised where the model is wanted
+                building.set_exception(error)
+
+        threading.Thread(target=build, name="instrumentpanelens-modell", daemon=True).start()
+
+    def _build(self, ahead: bool = False) -> Model:
+        from egenkontroll import _panel
+
+        assert self._load_model is not None  # __init__ refuses an App with neither
+        model = self._load_model()
+        _panel.reuse_sections(model, self.start)
+        if ahead and self.start.filters is not None:
+            model.prefetch(self.start.filters.checklist, stop=self._hurry)
+        return model
 
     def filters(self) -> Filters:
         """The current choice."""
@@ -420,10 +462,7 @@ class App:
 
     def _prepared(self, filters: Filters) -> Screen | None:
         """The start view's screen for *filters* when it has one (the first screen or a prepared one)."""
-        first = self.start.filters
-        if first is None or filters.checklist != first.checklist:
-            return None
-        if filters == first:
+        if filters == self.start.filters:
             return self.start.screen
         return (self.start.prepared or {}).get(prepared_key(filters))
 
@@ -451,6 +490,8 @@ class App:
 
 
 _EVERY = ""
+#: seconds between showing a stored start view and starting to build the model (the page loads first)
+_BUILD_AHEAD_AFTER = 1.0
 #: prints the page (the browser's print dialog, where "Spara som PDF" gives the PDF for the nämnd)
 _PRINT_BUTTON = ('<button type="button" class="ek-utskrift" onclick="window.print()">Utskrift (PDF)</button>')
 _BUSY_HTML = ('<p class="ek-raknar" style="font-size:17px">'
@@ -464,8 +505,9 @@ def _message_html(text: str) -> str:
 def show(workspace: str | os.PathLike[str] | Workspace | None = None) -> App:
     """Build and display the dashboard; *workspace* defaults to $EGENKONTROLL_WORKSPACE or ./arbetsyta.
 
-    Given a folder, a stored start view that still matches the data is shown at once and the model is
-    built on the first filter change; otherwise the start view is computed and stored first.
+    Given a folder, a stored start view that still matches the data is shown at once and, in a kernel,
+    the model is built in the background a second later (:meth:`App.build_ahead`; elsewhere on the
+    first filter change that needs it); otherwise the start view is computed and stored first.
     """
     from IPython.display import display
 
@@ -475,7 +517,18 @@ def show(workspace: str | os.PathLike[str] | Workspace | None = None) -> App:
         start, model = _warmed(workspace, show_anyway=True)
         app = App(model, start=start)
     display(app.widget)
+    if app._model is None:
+        _later(_BUILD_AHEAD_AFTER, app.build_ahead)
     return app
+
+
+def _later(delay: float, callback: Callable[[], None]) -> None:
+    """Run *callback* after *delay* seconds on the running event loop (the kernel's); outside one, never."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    loop.call_later(delay, callback)
 
 
 def _app_for_folder(folder: Path) -> App:

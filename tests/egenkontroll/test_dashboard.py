@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import shutil
 import stat
 import subprocess
 import sys
+import threading
 from types import SimpleNamespace
 
 import pandas as pd
@@ -292,14 +294,15 @@ def test_the_prepared_screens_are_shown_without_the_model_and_match_what_it_comp
     checklist = next(iter(model.checklists()))
     choices = ([dashboard.Filters(checklist, period=p) for p in model.periods()]
                + [dashboard.Filters(checklist, enhet=e) for e in model.enheter()])
-    assert set(prepared) == {f"{c.period or ''}|{c.enhet or ''}" for c in choices}
+    assert set(prepared) == {f"{checklist}|{c.period or ''}|{c.enhet or ''}" for c in choices}
     app = dashboard.show(folder)
     assert app.start.prepared is not None and app._model is None
     app.enhet.value = "Vuxenenheten"
     assert app.errors.value == "" and app._model is None
     assert _shown(app) == _screen(_panel.screen(model, app.filters()))
-    assert set(prepared["2025|"].over_time) == set(OVER_TIME)  # every enhet: every chart over time
-    assert set(prepared["|Vuxenenheten"].over_time) == {"tertial/serie", "tertial/styr"}
+    every_enhet = prepared[f"{checklist}|2025|"]
+    assert set(every_enhet.over_time) == set(OVER_TIME)  # every enhet: every chart over time
+    assert set(prepared[f"{checklist}||Vuxenenheten"].over_time) == {"tertial/serie", "tertial/styr"}
     app.kind.value = "styr"  # prepared: shown without the model
     assert app.errors.value == "" and app._model is None
     assert app.charts["trend"].value == _panel.over_time_section(model, app.filters(), "tertial/styr")
@@ -315,6 +318,108 @@ def test_the_prepared_screens_are_shown_without_the_model_and_match_what_it_comp
 
 def _screen(screen) -> tuple:
     return (screen.key_figures, screen.deviations, screen.method, tuple(screen.charts.values()))
+
+
+def test_every_checklists_first_screen_is_prepared_and_matches_what_the_model_computes(folder):
+    with Workspace.open(folder) as workspace:
+        workspace.create_session("utredningstid", n=4, seed=4)
+        dashboard.warm(workspace)
+        model = dashboard.Model(workspace)
+    app = dashboard.show(folder)
+    assert [cid for _title, cid in app.checklist.options] == ["valdsfraga", "utredningstid"]
+    app.checklist.value = "utredningstid"
+    assert app.errors.value == "" and app._model is None
+    assert _shown(app) == _screen(_panel.screen(model, app.filters()))
+
+
+def _drawn_sections(monkeypatch) -> list[str]:
+    """The sections drawn from now on, by key (none remembered from earlier tests)."""
+    drawn = []
+    section_html = _panel._section_html
+    monkeypatch.setattr(_panel, "_DRAWN", _panel.OrderedDict())
+    monkeypatch.setattr(_panel, "_section_html",
+                        lambda key, *rest: drawn.append(key) or section_html(key, *rest))
+    return drawn
+
+
+def test_the_model_is_built_ahead_in_a_thread_and_a_period_and_enhet_draw_only_what_depends_on_both(
+        folder, model, monkeypatch):
+    monkeypatch.setenv("EGENKONTROLL_PER_DATUM", AS_OF.isoformat())  # the model fixture's day
+    dashboard.refresh(folder)
+    builders = []
+    load_model = dashboard._model
+    monkeypatch.setattr(dashboard, "_model", lambda path: builders.append(threading.current_thread())
+                        or load_model(path))
+    app = dashboard.show(folder)
+    assert app._model is None and builders == []  # outside a kernel's event loop nothing is built ahead
+    app.build_ahead()
+    built = app._building.result(timeout=120)
+    assert len(builders) == 1 and builders[0] is not threading.main_thread()
+    drawn = _drawn_sections(monkeypatch)
+    app.period.value, app.enhet.value = model.periods()[0], "Vuxenenheten"
+    assert app.errors.value == "" and app.model is built and len(builders) == 1
+    # the heat map and kön come from the period's prepared screen, the run charts from the enhet's
+    assert sorted(drawn) == ["per_fraga", "utredningstid", "utredningstid_kon"]
+    assert _shown(app) == _screen(_panel.screen(model, app.filters()))
+
+
+def test_in_a_kernel_show_starts_building_the_model_a_moment_after_the_start_view(folder, monkeypatch):
+    dashboard.refresh(folder)
+    monkeypatch.setattr(dashboard, "_BUILD_AHEAD_AFTER", 0.01)
+
+    async def shown():
+        app = dashboard.show(folder)
+        assert app._building is None
+        await asyncio.sleep(0.2)
+        return app
+
+    app = asyncio.run(shown())
+    assert app._building is not None and app._model is None
+    assert isinstance(app.model, _panel.Model)
+
+
+def test_a_failed_build_ahead_shows_a_swedish_message_and_is_tried_again(folder, monkeypatch):
+    dashboard.refresh(folder)
+    app = dashboard.show(folder)
+    load_model = app._load_model
+    tries = []
+
+    def failing_once():
+        tries.append(1)
+        if len(tries) == 1:
+            raise RuntimeError("internt fel med detaljer")
+        return load_model()
+
+    app._load_model = failing_once
+    app.build_ahead()
+    app.period.value = "2025"
+    app.enhet.value = "Vuxenenheten"  # not prepared: the model is wanted
+    assert "Något gick fel" in app.errors.value and "internt fel" not in app.errors.value
+    app.enhet.value = ""
+    app.enhet.value = "Vuxenenheten"
+    assert app.errors.value == "" and len(tries) == 2 and app._model is not None
+
+
+def test_a_section_is_drawn_again_only_when_its_figures_changed(folder, monkeypatch):
+    """What keeps ``egenkontroll dashboard``'s computing after each answer small: a new model (as each
+    round of :func:`dashboard.refresh` builds) reuses every section whose rows are the same."""
+    drawn = _drawn_sections(monkeypatch)
+    with Workspace.open(folder) as workspace:
+        first = dashboard.Filters("valdsfraga")  # with the run charts per tertial, as the first screen
+        before = _panel.screen(dashboard.Model(workspace), first, OVER_TIME[:1])
+        assert len(drawn) == len(dashboard.SECTIONS)
+        assert _panel.screen(dashboard.Model(workspace), first, OVER_TIME[:1]) == before
+        assert len(drawn) == len(dashboard.SECTIONS)  # the same figures: nothing drawn anew
+        session = workspace.sessions()[0]
+        unanswered = next(c for c in session.case_ids if session.answers()["arende_id"].ne(c).all())
+        session.record(unanswered, "vald_fragat", "nej", reviewer="Granskare B")
+        after = _panel.screen(dashboard.Model(workspace), first, OVER_TIME[:1])
+        # an answer changes the answers' figures, not the register's investigation times
+        assert sorted(drawn[len(dashboard.SECTIONS):]) == ["kon", "per_enhet", "per_fraga", "trend"]
+        assert after.charts["per_fraga"] != before.charts["per_fraga"]
+        _panel._DRAWN.clear()
+        again = _panel.screen(dashboard.Model(workspace), first, OVER_TIME[:1])
+        assert again == after  # drawn anew: the same
 
 
 def test_a_start_view_the_kernel_computed_in_a_hurry_is_completed_by_refresh(folder):
