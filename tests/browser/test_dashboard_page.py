@@ -25,7 +25,7 @@ from egenkontroll import (
 )
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import period_label
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import ARTIFACTS, screenshot, serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -147,15 +147,6 @@ def _boxes(page, selector: str) -> list[dict]:
         "return {x: box.x, y: box.y, width: box.width}; })")
 
 
-def _serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page, as "rule: where" texts."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = Axe().run(page).response["violations"]
-    return [f"{rule['id']}: {[node['target'] for node in rule['nodes']][:3]}"
-            for rule in found if rule["impact"] in ("serious", "critical")]
-
-
 def test_dashboard_renders_charts_offline_with_the_numbers_of_results(dashboard_url, page, expected):
     page.page.set_viewport_size(SMALL)
     open_dashboard(page.page, dashboard_url)
@@ -217,7 +208,7 @@ def test_the_dashboard_has_no_serious_accessibility_violations_at_either_size(da
         summary.click()  # the tables behind the charts are checked too
     for size in (SMALL, LARGE):
         page.page.set_viewport_size(size)
-        assert _serious_violations(page.page) == [], size
+        assert serious_violations(page.page) == [], size
 
 
 def test_dashboard_shows_comment_markup_as_text_and_runs_none_of_it(dashboard_url, page, expected):
