@@ -251,6 +251,40 @@ def test_the_filters_work_from_the_keyboard_and_say_they_are_computing(dashboard
     screenshot(page.page, "dashboard-enhet")
 
 
+def test_clicking_an_enhet_in_the_heat_map_shows_that_enhets_tiles_and_run_charts(dashboard_url, page,
+                                                                                  demo_workspace, expected):
+    """Drill-down from the heat map: a click on an enhet's button chooses it in the Enhet filter (the focus
+    goes there, at the top), and the tiles and run charts are that enhet's; the buttons work by keyboard."""
+    open_dashboard(page.page, dashboard_url)
+    heat_map = page.page.locator("section.ek-avsnitt", has=page.page.locator("#ek-rubrik-per_enhet"))
+    buttons = heat_map.get_by_role("button", name=re.compile(r"^Visa "))
+    chosen = buttons.nth(1).inner_text().removeprefix("Visa ")
+    buttons.nth(1).click()
+    page.page.wait_for_function("name => document.querySelector('#ek-rubrik-trend + img').alt.includes(name)",
+                                arg=f"– {chosen}.", timeout=LOAD_MS)
+    wait_for_charts(page.page)
+    assert _chosen(page.page, "Enhet") == chosen
+    enhet = page.page.get_by_role("combobox", name="Enhet")
+    assert enhet.evaluate("node => node === document.activeElement")  # at the top, by the tiles
+    assert f"– {chosen}." in page.page.locator("#ek-rubrik-per_fraga + img").get_attribute("alt")
+    with Workspace.open(demo_workspace) as workspace:
+        model = dashboard.Model(workspace)
+        shown = dashboard.key_figures(model.view(dashboard.Filters(next(iter(expected["checklists"])),
+                                                                   enhet=chosen)))
+    tiles = " ".join(page.page.locator(part).first.inner_text() for part in (".ek-antal", ".ek-rutor"))
+    for label, value in shown.items():
+        assert label in tiles and value in tiles, (label, value)
+    screenshot(page.page, "dashboard-vald-i-varmekartan")
+    first = buttons.nth(0).inner_text().removeprefix("Visa ")
+    buttons.nth(0).focus()
+    page.page.keyboard.press("Enter")
+    page.page.wait_for_function("name => document.querySelector('#ek-rubrik-trend + img').alt.includes(name)",
+                                arg=f"– {first}.", timeout=LOAD_MS)
+    assert _chosen(page.page, "Enhet") == first
+    assert page.console_errors == []
+    screenshot_of(page.page, heat_map, "dashboard-varmekarta")
+
+
 def test_the_loop_section_shows_the_plan_tile_and_the_risk_matrix_at_both_sizes(dashboard_url, page,
                                                                                 demo_workspace):
     with Workspace.open(demo_workspace) as workspace:
