@@ -50,7 +50,7 @@ RESULT_COLUMNS = ["checklist", "item", "item_text", "critical", "dimension", "gr
                   "population", "frame_cases", "uncovered_cases", "missing_periods"]
 #: ``by`` -> the Swedish name of the breakdown
 DIMENSIONS = {"alla": "Alla", "enhet": "Enhet", "arendetyp": "Ärendetyp", "kon": "Kön",
-              "tertial": "Tertial", "ar": "År"}
+              "tertial": "Tertial", "manad": "Månad", "ar": "År"}
 #: figures resting on fewer cases than this are suppressed
 SUPPRESSION_LIMIT = 5
 #: above this sampling fraction n_h/N_h a one-stratum figure uses the exact hypergeometric interval
@@ -225,7 +225,8 @@ def item_results(
     period
         Only cases whose inkom_datum falls in the period ("2026", "2026-T1" or (start, end)).
     by
-        None (one row per item, group "Alla") or one of "enhet", "arendetyp", "kon", "tertial", "ar".
+        None (one row per item, group "Alla") or one of "enhet", "arendetyp", "kon", "tertial",
+        "manad" (calendar month of inkom_datum, "2026-03"), "ar".
     confidence
         Two-sided confidence level of the intervals.
     goals

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from egenkontroll import _panel, actions, charts, checklists, risks, yearplan
-from egenkontroll.errors import ChecklistError
 from egenkontroll.periods import spoken_period
 from egenkontroll.store import Source
 
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["BAND_COLOURS", "SECTION_KEY", "LoopView", "loop_view", "open_actions", "followed_actions",
-           "deviation_name", "risk_matrix_figure", "section_html"]
+           "risk_matrix_figure", "section_html"]
 
 #: risk band -> its colour: the traffic lights' green, amber and red with an orange between amber and red,
 #: each readable with black text and lighter or darker than its neighbours in greyscale
@@ -112,34 +111,6 @@ def followed_actions(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["status"].isin(tuple(_EFFECT_WORDS))]
 
 
-def deviation_name(row: dict, titles: dict[tuple[str, str], str] | None = None) -> str:
-    """What an action answers, in Swedish, without any free text: the item or indicator that fell short,
-    or the kind of deviation and the item that follows it.
-
-    *titles* caches "checklist title: item text" per (checklist, item) between calls.
-    """
-    if row["kind"] == "register":
-        return actions.source_text(row)
-    item = _item_name(row["checklist_id"], row["item_id"], {} if titles is None else titles)
-    if row["kind"] == "granskning":
-        return item
-    kind = actions.KINDS[row["kind"]]
-    return f"{kind} (följs i {item})" if item else kind
-
-
-def _item_name(checklist_id: str | None, item_id: str | None, titles: dict[tuple[str, str], str]) -> str:
-    if not checklist_id or not item_id:
-        return ""
-    key = (checklist_id, item_id)
-    if key not in titles:
-        try:
-            checklist = checklists.load(checklist_id)
-            titles[key] = f"{checklist.title}: {checklist.item(item_id).text}"
-        except (ChecklistError, KeyError, OSError):  # a checklist file no longer at hand: its ids
-            titles[key] = f"{checklist_id}: {item_id}"
-    return titles[key]
-
-
 # --------------------------------------------------------------------------- the risk matrix
 
 
@@ -201,10 +172,9 @@ def section_html(view: LoopView) -> str:
         return (f'<section class="ek-kretslopp" aria-labelledby="ek-rubrik-kretslopp">{heading}{scope}'
                 f"<p>{html.escape(view.plan.text)}. Inga åtgärder och inga risker är registrerade.</p>"
                 "</section>")
-    titles: dict[tuple[str, str], str] = {}
     return (f'<section class="ek-kretslopp" aria-labelledby="ek-rubrik-kretslopp">{heading}{scope}'
-            f"{_tiles_html(view)}{_plan_html(view)}{_open_html(view.actions, titles)}"
-            f"{_effect_html(view.actions, titles)}{_matrix_html(view, titles)}</section>")
+            f"{_tiles_html(view)}{_plan_html(view)}{_open_html(view.actions)}"
+            f"{_effect_html(view.actions)}{_matrix_html(view)}</section>")
 
 
 def _tiles_html(view: LoopView) -> str:
@@ -269,13 +239,13 @@ def _plan_html(view: LoopView) -> str:
             f"</summary>{_panel._table_html(shown)}</details>")
 
 
-def _open_html(table: pd.DataFrame, titles: dict[tuple[str, str], str]) -> str:
+def _open_html(table: pd.DataFrame) -> str:
     chosen = open_actions(table)
     heading = "<h3>Åtgärder som inte är avslutade</h3>"
     if chosen.empty:
         return f"{heading}<p>Inga öppna åtgärder.</p>"
     shown = pd.DataFrame({
-        "Avvikelse": [deviation_name(row, titles) for row in chosen.to_dict("records")],
+        "Avvikelse": chosen["deviation_name"],
         "Åtgärd": chosen["action"], "Ansvarig": chosen["ansvarig"], "Sista dag": chosen["deadline"],
         "Status": [_OVERDUE_WORDS if overdue else status.capitalize()
                    for overdue, status in zip(chosen["overdue"], chosen["status"], strict=True)],
@@ -283,13 +253,13 @@ def _open_html(table: pd.DataFrame, titles: dict[tuple[str, str], str]) -> str:
     return f'{heading}<div class="ek-kretslopp-atgarder">{_panel._table_html(shown)}</div>'
 
 
-def _effect_html(table: pd.DataFrame, titles: dict[tuple[str, str], str]) -> str:
+def _effect_html(table: pd.DataFrame) -> str:
     chosen = followed_actions(table)
     heading = "<h3>Åtgärdernas effekt</h3>"
     if chosen.empty:
         return f"{heading}<p>Ingen åtgärd har följts upp mot en senare mätning ännu.</p>"
     shown = pd.DataFrame({
-        "Avvikelse": [deviation_name(row, titles) for row in chosen.to_dict("records")],
+        "Avvikelse": chosen["deviation_name"],
         "Åtgärd": chosen["action"], "Ansvarig": chosen["ansvarig"],
         "Effekt": chosen["status"].map(_EFFECT_WORDS),
         "Uppföljning": chosen["effect_note"].fillna("–").str.replace("\n", " · "),  # one line per figure
@@ -297,11 +267,11 @@ def _effect_html(table: pd.DataFrame, titles: dict[tuple[str, str], str]) -> str
     return f'{heading}<div class="ek-kretslopp-effekt">{_panel._table_html(shown)}</div>'
 
 
-def _matrix_html(view: LoopView, titles: dict[tuple[str, str], str]) -> str:
+def _matrix_html(view: LoopView) -> str:
     if view.risks.empty:
         return f"<h3>{_MATRIX_HEADING}</h3><p>Inga risker är registrerade.</p>"
     svg = charts.to_svg(risk_matrix_figure(view.matrix))
-    section = _panel._section_html(SECTION_KEY, _MATRIX_HEADING, svg, _matrix_table(view, titles),
+    section = _panel._section_html(SECTION_KEY, _MATRIX_HEADING, svg, _matrix_table(view),
                                    _matrix_alt(view))
     return f'<div class="ek-riskmatris">{section}</div>'
 
@@ -312,14 +282,7 @@ def _matrix_alt(view: LoopView) -> str:
             "Siffrorna finns i tabellen under diagrammet.")
 
 
-def _watcher(risk: dict, titles: dict[tuple[str, str], str]) -> str:
-    """The egenkontroll that watches *risk*: its checklist item and register indicator, in words."""
-    named = [_item_name(risk["checklist_id"], risk["item_id"], titles),
-             actions.INDICATORS.get(risk["indicator"] or "", "")]
-    return "; ".join(name for name in named if name) or "–"
-
-
-def _matrix_table(view: LoopView, titles: dict[tuple[str, str], str]) -> str:
+def _matrix_table(view: LoopView) -> str:
     matrix = view.matrix
     cells = pd.DataFrame(
         [[f"{konsekvens}"] + [f"{risks.band(int(s) * int(konsekvens))}: {int(matrix.loc[konsekvens, s])}"
@@ -329,7 +292,7 @@ def _matrix_table(view: LoopView, titles: dict[tuple[str, str], str]) -> str:
         "Risk": view.risks["title"], "Sannolikhet": view.risks["sannolikhet"],
         "Konsekvens": view.risks["konsekvens"], "Riskvärde": view.risks["value"], "Nivå": view.risks["band"],
         "Ansvarig": view.risks["ansvarig"].fillna("–"),
-        "Bevakas av": [_watcher(row, titles) for row in view.risks.to_dict("records")],
+        "Bevakas av": view.risks["watched_by"].replace("", "–"),
         "Åtgärder": [", ".join(str(number) for number in linked) or "–" for linked in view.risks["actions"]],
     })
     return (f"<p>{html.escape(_BAND_RULE)}</p>{_panel._table_html(cells)}"

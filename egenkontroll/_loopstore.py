@@ -26,7 +26,8 @@ from egenkontroll.errors import ConflictError, LoopError
 from egenkontroll.identity import current_user
 
 __all__ = ["ENTITIES", "LOG_COLUMNS", "insert", "update", "delete", "rows", "row", "history", "link",
-           "links", "personnummer_problem", "refuse_personnummer", "sessions"]
+           "links", "personnummer_problem", "refuse_personnummer", "sessions",
+           "session_checklists"]
 
 #: entity name (as the log stores it) -> its table and how a message names one row of it
 ENTITIES: dict[str, tuple[sa.Table, str]] = {
@@ -198,6 +199,18 @@ def sessions(source: Source) -> pd.DataFrame:
              .order_by(stored.created_at, stored.id))
     with _db.read(_db.engine_of(source)) as connection:
         return pd.read_sql_query(query, connection)
+
+
+def session_checklists(source: Source) -> list[Any]:
+    """Every granskning (kontrollgranskningar left out) with the checklist it stored: rows of id,
+    checklist_id, checklist_source, period_start, period_end, oldest first; what the loop names
+    checklists, questions and granskningar by (:mod:`egenkontroll._loopwords`)."""
+    stored = _db.sessions.c
+    query = (sa.select(stored.id, stored.checklist_id, stored.checklist_source, stored.period_start,
+                       stored.period_end).where(stored.parent_id.is_(None))
+             .order_by(stored.created_at, stored.id))
+    with _db.read(_db.engine_of(source)) as connection:
+        return list(connection.execute(query).all())
 
 
 def _current(connection: sa.Connection, entity: str, entity_id: int) -> dict[str, Any]:

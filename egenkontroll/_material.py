@@ -21,6 +21,7 @@ from egenkontroll.periods import (
     UNKNOWN,
     Period,
     PeriodText,
+    month_label,
     overlaps,
     parse_period,
     period_label,
@@ -222,6 +223,7 @@ def _group_columns(register: pd.DataFrame) -> pd.DataFrame:
         "arendetyp": register["arendetyp"].fillna(UNKNOWN).astype(str),
         "kon": register["kon"].fillna(UNKNOWN).astype(str),
         "tertial": tertial_label(inkom),
+        "manad": month_label(inkom),
         "ar": inkom.dt.year.astype("Int64").astype(str).replace("<NA>", UNKNOWN),
         "inkom_datum": inkom,
     }, index=register.index)

@@ -24,6 +24,7 @@ import html
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from egenkontroll import case_table, charts, formatting, results, rules, store
@@ -33,6 +34,7 @@ from egenkontroll._views import (
     ALL,
     ENHET_FILTER_CLASS,
     HOW_TO_READ,
+    OVER_TIME,
     SECTIONS,
     Filters,
     Screen,
@@ -40,7 +42,7 @@ from egenkontroll._views import (
     prepared_key,
 )
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import parse_period, previous_period, spoken_period, tertial_label
+from egenkontroll.periods import parse_period, plan_period, previous_period, spoken_period, tertial_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -177,8 +179,8 @@ class Model:
                 answers=self.answers[self.answers["checklist"] == checklist])
         return self._item_results[checklist]
 
-    def table(self, checklist: str, period: str | None = None, by: str | None = None,
-              enhet: str | None = None) -> pd.DataFrame:
+    def table(self, checklist: str, period: str | tuple[dt.date, dt.date] | None = None,
+              by: str | None = None, enhet: str | None = None) -> pd.DataFrame:
         """The :meth:`~egenkontroll.results.ItemResults.table` of *checklist* for *period* and *by*, of
         *enhet* alone when given; cached, so that another enhet or a return to a period costs nothing."""
         key = (checklist, period, "enhet" if enhet else by)
@@ -203,7 +205,7 @@ class Model:
         waiting = self.waiting[_in_scope(self.cases, replace(filters, period=None)).index]
         return View(
             filters=filters, compliance=compliance, by_kon=self.table(checklist, period, by="kon"),
-            by_enhet=self.table(checklist, period, by="enhet"), trend=self._trend(checklist, enhet),
+            by_enhet=self.table(checklist, period, by="enhet"), trend=self.trend(checklist, enhet),
             utredningstid=_utredningstid(cases), register=self._register_figures(cases),
             waiting=int(waiting.sum()), deviations=_deviations(answers, chosen),
             reviewed=int(answers["arende_id"].nunique()),
@@ -233,15 +235,24 @@ class Model:
         latest = next((period for period in self.periods() if "-T" in period), None)
         return None if latest is None else (latest, previous_period(latest))
 
-    def _trend(self, checklist: str, enhet: str | None) -> pd.DataFrame:
-        """The item results per tertial (``period``), of every enhet or of *enhet* alone, oldest first."""
-        trend = self.table(checklist, by="tertial").rename(columns={"group": "period"})
-        trend = trend[trend["period"].str.match(r"\d{4}-T\d")]
+    def trend(self, checklist: str, enhet: str | None, unit: str = "tertial") -> pd.DataFrame:
+        """The item results per tertial or month (*unit* "tertial" or "manad"; ``period`` "2026-T1" or
+        "2026-03", of the cases' inkom_datum), of every enhet or of *enhet* alone, oldest first."""
+        trend = self.table(checklist, by=unit).rename(columns={"group": "period"})
+        trend = trend[trend["period"].str.match(r"\d{4}-(T\d|\d\d)$")]
         if enhet is None:
             return trend
-        per_tertial = [self.table(checklist, tertial, enhet=enhet).assign(period=tertial)
-                       for tertial in sorted(trend["period"].unique())]
-        return pd.concat(per_tertial, ignore_index=True) if per_tertial else trend
+        per_period = [self.table(checklist, _bounds(period), enhet=enhet).assign(period=period)
+                      for period in sorted(trend["period"].unique())]
+        return pd.concat(per_period, ignore_index=True) if per_period else trend
+
+
+def _bounds(period: str) -> str | tuple[dt.date, dt.date]:
+    """A tertial as it is ("2026-T1"), a month ("2026-03") as its first and last day."""
+    if "-T" in period:
+        return period
+    _, first, last = plan_period(period)
+    return first, last
 
 
 def _in_scope(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -422,9 +433,9 @@ def _points(difference: float) -> str:
 _PER_ENHET = ("per_fraga", "trend", "utredningstid", "utredningstid_kon")
 
 
-#: the filters a section depends on, where not all three (see :func:`screen`)
-_DEPENDS_ON = {"per_enhet": ("checklist", "period"), "kon": ("checklist", "period"),
-               "trend": ("checklist", "enhet")}
+#: the filters a section depends on, where not all three (see :func:`screen`; the charts over time depend
+#: on the checklist and the enhet, :func:`over_time_section`)
+_DEPENDS_ON = {"per_enhet": ("checklist", "period"), "kon": ("checklist", "period")}
 
 
 def figures(view: View) -> dict[str, Figure]:
@@ -449,7 +460,7 @@ def figure(view: View, key: str) -> Figure:
     return charts.utredningstid_figure(days, limit_days=_FOUR_MONTHS_DAYS, title=f"{title}{scope}")
 
 
-def signals(trend: pd.DataFrame) -> dict[str, str]:
+def signals(trend: pd.DataFrame, unit: str = "tertial") -> dict[str, str]:
     """Item text -> what the Anhøj rules say about its run chart (:func:`egenkontroll.charts.signal_text`)."""
     import sampling
 
@@ -457,15 +468,30 @@ def signals(trend: pd.DataFrame) -> dict[str, str]:
     for item in trend["item"].unique():
         rows = trend[trend["item"] == item].sort_values("period")
         shown = rows["estimate"].where(~(rows["suppressed"].astype(bool) | (rows["n"] < charts.MIN_CASES)))
-        said[str(rows["item_text"].iloc[0])] = charts.signal_text(sampling.runs_analysis(shown))
+        said[str(rows["item_text"].iloc[0])] = charts.signal_text(sampling.runs_analysis(shown),
+                                                                  charts.UNITS[unit])
+    return said
+
+
+def control_signals(trend: pd.DataFrame, unit: str = "tertial") -> dict[str, str]:
+    """Item text -> which p-chart it is and which periods lie outside its limits
+    (:func:`egenkontroll.charts.control_name`, :func:`egenkontroll.charts.outside_text`)."""
+    said = {}
+    for item in trend["item"].unique():
+        rows = trend[trend["item"] == item].sort_values("period")
+        limits = charts.control_limits(rows)
+        text = charts.outside_text(limits, rows["period"].astype(str).tolist(), unit)
+        named = text if limits is None else f"{charts.control_name(limits)}; {text}"
+        said[str(rows["item_text"].iloc[0])] = named
     return said
 
 
 # --------------------------------------------------------------------------- what the widgets show
 
 
-def screen(model: Model, filters: Filters) -> Screen:
-    """The widget contents for *filters*: HTML texts and the chart sections (SVG, alt text, table).
+def screen(model: Model, filters: Filters, over_time: tuple[str, ...] = OVER_TIME) -> Screen:
+    """The widget contents for *filters*: HTML texts and the chart sections (SVG, alt text, table), and
+    the charts over time of *over_time* (keys of :data:`~egenkontroll._views.OVER_TIME`).
 
     A section is drawn once per choice it depends on (the heat map and kön: checklist and period; the
     run charts: checklist and enhet), so that another enhet or period redraws only what changes.
@@ -473,6 +499,9 @@ def screen(model: Model, filters: Filters) -> Screen:
     view = model.view(filters)
     sections = {}
     for key, heading in SECTIONS:
+        if key == "trend":
+            sections[key] = over_time_section(model, filters, OVER_TIME[0])
+            continue
         depends = _DEPENDS_ON.get(key, ("checklist", "period", "enhet"))
         scope = (key, *(str(getattr(filters, name)) for name in depends))
         if scope not in model._sections:
@@ -488,7 +517,32 @@ def screen(model: Model, filters: Filters) -> Screen:
         change=_change_html(view.change),
         deviations=_deviations_html(view.deviations),
         method=_method_html(view.compliance),
+        over_time={key: over_time_section(model, filters, key) for key in over_time},
     )
+
+
+def over_time_section(model: Model, filters: Filters, key: str) -> str:
+    """The "trend" section for the chart over time *key* (``"manad/styr"``: p-charts per month), drawn
+    once per checklist and enhet. Run charts per tertial are the section :func:`screen` shows first."""
+    unit, kind = key.split("/")
+    scope = ("trend", key, filters.checklist, str(filters.enhet))
+    if scope not in model._sections:
+        trend = model.trend(filters.checklist, filters.enhet, unit)
+        heading = dict(SECTIONS)["trend"]
+        name = "Seriediagram" if kind == "serie" else "Styrdiagram (p′)"
+        title = f"{name} per fråga och {charts.UNITS[unit][0]}{_scope(filters)}"
+        draw = charts.run_chart_figure if kind == "serie" else charts.p_chart_figure
+        said = signals(trend, unit) if kind == "serie" else control_signals(trend, unit)
+        alt = f"Diagram: {title}. Siffrorna finns i tabellen under diagrammet."
+        alt += "".join(f" {item} {text}." for item, text in said.items())
+        table = _trend_table(trend, said) if kind == "serie" else _control_table(trend, said)
+        svg = charts.to_svg(draw(trend, title=title, unit=unit))
+        model._sections[scope] = _section_html("trend", heading, svg, table, alt)
+    return model._sections[scope]
+
+
+def _scope(filters: Filters) -> str:
+    return f" – {filters.enhet}" if filters.enhet else ""
 
 
 def start_view(model: Model, stamp: str = "", first_screen: bool = True, prepare: bool = False) -> StartView:
@@ -497,20 +551,31 @@ def start_view(model: Model, stamp: str = "", first_screen: bool = True, prepare
     With *first_screen* False the screen is left out (None) for the app to compute itself. With
     *prepare* the screens of the first checklist for each period alone and each enhet alone are
     computed too (:attr:`StartView.prepared`): what ``egenkontroll dashboard`` keeps ready, so that
-    these filter changes cost no computing in the dashboard's kernel.
+    these filter changes cost no computing in the dashboard's kernel. Prepared, the screens of every
+    enhet hold every chart over time (:data:`~egenkontroll._views.OVER_TIME`), those of one enhet
+    the charts per tertial (per month the estimates of every month of one enhet cost about as much as
+    the rest of the screen; the app computes them when they are chosen); unprepared, the first screen
+    holds the run charts per tertial only.
     """
     checklists = model.checklists()
     first = Filters(next(iter(checklists))) if checklists else None
     periods, enheter = model.periods(), model.enheter()
     prepared = None
+    over_time = OVER_TIME if prepare else OVER_TIME[:1]  # in a hurry: the run charts per tertial only
     if prepare and first is not None and first_screen:
         choices = [replace(first, period=p) for p in periods] + [replace(first, enhet=e) for e in enheter]
-        prepared = {prepared_key(choice): screen(model, choice) for choice in choices}
+        prepared = {prepared_key(choice): screen(model, choice, _PREPARED_PER_ENHET if choice.enhet
+                                                 else OVER_TIME) for choice in choices}
     return StartView(
         stamp=stamp, checklists=[(title, cid) for cid, title in checklists.items()], periods=periods,
         enheter=enheter, header=_header_html(model.data_date()), how_to_read=_how_to_read_html(),
-        filters=first, screen=screen(model, first) if first and first_screen else None, prepared=prepared,
+        filters=first, screen=screen(model, first, over_time) if first and first_screen else None,
+        prepared=prepared,
     )
+
+
+#: the charts over time a prepared screen of one enhet holds (see :func:`start_view`)
+_PREPARED_PER_ENHET = tuple(key for key in OVER_TIME if key.startswith("tertial/"))
 
 
 _STYLE = """<style>
@@ -628,10 +693,7 @@ def _enhet_buttons_html(by_enhet: pd.DataFrame) -> str:
 
 def _alt_text(key: str, heading: str, view: View) -> str:
     scope = f" – {view.filters.enhet}" if view.filters.enhet and key in _PER_ENHET else ""
-    text = f"Diagram: {heading}{scope}. Siffrorna finns i tabellen under diagrammet."
-    if key == "trend" and not view.trend.empty:
-        text += " " + " ".join(f"{item} {said}." for item, said in signals(view.trend).items())
-    return text
+    return f"Diagram: {heading}{scope}. Siffrorna finns i tabellen under diagrammet."
 
 
 _TABLE_COLUMNS = ["Fråga", "Grupp", "Period", "Andel", "95 % KI", "Mål", "Status", "Ja", "Besvarade"]
@@ -643,24 +705,70 @@ def _chart_table(key: str, view: View) -> str:
         days = view.utredningstid if key == "utredningstid" else view.utredningstid.assign(
             group=view.utredningstid["kon"])
         return _table_html(_utredningstid_table(days))
-    frame = {"per_fraga": view.compliance, "trend": view.trend, "per_enhet": view.by_enhet,
-             "kon": view.by_kon}[key]
+    frame = {"per_fraga": view.compliance, "per_enhet": view.by_enhet, "kon": view.by_kon}[key]
     if frame.empty:
-        return "<p>Inga granskade ärenden för valet.</p>"
+        return _NO_CASES
+    shown = _results_table(frame)
+    if key == "per_fraga":
+        shown = shown.drop(columns=["Grupp"], errors="ignore")
+    group = {"per_enhet": "Enhet", "kon": "Kön"}.get(key, "Grupp")
+    return _table_html(shown.rename(columns={"Grupp": group}))
+
+
+_NO_CASES = "<p>Inga granskade ärenden för valet.</p>"
+
+
+def _results_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`egenkontroll.results.for_display` of *frame* with the status in words and spoken periods."""
     shown = results.for_display(frame)
     shown["Status"] = [status if status else ("Faktafråga (inget mål)" if charts.is_fact(goal) else "–")
                        for status, goal in zip(shown["Status"], frame["goal"], strict=True)]
     if "Period" in shown:
         shown["Period"] = shown["Period"].map(spoken_period)
-    shown = shown[[column for column in _TABLE_COLUMNS if column in shown.columns]]
-    if key == "per_fraga" or key == "trend":
-        shown = shown.drop(columns=["Grupp"], errors="ignore")
-    prefix = ""
-    if key == "trend":
-        prefix = "<ul>" + "".join(f"<li>{html.escape(item)}: {html.escape(said)}</li>"
-                                  for item, said in signals(view.trend).items()) + "</ul>"
-    group = {"per_enhet": "Enhet", "kon": "Kön"}.get(key, "Grupp")
-    return prefix + _table_html(shown.rename(columns={"Grupp": group}))
+    return shown[[column for column in _TABLE_COLUMNS if column in shown.columns]]
+
+
+def _said_html(said: dict[str, str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(item)}: {html.escape(text)}</li>"
+                            for item, text in said.items()) + "</ul>"
+
+
+def _trend_table(trend: pd.DataFrame, said: dict[str, str]) -> str:
+    """The run charts' figures per item and period, after what the Anhøj rules say of each item."""
+    if trend.empty:
+        return _NO_CASES
+    return _said_html(said) + _table_html(_results_table(trend).drop(columns=["Grupp"], errors="ignore"))
+
+
+_CONTROL_COLUMNS = ["Fråga", "Period", "Ja", "Besvarade", "Andel (ovägd)", "Nedre styrgräns", "Medelvärde",
+                    "Övre styrgräns", "Utanför styrgränserna"]
+
+
+def _control_table(trend: pd.DataFrame, said: dict[str, str]) -> str:
+    """The p-charts' figures per item and period (a suppressed period "–"), after what each chart says."""
+    if trend.empty:
+        return _NO_CASES
+    rows = [row for item in trend["item"].unique()
+            for row in _control_rows(trend[trend["item"] == item].sort_values("period"))]
+    return _said_html(said) + _table_html(pd.DataFrame(rows, columns=_CONTROL_COLUMNS))
+
+
+def _control_rows(rows: pd.DataFrame) -> list[list[str]]:
+    """One item's rows of the p-chart table: a period left out of the chart shows "–" but its count."""
+    limits = charts.control_limits(rows)
+    missing = np.full(len(rows), np.nan)
+    p, lower, centre, upper = ((limits.p, limits.lower, limits.centre, limits.upper) if limits is not None
+                               else (missing,) * 4)
+    flagged = charts.outside(limits) if limits is not None else np.zeros(len(rows), dtype=bool)
+    table = []
+    for number, row in enumerate(rows.itertuples(index=False)):
+        shown = not np.isnan(p[number])
+        table.append([row.item_text, spoken_period(str(row.period)),
+                      str(row.k) if shown else charts.SUPPRESSED_TEXT, _shown_count(int(row.n)),
+                      *(charts.percent_text(float(array[number]), 1) if shown else charts.SUPPRESSED_TEXT
+                        for array in (p, lower, centre, upper)),
+                      ("ja" if flagged[number] else "nej") if shown else charts.SUPPRESSED_TEXT])
+    return table
 
 
 def _utredningstid_table(days: pd.DataFrame) -> pd.DataFrame:

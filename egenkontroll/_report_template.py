@@ -102,9 +102,10 @@ def _action_chapter(document: DocumentObject) -> None:
                            "0,05) eller ett värde som helt når målet.")
     _loop_paragraph(document, "stycke", "atgard_sammanfattning", "{{ stycke }}")
     _loop_table(document, "a", "atgarder",
-                ("Avvikelse", "Orsak", "Åtgärd", "Ansvarig", "Klar senast", "Status", "Uppföljning"),
-                ("avvikelse", "orsak", "atgard", "ansvarig", "klar_senast", "status", "uppfoljning"),
-                widths=(2.8, 2.4, 2.8, 1.9, 1.9, 1.8, 3.4))
+                ("Avvikelse", "Åtgärd och orsak", "Ansvarig", "Klar senast", "Status", "Uppföljning"),
+                ("avvikelse", "{{ a.atgard }}{% if a.orsak %} Orsak: {{ a.orsak }}{% endif %}", "ansvarig",
+                 "klar_senast", "status", "uppfoljning"),
+                widths=(3.4, 4.2, 2.2, 2.0, 1.8, 3.4))
 
 
 def _risk_chapter(document: DocumentObject) -> None:
@@ -188,8 +189,9 @@ def _loop_paragraph(document: DocumentObject, name: str, items: str, text: str) 
 
 def _loop_table(document: DocumentObject, name: str, items: str, headings: Sequence[str],
                 fields: Sequence[str], widths: Sequence[float]) -> Table:
-    """A table with a heading row and one row per item of *items* (docxtpl's ``{%tr %}`` rows); *widths*
-    in cm, 17 in all."""
+    """A table with a heading row and one row per item of *items* (docxtpl's ``{%tr %}`` rows): a cell
+    shows the *fields* of each item named *name*, or is the Jinja text given when a field holds one;
+    *widths* in cm, 17 in all."""
     table = document.add_table(rows=4, cols=len(headings))
     table.style = "Table Grid"
     table.autofit = False
@@ -204,7 +206,7 @@ def _loop_table(document: DocumentObject, name: str, items: str, headings: Seque
         _shade(cell, "DCE6F0")
     table.rows[1].cells[0].text = f"{{%tr for {name} in {items} %}}"
     for cell, field in zip(table.rows[2].cells, fields, strict=True):
-        cell.text = f"{{{{ {name}.{field} }}}}"
+        cell.text = field if "{" in field else f"{{{{ {name}.{field} }}}}"
     table.rows[3].cells[0].text = "{%tr endfor %}"
     for row in table.rows:
         for cell in row.cells:

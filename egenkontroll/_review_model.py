@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from egenkontroll import actions, agreement, checklists, personnummer, planning, store, yearplan
+from egenkontroll import _loopstore, actions, agreement, checklists, planning, store, yearplan
 from egenkontroll._fields import BOOL_FIELDS, CASE_TYPE_LABELS, DATE_FIELDS, FIELD_LABELS
 from egenkontroll.checklists import Deviation, Item
 from egenkontroll.errors import ConflictError, LoopError, SessionError
@@ -275,7 +275,7 @@ class StartModel:
         yearplan.checked_row_for_draw(self.workspace, planned.row_id, planned.checklist_id)  # before drawing
         session = self.workspace.create_session(planned.checklist_id, n=planned.planned_n, seed=seed,
                                                 period=planned.period, created_by=created_by)
-        yearplan.link_session(self.workspace, planned.row_id, session.id, planned.revision)
+        yearplan.link_session(self.workspace, planned.row_id, session.id, planned.revision, created_by)
         return session
 
     def cases(self) -> pd.DataFrame:
@@ -598,16 +598,14 @@ class ReviewModel:
         if due is None:
             problems.append(f"sista dag ”{(deadline or '').strip()}” är inget datum: skriv D/M/ÅÅÅÅ, "
                             "t.ex. 31/3/2027")
-        holding = [label for label, text in (("Orsak", cause), ("Åtgärd", action), ("Ansvarig", ansvarig))
-                   if text and personnummer.find_in_text(text)]
+        holding = _loopstore.personnummer_problem({"Orsak": cause, "Åtgärd": action, "Ansvarig": ansvarig})
         if holding:
-            problems.append(f"{' och '.join(holding)} innehåller ett personnummer; ta bort det (texten "
-                            "sparas för alltid i ändringsloggen)")
+            problems.append(holding)
         if problems:
             raise LoopError("Åtgärden skapades inte: " + "; ".join(problems) + ".")
         number = actions.add_action(self.session.engine, session=self.session.id, item=item_id,
                                     action=action.strip(), ansvarig=ansvarig.strip(), deadline=due,
-                                    cause=_trimmed(cause))
+                                    cause=_trimmed(cause), actor=self.reviewer)
         question = f"F{self.question_numbers()[item_id]}"
         return SaveResult(True, f"Åtgärd {number} skapad för {question}: ansvarig {ansvarig.strip()}, sista "
                                 f"dag {due.day}/{due.month}/{due.year}. Den finns nu i åtgärdsplanen "

@@ -7,7 +7,7 @@ start view is shown without the heavy libraries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: the dropdown choice meaning "no filter"
 ALL = "Alla"
@@ -21,7 +21,11 @@ HOW_TO_READ = (
     "kan pekas ut. Tidsfristerna (14 dagar, 4 månader) räknas på alla ärenden i registret, inte på ett "
     "urval, och har därför inget intervall. Seriediagrammen visar varje fråga per tertial med medianen "
     "som mittlinje; en ovanligt lång serie på samma sida om medianen eller ovanligt få korsningar av den "
-    "är en signal om att något har förändrats, mer än slumpen förklarar (Anhøjs regler). Grå staplar och "
+    "är en signal om att något har förändrats, mer än slumpen förklarar (Anhøjs regler). Med valet "
+    "Styrdiagram (p′) visas i stället medelvärdet och styrgränser, som är vidare för en period med få "
+    "ärenden; en punkt utanför gränserna är en signal. Varierar perioderna mer än urvalet förklarar "
+    "(överspridning) vidgas gränserna med Laneys metod (p′). Diagrammen kan visas per tertial eller per "
+    "månad. Grå staplar och "
     "rutor är faktafrågor: de mäter inte följsamhet och har inget mål. Under varje diagram finns tabellen "
     "med siffrorna."
 )
@@ -30,12 +34,26 @@ ENHET_FILTER_CLASS = "ek-valj-enhet"
 #: the chart sections: (key of :func:`egenkontroll._panel.figures`, heading)
 SECTIONS = (
     ("per_fraga", "Andel ja per fråga"),
-    ("trend", "Utveckling per tertial"),
+    ("trend", "Utveckling över tid"),
     ("per_enhet", "Per enhet och fråga"),
     ("utredningstid", "Utredningstid"),
     ("kon", "Per kön"),
     ("utredningstid_kon", "Utredningstid per kön"),
 )
+
+#: the charts over time (the "trend" section) per tertial or month: (key, the choice's label)
+OVER_TIME_UNITS = (("tertial", "Tertial"), ("manad", "Månad"))
+#: ... as run charts or p-charts: (key, the choice's label)
+OVER_TIME_KINDS = (("serie", "Seriediagram"), ("styr", "Styrdiagram (p′)"))
+
+
+def over_time_key(unit: str, kind: str) -> str:
+    """The key of a chart over time in :attr:`Screen.over_time`: ``"manad/styr"``."""
+    return f"{unit}/{kind}"
+
+
+#: every chart over time, the first the one ``Screen.charts["trend"]`` holds (run charts per tertial)
+OVER_TIME = tuple(over_time_key(unit, kind) for unit, _ in OVER_TIME_UNITS for kind, _ in OVER_TIME_KINDS)
 
 
 @dataclass(frozen=True)
@@ -50,7 +68,9 @@ class Filters:
 @dataclass(frozen=True)
 class Screen:
     """What the widgets show for one filter choice: HTML texts; ``charts`` keyed as :data:`SECTIONS`, each
-    the section's HTML (heading, the chart as SVG with its alt text, the table behind it)."""
+    the section's HTML (heading, the chart as SVG with its alt text, the table behind it); ``over_time``
+    the "trend" section per choice of :data:`OVER_TIME` computed so far (a start view's screens hold
+    all of them, a screen the dashboard's kernel computes the one chosen)."""
 
     key_figures: str
     notes: str
@@ -58,6 +78,7 @@ class Screen:
     charts: dict[str, str]
     deviations: str
     method: str
+    over_time: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from egenkontroll import _loopstore, checklists, store
+from egenkontroll._loopwords import LoopWords, loop_words
 from egenkontroll.errors import ChecklistError, LoopError, SessionError
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import as_date, parse_period, period_label
@@ -35,14 +36,16 @@ from egenkontroll.store import Source
 __all__ = ["ACTION_COLUMNS", "TABLE_COLUMNS", "KINDS", "INDICATORS", "STATUSES", "PLANNED", "UNDER_WAY",
            "DONE", "EFFECT_SHOWN", "EFFECT_NOT_SHOWN", "OVERDUE", "OPEN_STATUSES", "add_action",
            "update_action", "set_status", "actions_table", "action", "action_history", "source_text",
-           "FIELD_LABELS"]
+           "effect_text", "value_text", "FIELD_LABELS", "REGISTER_SOURCE"]
 
 #: the columns of :func:`actions_table` before its computed ones
 ACTION_COLUMNS = ["id", "kind", "session_id", "checklist_id", "item_id", "indicator", "indicator_period",
                   "deviation", "cause", "action", "ansvarig", "opened", "deadline", "status", "effect_source",
                   "effect_note", "created_by", "created_at", "revision"]
-#: the columns of :func:`actions_table`: :data:`ACTION_COLUMNS`, overdue, shown_status, source_text
-TABLE_COLUMNS = [*ACTION_COLUMNS, "overdue", "shown_status", "source_text"]
+#: the columns of :func:`actions_table`: :data:`ACTION_COLUMNS`, overdue, shown_status, source_text,
+#: effect_text
+TABLE_COLUMNS = [*ACTION_COLUMNS, "overdue", "shown_status", "source_text", "deviation_name",
+                 "effect_text"]
 #: kind -> how the deviation is named in Swedish
 KINDS = {"granskning": "Granskning", "register": "Registeruppgift", "avvikelse": "Avvikelse",
          "klagomal": "Klagomål", "lex_sarah": "Lex Sarah"}
@@ -62,6 +65,8 @@ FIELD_LABELS = {"kind": "Typ", "session_id": "Granskning", "checklist_id": "Chec
                 "cause": "Orsaksanalys", "action": "Åtgärd", "ansvarig": "Ansvarig", "opened": "Beslutad",
                 "deadline": "Klar senast", "status": "Status", "effect_source": "Effekt bedömd mot",
                 "effect_note": "Uppföljning"}
+#: how a register period is stored as what an effect was judged against: "register 2026-T2"
+REGISTER_SOURCE = "register "
 #: the free-text fields and their Swedish labels (for the personnummer check)
 _TEXTS = {"deviation": "Avvikelsen", "cause": "Orsaksanalysen", "action": "Åtgärden", "ansvarig": "Ansvarig"}
 
@@ -81,6 +86,7 @@ def add_action(
     deviation: str | None = None,
     cause: str | None = None,
     opened: dt.date | str | None = None,
+    actor: str | None = None,
 ) -> int:
     """Add an action to the åtgärdsplan (status planerad); returns its id.
 
@@ -102,6 +108,9 @@ def add_action(
         The orsaksanalys.
     opened
         The day the action was decided (default ``$EGENKONTROLL_PER_DATUM`` or today).
+    actor
+        Who adds it, for the log (default :func:`egenkontroll.identity.current_user`): the review app
+        passes the granskare it signs answers with.
 
     Raises
     ------
@@ -139,7 +148,7 @@ def add_action(
     return _loopstore.insert(source, "atgard", {
         **values, **{field: (text or "").strip() or None for field, text in texts.items()},
         "opened": start.isoformat(), "deadline": due.isoformat(), "status": PLANNED,
-        "effect_source": None, "effect_note": None})
+        "effect_source": None, "effect_note": None}, actor)
 
 
 def update_action(source: Source, action_id: int, *, expected_revision: int | None = None,
@@ -181,23 +190,76 @@ def action(source: Source, action_id: int) -> dict[str, Any]:
 
 def actions_table(source: Source, as_of: dt.date | str | None = None) -> pd.DataFrame:
     """Every action (:data:`TABLE_COLUMNS`), by id, judged on *as_of*: ``overdue`` (the deadline passed
-    while planerad or pågår), ``shown_status`` (the status, or "försenad") and ``source_text`` (the
-    deviation in a few Swedish words)."""
+    while planerad or pågår), ``shown_status`` (the status, or "försenad"), ``source_text`` (the
+    deviation in a few Swedish words), ``deviation_name`` (the same without free text,
+    :func:`deviation_name`) and ``effect_text`` (the measurement the effect was judged against, in
+    words)."""
     day = per_datum(as_of).isoformat()
     frame = _loopstore.rows(source, "atgard")[ACTION_COLUMNS]
     frame["overdue"] = frame["status"].isin(OPEN_STATUSES) & (frame["deadline"] < day)
     frame["shown_status"] = frame["status"].where(~frame["overdue"], OVERDUE)
-    frame["source_text"] = [source_text(row) for row in frame.to_dict("records")]
+    words = loop_words(source)
+    records = frame.to_dict("records")
+    frame["source_text"] = [source_text(row, words) for row in records]
+    frame["deviation_name"] = [deviation_name(row, words) for row in records]
+    frame["effect_text"] = [effect_text(value, words) for value in frame["effect_source"]]
     return frame[TABLE_COLUMNS]
 
 
-def source_text(row: dict[str, Any]) -> str:
-    """The deviation an action answers, in a few Swedish words."""
+def source_text(row: dict[str, Any], words: LoopWords | None = None) -> str:
+    """The deviation an action answers, in a few Swedish words: ``"Granskning Våldsfråga jan–apr 2026
+    (2026-T1-valdsfraga-b535): Har frågan om våld ställts …?"``, ``"Förhandsbedömning inom 14 dagar,
+    maj–aug 2026"`` or ``"Lex Sarah: …"``. Without *words* (:func:`~egenkontroll._loopwords.loop_words`)
+    only the built-in checklists are known by name."""
+    words = words or LoopWords()
     if row["kind"] == "granskning":
-        return f"Granskning {row['session_id']}, fråga {row['item_id']}"
+        return (f"{KINDS['granskning']} {words.granskning(row['session_id'])}: "
+                f"{words.question(row['checklist_id'], row['item_id'])}")
     if row["kind"] == "register":
-        return f"{INDICATORS[row['indicator']]}, {row['indicator_period']}"
+        return f"{INDICATORS[row['indicator']]}, {words.period(row['indicator_period'])}"
     return f"{KINDS[row['kind']]}: {row['deviation']}"
+
+
+def deviation_name(row: dict[str, Any], words: LoopWords | None = None) -> str:
+    """What an action answers without any free text, for pages others read (the dashboard, the
+    kvalitetsberättelse): :func:`source_text` for a granskning or a register indicator, and for an
+    avvikelse, klagomål or lex Sarah only its kind and the question that follows it (``"Lex Sarah
+    (följs i Våldsfråga: Har frågan om våld ställts …?)"``). Their text may describe a person without a
+    personnummer, so it stays in the åtgärdsplan itself (the CLI and Excel)."""
+    words = words or LoopWords()
+    if row["kind"] in ("granskning", "register"):
+        return source_text(row, words)
+    if not (row["checklist_id"] and row["item_id"]):
+        return KINDS[row["kind"]]
+    return f"{KINDS[row['kind']]} (följs i {words.item(row['checklist_id'], row['item_id'])})"
+
+
+def effect_text(effect_source: str | None, words: LoopWords) -> str | None:
+    """What an effect was judged against (the stored ``effect_source``), in words: the granskning as
+    :meth:`LoopWords.granskning` names it, or ``"registret, sep–dec 2026"``; None before a follow-up."""
+    if not effect_source:
+        return None
+    if effect_source.startswith(REGISTER_SOURCE):
+        return f"registret, {words.period(effect_source.removeprefix(REGISTER_SOURCE))}"
+    return words.granskning(effect_source)
+
+
+def value_text(field: str, value: Any, checklist_id: str | None, words: LoopWords) -> Any:
+    """A stored value of an action's *field* (as :func:`action_history` logs it) in words: the kind, the
+    granskning, the checklist, the question (of *checklist_id*), the indicator, the tertial or what the
+    effect was judged against as :func:`actions_table` shows them; other values as they are."""
+    if value is None or pd.isna(value):
+        return value
+    named: dict[str, Any] = {
+        "kind": lambda: KINDS.get(value, value),
+        "session_id": lambda: words.granskning(value),
+        "checklist_id": lambda: words.checklist(value),
+        "item_id": lambda: words.question(checklist_id, value) if checklist_id else value,
+        "indicator": lambda: INDICATORS.get(value, value),
+        "indicator_period": lambda: words.period(value),
+        "effect_source": lambda: effect_text(value, words),
+    }
+    return named[field]() if field in named else value
 
 
 def action_history(source: Source, action_id: int | None = None) -> pd.DataFrame:

@@ -50,11 +50,17 @@ __all__ = [
     "group_name",
     "is_fact",
     "signal_text",
+    "UNITS",
+    "control_limits",
+    "control_name",
+    "outside",
+    "outside_text",
     "percent_text",
     "decimal_text",
     "compliance_figure",
     "trend_figure",
     "run_chart_figure",
+    "p_chart_figure",
     "heatmap_figure",
     "utredningstid_figure",
     "to_png",
@@ -93,6 +99,7 @@ _LABEL_WIDTH = 34  # characters per line of an item's text
 _GROUP_LABEL_WIDTH = 12  # characters per line of a heat-map column's group name
 _GROUP_HEIGHT = 0.8  # share of a row's height the bars of one item fill
 _HISTOGRAM_BIN_DAYS = 14
+_MAX_PERIOD_LABELS = 12  # period names on a run or p-chart's axis, at most
 _HISTOGRAM_MAX_DAYS = 364
 GOAL_GID = "mal"
 LIMIT_GID = "grans"
@@ -343,8 +350,11 @@ def _series(trend: pd.DataFrame, item: object, periods: list[str]) -> pd.DataFra
 
 
 def _period_axis(axes, periods: list[str], two_lines: bool = False) -> None:
-    """Periods as people say them ("jan–apr 2026"), each point in the middle of its own slot."""
-    names = [spoken_period(period) for period in periods]
+    """Periods as people say them ("jan–apr 2026", "mar 2026"), each point in the middle of its own slot;
+    of more than :data:`_MAX_PERIOD_LABELS` periods every second (third, ...) is named, the latest always."""
+    step = -(-len(periods) // _MAX_PERIOD_LABELS)
+    names = [spoken_period(period) if (len(periods) - 1 - number) % step == 0 else ""
+             for number, period in enumerate(periods)]
     axes.set_xticks(np.arange(len(periods)), [name.replace(" ", "\n", 1) if two_lines else name
                                               for name in names])
     axes.set_xlim(-0.5, len(periods) - 0.5)
@@ -363,6 +373,13 @@ def _trend_line(axes, rows: pd.DataFrame, number: int, count: int) -> None:
 #: the gid of a run chart's data line and of its centre line (the median)
 SERIES_GID = "serie"
 MEDIAN_GID = "median"
+#: the gids of a p-chart's centre line (p-bar), its limits and its points outside the limits
+P_BAR_GID = "medelvarde"
+LIMITS_GID = "styrgrans"
+OUTSIDE_GID = "utanfor"
+#: the periods of the charts over time: key -> the period's name in the singular and plural
+UNITS = {"tertial": ("tertial", "tertialer"), "manad": ("månad", "månader")}
+_OUTSIDE_COLOUR = "#E53935"
 _PANEL_TITLE_WIDTH = 52
 
 
@@ -392,8 +409,9 @@ def signal_text(analysis: sampling.RunsAnalysis, unit: tuple[str, str] = ("terti
     return f"Ingen signal: slumpmässig variation ({analysis.n_obs} {many})"
 
 
-def run_chart_figure(trend: pd.DataFrame, *, title: str = "Seriediagram per fråga") -> Figure:
-    """Run charts as qicharts2 draws them, one panel per item: the share "ja" per tertial, the median
+def run_chart_figure(trend: pd.DataFrame, *, title: str = "Seriediagram per fråga",
+                     unit: str = "tertial") -> Figure:
+    """Run charts as qicharts2 draws them, one panel per item: the share "ja" per period, the median
     as the centre line, the goal, and above each panel what the Anhøj rules say (:func:`signal_text`).
 
     The rules (:func:`sampling.runs_analysis`) see only the shown points: a tertial from fewer than
@@ -405,7 +423,15 @@ def run_chart_figure(trend: pd.DataFrame, *, title: str = "Seriediagram per frå
     trend
         Rows of :func:`egenkontroll.results.trend` (item, item_text, period, n, estimate, goal, and
         ``suppressed`` when given).
+    unit
+        The period, a key of :data:`UNITS`: "tertial" (periods "2026-T1") or "manad" ("2026-03").
     """
+    return _panels(trend, title, lambda axes, rows, periods: _run_panel(axes, rows, periods, unit),
+                   _run_chart_legend(trend, unit))
+
+
+def _panels(trend: pd.DataFrame, title: str, panel, legend: list) -> Figure:
+    """One panel per item of *trend*, two to a row, drawn by ``panel(axes, rows, periods)``."""
     items = _unique(trend["item"])
     columns = 2 if len(items) > 1 else 1
     figure = _figure(1.4 + 3.7 * max(1, -(-len(items) // columns)))
@@ -415,15 +441,15 @@ def run_chart_figure(trend: pd.DataFrame, *, title: str = "Seriediagram per frå
     with _rc():
         grid = figure.subplots(-(-len(items) // columns), columns, squeeze=False)
         for axes, item in zip(grid.flat, items, strict=False):
-            _run_panel(axes, _series(trend, item, periods), periods)
+            panel(axes, _series(trend, item, periods), periods)
         for axes in grid.flat[len(items):]:
             axes.set_axis_off()
         figure.suptitle(title, x=0.01, ha="left", fontsize=_FONT["axes.titlesize"])
-        figure.legend(handles=_run_chart_legend(trend), loc="outside lower center", ncols=4, frameon=False)
+        figure.legend(handles=legend, loc="outside lower center", ncols=4, frameon=False)
     return _styled(figure)
 
 
-def _run_panel(axes, rows: pd.DataFrame, periods: list[str]) -> None:
+def _run_panel(axes, rows: pd.DataFrame, periods: list[str], unit: str) -> None:
     shown = _shown_percent(rows, "estimate")
     analysis = sampling.runs_analysis(shown)
     goal = rows["goal"].dropna().iloc[0] if "goal" in rows and rows["goal"].notna().any() else None
@@ -438,25 +464,148 @@ def _run_panel(axes, rows: pd.DataFrame, periods: list[str]) -> None:
         run = slice(analysis.longest_run_start, analysis.longest_run_end + 1)
         axes.plot(x[run], shown[run], linestyle="none", marker="o", markersize=16, markerfacecolor="none",
                   markeredgecolor="#000000", markeredgewidth=2)
+    _panel_axes(axes, rows, goal, [signal_text(analysis, UNITS[unit])], periods)
+
+
+def _panel_axes(axes, rows: pd.DataFrame, goal: float | None, said: list[str], periods: list[str]) -> None:
+    """A panel's title (the item and what is said about it), its period axis and its percent axis."""
     text = _item_label(rows["item_text"].iloc[0], goal if goal is not None else math.nan)
-    heading = "\n".join(textwrap.wrap(text.replace("\n", " "), _PANEL_TITLE_WIDTH))
-    said = "\n".join(textwrap.wrap(signal_text(analysis), _PANEL_TITLE_WIDTH))
-    axes.set_title(f"{heading}\n{said}", loc="left", fontsize=13)
+    lines = [text.replace("\n", " "), *said]
+    wrapped = "\n".join("\n".join(textwrap.wrap(line, _PANEL_TITLE_WIDTH)) for line in lines)
+    axes.set_title(wrapped, loc="left", fontsize=13)
     _period_axis(axes, periods, two_lines=True)
     axes.tick_params(axis="x", labelsize=11)
     axes.set_ylim(0, 105)
     _percent_axis(axes.yaxis)
 
 
-def _run_chart_legend(trend: pd.DataFrame) -> list:
+def _run_chart_legend(trend: pd.DataFrame, unit: str) -> list:
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], color=_SERIES_COLOUR, marker="o", linewidth=2.5, label="Andel ja per tertial"),
+    handles = [Line2D([], [], color=_SERIES_COLOUR, marker="o", linewidth=2.5,
+                      label=f"Andel ja per {UNITS[unit][0]}"),
                Line2D([], [], color=_MEDIAN_COLOUR, linestyle="--", linewidth=2, label="Median (mittlinje)")]
-    if "goal" in trend and trend["goal"].notna().any():
-        handles.append(Line2D([], [], color=_GOAL_COLOUR, linewidth=1.5, label="Mål"))
+    handles += _goal_handle(trend)
     handles.append(Line2D([], [], linestyle="none", marker="o", markersize=12, markerfacecolor="none",
                           markeredgecolor="#000000", label="Ovanligt lång serie"))
+    return handles
+
+
+def _goal_handle(trend: pd.DataFrame) -> list:
+    from matplotlib.lines import Line2D
+
+    if "goal" in trend and trend["goal"].notna().any():
+        return [Line2D([], [], color=_GOAL_COLOUR, linewidth=1.5, label="Mål")]
+    return []
+
+
+# --------------------------------------------------------------------------- p-charts (Laney p')
+
+
+def control_limits(rows: pd.DataFrame) -> sampling.PLimits | None:
+    """The p-chart of one item's periods (rows in time order: k, n, and ``suppressed`` when given):
+    Laney's p′ when the periods are overdispersed (sigma_z > 1), else the plain p-chart
+    (``sampling.p_limits(k, n, laney="auto")``).
+
+    A period that is suppressed or has fewer than five cases is left out, as a missing point (the
+    run charts leave it out too); None when no period is left. The points are the raw shares k / n
+    of the reviewed case files, as a p-chart counts them (the run charts show the design-weighted
+    share; with one granskning per period and no strata the two are the same).
+    """
+    hidden = _hidden(rows)
+    if hidden.all():
+        return None
+    k = np.where(hidden, np.nan, rows["k"].to_numpy(dtype=float))
+    n = np.where(hidden, np.nan, rows["n"].to_numpy(dtype=float))
+    return sampling.p_limits(k, n, laney="auto")
+
+
+def control_name(limits: sampling.PLimits) -> str:
+    """Which chart the limits are, and why, in Swedish: ``"Laneys p′-diagram: σz = 2,9 > 1, perioderna
+    varierar mer än urvalet förklarar"`` or ``"p-diagram: σz = 0,4 ≤ 1, ingen överspridning"``."""
+    if math.isnan(limits.sigma_z):
+        return "p-diagram: för få perioder i följd för att mäta överspridning"
+    sigma_z = decimal_text(limits.sigma_z, 2)
+    if limits.laney:
+        return f"Laneys p′-diagram: σz = {sigma_z} > 1, perioderna varierar mer än urvalet förklarar"
+    return f"p-diagram: σz = {sigma_z} ≤ 1, ingen överspridning"
+
+
+def outside(limits: sampling.PLimits) -> np.ndarray:
+    """True for each point strictly outside its limits (False for a missing point)."""
+    with np.errstate(invalid="ignore"):
+        return (limits.p > limits.upper) | (limits.p < limits.lower)
+
+
+def outside_text(limits: sampling.PLimits | None, periods: list[str], unit: str = "tertial") -> str:
+    """What a p-chart says, in Swedish: ``"Utanför styrgränserna: jan–apr 2026, maj–aug 2026"``, else
+    that every point lies within them (or that there are no points). *periods* label the points."""
+    one, many = UNITS[unit]
+    if limits is None:
+        return f"Inga {many} med minst {MIN_CASES} ärenden"
+    flagged = [spoken_period(period) for period, out in zip(periods, outside(limits), strict=True) if out]
+    if flagged:
+        return "Utanför styrgränserna: " + ", ".join(flagged)
+    shown = int((~np.isnan(limits.p)).sum())
+    return f"Inom styrgränserna: {'1 ' + one if shown == 1 else f'alla {shown} {many}'}"
+
+
+def p_chart_figure(trend: pd.DataFrame, *, title: str = "Styrdiagram (p′) per fråga",
+                   unit: str = "tertial") -> Figure:
+    """p-charts, one panel per item: the share "ja" per period (k / n of the reviewed case files), p-bar
+    as the centre line, 3-sigma limits that widen where a period has fewer cases (Laney's p′ when the
+    periods are overdispersed, :func:`control_limits`), the goal, and above each panel which chart it
+    is (:func:`control_name`) and which periods lie outside the limits (:func:`outside_text`). Points
+    outside are drawn as large red diamonds, never by colour alone: the text names them.
+
+    Parameters
+    ----------
+    trend
+        Rows of :func:`egenkontroll.results.trend` (item, item_text, period, k, n, goal, and
+        ``suppressed`` when given), over tertials or months.
+    unit
+        The period, a key of :data:`UNITS`.
+    """
+    return _panels(trend, title, lambda axes, rows, periods: _p_panel(axes, rows, periods, unit),
+                   _p_chart_legend(trend, unit))
+
+
+def _p_panel(axes, rows: pd.DataFrame, periods: list[str], unit: str) -> None:
+    limits = control_limits(rows)
+    goal = rows["goal"].dropna().iloc[0] if "goal" in rows and rows["goal"].notna().any() else None
+    said = [outside_text(limits, periods, unit)]
+    if limits is not None:
+        x = np.arange(len(periods))
+        colour = _NEUTRAL if goal is None else _SERIES_COLOUR
+        axes.plot(x, 100 * limits.p, marker="o", markersize=8, linewidth=2.5, color=colour, gid=SERIES_GID)
+        axes.axhline(100 * limits.centre[0], color=_MEDIAN_COLOUR, linestyle=":", linewidth=2.5,
+                     gid=P_BAR_GID)
+        for bound in (limits.lower, limits.upper):  # a step per period, across its whole slot
+            axes.step(np.r_[x - 0.5, x[-1] + 0.5], 100 * np.r_[bound, bound[-1]], where="post",
+                      color=_MEDIAN_COLOUR, linestyle="--", linewidth=1.8, gid=LIMITS_GID)
+        flagged = outside(limits)
+        if flagged.any():
+            axes.plot(x[flagged], 100 * limits.p[flagged], linestyle="none", marker="D", markersize=14,
+                      markerfacecolor=_OUTSIDE_COLOUR, markeredgecolor="#000000", markeredgewidth=1.5,
+                      gid=OUTSIDE_GID)
+        said.insert(0, control_name(limits))
+    if goal is not None:
+        axes.axhline(100 * goal, color=_GOAL_COLOUR, linewidth=1.5, gid=GOAL_GID)
+    _panel_axes(axes, rows, goal, said, periods)
+
+
+def _p_chart_legend(trend: pd.DataFrame, unit: str) -> list:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=_SERIES_COLOUR, marker="o", linewidth=2.5,
+                      label=f"Andel ja per {UNITS[unit][0]} (ovägd)"),
+               Line2D([], [], color=_MEDIAN_COLOUR, linestyle=":", linewidth=2.5,
+                      label="Medelvärde (mittlinje)"),
+               Line2D([], [], color=_MEDIAN_COLOUR, linestyle="--", linewidth=1.8, label="Styrgränser")]
+    handles += _goal_handle(trend)
+    handles.append(Line2D([], [], linestyle="none", marker="D", markersize=12,
+                          markerfacecolor=_OUTSIDE_COLOUR, markeredgecolor="#000000",
+                          label="Utanför styrgränserna"))
     return handles
 
 

@@ -186,8 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     results = verbs.add_parser("results", help="visa resultat med konfidensintervall")
     results.add_argument("--json", action="store_true", help="skriv ut som JSON")
-    results.add_argument("--by", choices=["enhet", "arendetyp", "kon", "tertial", "ar"],
-                         help="dela upp resultaten efter enhet, ärendetyp, kön, tertial eller år")
+    results.add_argument("--by", choices=["enhet", "arendetyp", "kon", "tertial", "manad", "ar"],
+                         help="dela upp resultaten efter enhet, ärendetyp, kön, tertial, månad eller år")
     results.set_defaults(run=_run_results)
 
     export = verbs.add_parser("export", help="exportera resultaten till Excel")
@@ -803,9 +803,9 @@ def _run_plan_new(args: argparse.Namespace) -> int:
         row_id = yearplan.add_plan_row(workspace.engine, year=args.ar, checklist=args.checklist,
                                        period=args.period, planned_n=args.n, ansvarig=args.ansvarig,
                                        enhet=args.enhet, deadline=args.klar_senast)
-        row = yearplan.plan_rows(workspace.engine).set_index("id").loc[row_id]
-    print(f"Rad {row_id} i egenkontrollplanen {args.ar}: {row['checklist_id']}, {row['period']}, {args.n} "
-          f"akter, ansvarig {row['ansvarig']}, klar senast {row['deadline']}.")
+        row = yearplan.plan_status(workspace.engine, args.ar).set_index("id").loc[row_id]
+    print(f"Rad {row_id} i egenkontrollplanen {args.ar}: {row['checklist_title']}, {row['period_text']}, "
+          f"{args.n} akter, ansvarig {row['ansvarig']}, klar senast {row['deadline']}.")
     return EXIT_OK
 
 
@@ -823,11 +823,11 @@ def _run_plan_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     print("\n".join(summaries) or "Egenkontrollplanen är tom.")
     for row in table.to_dict("records"):
-        drawn = (f"{row['reviewed']} av {row['drawn']} akter granskade i {row['session_id']}"
+        drawn = (f"{row['reviewed']} av {row['drawn']} akter granskade i granskningen {row['session_id']}"
                  if row["session_id"] else "ingen granskning dragen")
         where = f", {row['enhet']}" if row["enhet"] else ""
-        print(f"  {row['id']}. {row['period']} {row['checklist_id']}{where}: {row['planned_n']} akter, "
-              f"ansvarig {row['ansvarig']}, klar senast {row['deadline']}: {row['status']} ({drawn})")
+        print(f"  {row['id']}. {row['checklist_title']} {row['period_text']}{where}: {row['planned_n']} "
+              f"akter, ansvarig {row['ansvarig']}, klar senast {row['deadline']}: {row['status']} ({drawn})")
     print(f"Status per {day:%Y-%m-%d}.")
     return EXIT_OK
 
@@ -880,7 +880,7 @@ def _run_action_list(args: argparse.Namespace) -> int:
         details = [f"Åtgärd: {row['action']}", f"ansvarig {row['ansvarig']}",
                    f"klar senast {row['deadline']}"]
         lines = ["; ".join(details)] + ([f"Orsak: {row['cause']}"] if row["cause"] else [])
-        lines += [f"Effekt bedömd mot {row['effect_source']}"] if row["effect_source"] else []
+        lines += [f"Effekt bedömd mot {row['effect_text']}"] if row["effect_source"] else []
         print("\n".join(line for text in lines for line in _indented(text)))
     return EXIT_OK
 
@@ -939,9 +939,9 @@ def _run_risk_list(args: argparse.Namespace) -> int:
         print(f"  {row['id']}. {row['band']} ({row['value']} = {row['sannolikhet']} × {row['konsekvens']}): "
               f"{row['title']}")
         notes = ([f"Bevakas av {row['watched_by']}"] if row["watched_by"] else [])
-        notes += [f"åtgärder {', '.join(map(str, row['actions']))}"] if row["actions"] else []
-        if notes:
-            print("\n".join(_indented("; ".join(notes))))
+        notes += [f"Åtgärder: {', '.join(map(str, row['actions']))}"] if row["actions"] else []
+        for line in (line for note in notes for line in _indented(note)):
+            print(line)
     print("Riskmatris (antal risker; rader konsekvens 4–1, kolumner sannolikhet 1–4):")
     for konsekvens, row in matrix.iterrows():
         print(f"  {konsekvens} | " + " ".join(f"{count:>2}" for count in row))

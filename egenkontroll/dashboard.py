@@ -21,6 +21,14 @@ The widgets show the charts as SVG images inside HTML (no JavaScript library, no
 each with an alt text and the table behind it; two columns of charts where the screen has room. Above
 the heat map, a button per enhet ("Visa Vuxenenheten") chooses that enhet in the Enhet dropdown (a line
 of JavaScript sets the dropdown, whose change the kernel sees as if the user had chosen there).
+The charts over time ("Utveckling över tid") show run charts per tertial first: a median and the
+Anhøj rules in words need no statistics to read, and ten seconds is what a ledningsgrupp member gives
+a chart. Two choices above them, in the chart's own place, switch to months and to p-charts
+("Styrdiagram (p′)": the limits, Laney's p′ when the periods are overdispersed, and the periods
+outside them named); the choices stay when the filters change. The start view's screens hold the
+variants (:attr:`~egenkontroll._views.Screen.over_time`: every one for all enheter, those per tertial
+for one enhet), so most switches cost no computing; any other variant, and every one but the chosen
+on a screen the kernel computes, is computed when it is chosen.
 Privacy: figures from fewer than five cases are never shown as numbers; no handläggare, person_id
 or personnummer is shown; every free text is HTML-escaped (see :mod:`egenkontroll._panel`).
 """
@@ -45,10 +53,13 @@ from egenkontroll._views import (
     ALL,
     ENHET_FILTER_CLASS,
     HOW_TO_READ,
+    OVER_TIME_KINDS,
+    OVER_TIME_UNITS,
     SECTIONS,
     Filters,
     Screen,
     StartView,
+    over_time_key,
     prepared_key,
 )
 from egenkontroll.perdatum import per_datum
@@ -92,7 +103,7 @@ __all__ = [
 #: where :func:`warm` keeps the start view, relative to the workspace folder
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
-_START_VIEW_FORMAT = 6
+_START_VIEW_FORMAT = 7
 _LAZY = ("Model", "View", "figures", "key_figures", "REGISTER_LABELS")
 
 
@@ -314,13 +325,25 @@ class App:
         self.notes = widgets.HTML()
         self.change = widgets.HTML()
         self.charts = {key: widgets.HTML(layout=widgets.Layout(min_width="0")) for key, _ in SECTIONS}
+        self.unit = widgets.ToggleButtons(options=[(label, key) for key, label in OVER_TIME_UNITS],
+                                          description="Tidsindelning")
+        self.kind = widgets.ToggleButtons(options=[(label, key) for key, label in OVER_TIME_KINDS],
+                                          description="Diagram")
+        for toggle in (self.unit, self.kind):
+            toggle.style = {"description_width": "initial", "button_width": "auto"}
+            toggle.observe(self._on_over_time, names="value")
+        self._screen: Screen | None = None
         self.deviations = widgets.HTML()
         self.method = widgets.HTML()
         self.loop = widgets.HTML(start.loop)  # the plan, actions and risks: the same for every filter
         filters = widgets.HBox([self.checklist, self.period, self.enhet, self.print_button],
                                layout=widgets.Layout(flex_flow="row wrap", width="100%"))
         filters.add_class("ek-filterrad")
-        grid = widgets.GridBox(list(self.charts.values()), layout=widgets.Layout(
+        over_time = widgets.HBox([self.unit, self.kind], layout=widgets.Layout(flex_flow="row wrap"))
+        over_time.add_class("ek-filterrad")  # not printed: the printed page says the choice in words
+        cells = [widgets.VBox([over_time, section], layout=widgets.Layout(min_width="0")) if key == "trend"
+                 else section for key, section in self.charts.items()]
+        grid = widgets.GridBox(cells, layout=widgets.Layout(
             grid_template_columns="repeat(auto-fit, minmax(min(100%, 820px), 1fr))", grid_gap="0 28px",
             width="100%"))
         self.widget = widgets.VBox([
@@ -350,17 +373,25 @@ class App:
         return Filters(checklist=self.checklist.value, period=self.period.value or None,
                        enhet=self.enhet.value or None)
 
+    def over_time(self) -> str:
+        """The chosen chart over time, a key of :data:`~egenkontroll._views.OVER_TIME` ("tertial/serie")."""
+        return over_time_key(self.unit.value, self.kind.value)
+
     def render(self) -> None:
         """Show the current choice; an error is shown in Swedish, never as a traceback.
 
         While the figures are computed a line says so (the first choice after a stored start view
         reads the whole workspace, which takes seconds with tens of thousands of answers).
         """
+        self._guarded(self._render)
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        """*work*, with the busy line while it runs and any error said in Swedish."""
         self.busy.value = _BUSY_HTML
         try:
             self.errors.value = ""
             try:
-                self._render()
+                work()
             except Exception as error:  # noqa: BLE001 - the ledningsgrupp sees Swedish, never a traceback
                 self.errors.value = _message_html(_boundary.DASHBOARD.message(error, self._folder))
         finally:
@@ -370,11 +401,17 @@ class App:
         self._say_chosen()
         self.render()
 
+    def _on_over_time(self, _change: dict[str, Any]) -> None:
+        self._say_chosen()
+        self._guarded(self._show_over_time)
+
     def _say_chosen(self) -> None:
         """The filter choice in words, for the printed page (the dropdowns are not printed)."""
         chosen = "; ".join(f"{dropdown.description.lower()}: {dropdown.label}"
                            for dropdown in (self.checklist, self.period, self.enhet))
-        self.chosen.value = f'<p class="ek-valt">Urval: {html.escape(chosen)}.</p>'
+        over_time = f"{self.kind.label.lower()} per {self.unit.label.lower()}"
+        self.chosen.value = (f'<p class="ek-valt">Urval: {html.escape(chosen)}; utveckling över tid: '
+                             f"{html.escape(over_time)}.</p>")
 
     def _render(self) -> None:
         filters = self.filters()
@@ -382,7 +419,7 @@ class App:
         if ready is None:
             from egenkontroll import _panel
 
-            ready = _panel.screen(self.model, filters)
+            ready = _panel.screen(self.model, filters, over_time=(self.over_time(),))
         self._show(ready)
 
     def _prepared(self, filters: Filters) -> Screen | None:
@@ -395,13 +432,26 @@ class App:
         return (self.start.prepared or {}).get(prepared_key(filters))
 
     def _show(self, screen: Screen) -> None:
+        self._screen = screen
         self.key_figures.value = screen.key_figures
         self.notes.value = screen.notes
         self.change.value = screen.change
         for key, section in screen.charts.items():
             self.charts[key].value = section
+        self._show_over_time()
         self.deviations.value = screen.deviations
         self.method.value = screen.method
+
+    def _show_over_time(self) -> None:
+        """The chosen chart over time, computed for the shown screen when it does not hold it yet."""
+        if self._screen is None:
+            return
+        chosen = self.over_time()
+        if chosen not in self._screen.over_time:
+            from egenkontroll import _panel
+
+            self._screen.over_time[chosen] = _panel.over_time_section(self.model, self.filters(), chosen)
+        self.charts["trend"].value = self._screen.over_time[chosen]
 
 
 _EVERY = ""

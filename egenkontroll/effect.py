@@ -46,9 +46,10 @@ import pandas as pd
 
 from egenkontroll import _loopstore, actions, case_table, formatting, results, store
 from egenkontroll._estimation import _fisher
+from egenkontroll._loopwords import LoopWords, loop_words
 from egenkontroll.errors import EffectNotShownError, LoopError
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import parse_period, period_label
+from egenkontroll.periods import parse_period, period_label, spoken_period
 from egenkontroll.store import Source
 
 __all__ = ["SIGNIFICANCE", "Measurement", "FollowUp", "follow_up", "record_follow_up", "later_sessions",
@@ -83,9 +84,10 @@ class Measurement:
         return self.source == "register"
 
     def text(self) -> str:
-        """``"63 % (19 av 30; 95 % KI 45–78 %) i granskningen X, 2025-T2"`` in Swedish."""
-        where = (f"i registret, {self.period}" if self.is_register
-                 else f"i granskningen {self.source}, {self.period}")
+        """``"63 % (19 av 30; 95 % KI 45–78 %) i granskningen maj–aug 2025"`` in Swedish (the measured
+        checklist and the period name the granskning: a checklist has one per period)."""
+        when = spoken_period(self.period)
+        where = f"i registret, {when}" if self.is_register else f"i granskningen {when}"
         if self.suppressed:
             return f"– (färre än {results.SUPPRESSION_LIMIT} ärenden) {where}"
         spread = ("hela registret, inget urvalsfel" if self.is_register
@@ -98,7 +100,7 @@ class FollowUp:
     """The comparison behind an action's effect: before and after, the change test and the verdict."""
 
     action_id: int
-    measured: str  # "checklist_id: item_id" or the indicator's name
+    measured: str  # the checklist's title and the question (LoopWords.item), or the indicator's name
     goal: float
     before: Measurement | None
     after: Measurement
@@ -108,10 +110,15 @@ class FollowUp:
     supported: bool
 
     @property
+    def suppressed(self) -> bool:
+        """Whether either figure rests on too few cases to be shown (then neither is compared)."""
+        return self.after.suppressed or (self.before is not None and self.before.suppressed)
+
+    @property
     def reason(self) -> str:
         """Why the later figure does or does not support "effekt uppnådd", in Swedish."""
         goal = formatting.share(self.goal)
-        if self.after.suppressed or (self.before is not None and self.before.suppressed):
+        if self.suppressed:
             return (f"För få ärenden för att bedöma effekten (varje mätning behöver minst "
                     f"{results.SUPPRESSION_LIMIT}).")
         test = "" if math.isnan(self.p_value) else self._test_text()
@@ -129,7 +136,7 @@ class FollowUp:
         if self.before is not None:
             lines.append(f"Före: {self.before.text()}")
         lines.append(f"Efter: {self.after.text()}")
-        if not math.isnan(self.p_value):
+        if not (math.isnan(self.p_value) or self.suppressed):  # no change from figures not shown
             lines.append(f"Förändring: {formatting.points(self.after.estimate - self.before.estimate)}, "
                          f"Fishers exakta test {p_text(self.p_value)}")
         lines.append(self.reason)
@@ -176,8 +183,9 @@ def follow_up(source: Source, action_id: int, *, later: str | None = None,
         before, after, goal = _register_pair(source, row, later, day)
         measured = actions.INDICATORS[row["indicator"]]
     elif row["item_id"]:
-        before, after, goal = _granskning_pair(source, row, later, day, register)
-        measured = f"{row['checklist_id']}: {row['item_id']}"
+        words = loop_words(source)
+        before, after, goal = _granskning_pair(source, row, later, day, register, words)
+        measured = words.item(row["checklist_id"], row["item_id"])
     else:
         raise LoopError(f"Åtgärd {action_id} är inte kopplad till någon fråga eller registeruppgift som "
                         "mäts, så ingen senare granskning kan visa dess effekt. Ange vilken checklistefråga "
@@ -216,7 +224,8 @@ def record_follow_up(source: Source, action_id: int, *, later: str | None = None
         raise LoopError(f"Åtgärd {action_id} markerades inte \"{actions.EFFECT_NOT_SHOWN}\": den senare "
                         f"mätningen visar effekten.\n{result.text()}")
     new_status = actions.EFFECT_SHOWN if achieved else actions.EFFECT_NOT_SHOWN
-    source_name = result.after.source if not result.after.is_register else f"register {result.after.period}"
+    after = result.after
+    source_name = actions.REGISTER_SOURCE + after.period if after.is_register else after.source
     _loopstore.update(source, "atgard", action_id, {"status": new_status, "effect_source": source_name,
                                                      "effect_note": result.text()}, expected_revision)
     return result
@@ -242,11 +251,13 @@ def _eligible(source: Source, row: dict[str, Any]) -> pd.DataFrame:
 
 
 def _granskning_pair(source: Source, row: dict[str, Any], later: str | None, day: dt.date,
-                     register: pd.DataFrame | None) -> tuple[Measurement | None, Measurement, float]:
+                     register: pd.DataFrame | None,
+                     words: LoopWords) -> tuple[Measurement | None, Measurement, float]:
+    checklist = words.checklist(row["checklist_id"])
     register = case_table.corrected_cases(source) if register is None else register  # once for both
     eligible = _eligible(source, row)
     if later is not None and later not in set(eligible["id"]):
-        raise LoopError(f"Granskningen {later} är ingen senare granskning av {row['checklist_id']} som kan "
+        raise LoopError(f"Granskningen {later} är ingen senare granskning av {checklist} som kan "
                         f"följa upp åtgärd {row['id']}. Möjliga: {', '.join(eligible['id']) or 'inga ännu'}.")
     candidates = [later] if later is not None else list(reversed(eligible["id"].tolist()))
     for session_id in candidates:
@@ -255,8 +266,9 @@ def _granskning_pair(source: Source, row: dict[str, Any], later: str | None, day
             after, goal = figure
             break
     else:
-        raise LoopError(f"Ingen senare granskning av {row['checklist_id']} har ännu svar på frågan "
-                        f"{row['item_id']}, så åtgärd {row['id']} kan inte följas upp än.")
+        question = words.question(row["checklist_id"], row["item_id"])
+        raise LoopError(f"Ingen senare granskning av {checklist} har ännu svar på frågan \"{question}\", så "
+                        f"åtgärd {row['id']} kan inte följas upp än.")
     before = (_item_figure(source, register, row["session_id"], row["item_id"], day) if row["session_id"]
               else None)
     return (before[0] if before else None), after, goal
@@ -286,8 +298,8 @@ def _register_pair(source: Source, row: dict[str, Any], later: str | None,
         raise LoopError(f"{later} är ingen avslutad registerperiod efter {before_period} med ärenden "
                         f"(möjliga: {', '.join(ended) or 'inga ännu'}).")
     if not ended:
-        raise LoopError(f"Ingen registerperiod efter {before_period} har avslutats per {day}, så åtgärd "
-                        f"{row['id']} kan inte följas upp än.")
+        raise LoopError(f"Ingen registerperiod efter {spoken_period(before_period)} har avslutats per {day}, "
+                        f"så åtgärd {row['id']} kan inte följas upp än.")
     chosen = later or ended[-1]
     return _register_figure(table, before_period), _register_figure(table, chosen), results.CRITICAL_GOAL
 

@@ -53,6 +53,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from egenkontroll import actions, agreement, charts, formatting, results, risks, store, yearplan
 from egenkontroll._fields import CASE_TYPE_LABELS
 from egenkontroll._files import write_atomically
+from egenkontroll._loopwords import loop_words
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import overlaps, parse_period, period_label
 
@@ -211,7 +212,7 @@ def _workbook(ws: Source, period: str | None, as_of: dt.date) -> Workbook:
     _table(workbook.create_sheet(SHEETS[3]), trend, (_Column("group", "Tertial"), *_ITEM_COLUMNS))
     _register(workbook.create_sheet(SHEETS[4]), results.register_indicators(ws, as_of=as_of))
     _table(workbook.create_sheet(SHEETS[5]), _method(sessions, as_of), _METHOD_COLUMNS)
-    _loop(workbook, ws, sessions, as_of)
+    _loop(workbook, ws, as_of)
     _agreement(workbook, [s for s in sessions if overlaps(s.period, parse_period(period))])
     return workbook
 
@@ -377,8 +378,8 @@ def _method(sessions: Sequence[Session], as_of: dt.date) -> pd.DataFrame:
 
 
 _PLAN_COLUMNS = (
-    _Column("id", "Rad"), _Column("year", "År"), _Column("checklist", "Checklista"),
-    _Column("period", "Period"),
+    _Column("id", "Rad"), _Column("year", "År"), _Column("checklist_title", "Checklista"),
+    _Column("period_text", "Period"),
     _Column("planned_n", "Planerade akter"), _Column("enhet", "Enhet"), _Column("ansvarig", "Ansvarig"),
     _Column("deadline", "Klar senast"), _Column("status", "Status"), _Column("drawn", "Dragna akter"),
     _Column("reviewed", "Granskade akter"), _Column("session_id", "Granskningens id"),
@@ -388,7 +389,7 @@ _ACTION_COLUMNS = (
     _Column("cause", "Orsaksanalys"), _Column("action", "Åtgärd att genomföra"),
     _Column("ansvarig", "Ansvarig"),
     _Column("opened", "Beslutad"), _Column("deadline", "Klar senast"), _Column("shown_status", "Status"),
-    _Column("effect_source", "Effekt bedömd mot"), _Column("effect_note", "Uppföljning (före och efter)"),
+    _Column("effect_text", "Effekt bedömd mot"), _Column("effect_note", "Uppföljning (före och efter)"),
 )
 _HISTORY_COLUMNS = (
     _Column("entity_id", "Åtgärd"), _Column("at", "Tid (svensk tid)"), _Column("actor", "Vem"),
@@ -404,24 +405,22 @@ _RISK_COLUMNS = (
 _BAND_NOTE = ("Riskvärde = sannolikhet × konsekvens; nivå: 1–3 låg, 4–6 medel, 8–9 hög, 12–16 mycket hög.")
 
 
-def _loop(workbook: Workbook, ws: Source, sessions: Sequence[Session], as_of: dt.date) -> None:
+def _loop(workbook: Workbook, ws: Source, as_of: dt.date) -> None:
     """The sheets Egenkontrollplan, Åtgärdsplan and Riskanalys, when the workspace holds any of them."""
     plan = yearplan.plan_status(ws, as_of=as_of)
     planned = actions.actions_table(ws, as_of=as_of)
     found = risks.risks_table(ws)
     if plan.empty and planned.empty and found.empty:
         return
-    titles = {**{cid: cid for cid in plan["checklist_id"]}, **_checklist_titles(sessions)}
     summaries = [yearplan.plan_summary(ws, year, as_of).text for year in sorted(set(plan["year"]))]
-    shown_plan = plan.assign(checklist=plan["checklist_id"].map(titles),
-                             deadline=[dt.date.fromisoformat(day) for day in plan["deadline"]])
+    shown_plan = plan.assign(deadline=[dt.date.fromisoformat(day) for day in plan["deadline"]])
     _titled_table(workbook.create_sheet(LOOP_SHEETS[0]), [*summaries, f"Status per {as_of:%Y-%m-%d}."],
                   shown_plan, _PLAN_COLUMNS)
     overdue = int(planned["overdue"].sum())
     heading = (f"Åtgärdsplan per {as_of:%Y-%m-%d}: {len(planned)} åtgärd{'er' if len(planned) != 1 else ''}, "
                f"varav {overdue} försenad{'e' if overdue != 1 else ''}.")
     _titled_table(workbook.create_sheet(LOOP_SHEETS[1]), [heading, TIME_NOTE], _shown_actions(planned),
-                  _ACTION_COLUMNS, history=_shown_history(actions.action_history(ws)))
+                  _ACTION_COLUMNS, history=_shown_history(ws, planned))
     shown_risks = found.assign(actions=[", ".join(map(str, ids)) for ids in found["actions"]])
     sheet = workbook.create_sheet(LOOP_SHEETS[2])
     _titled_table(sheet, ["Riskanalys, den högsta risken först", _BAND_NOTE], shown_risks, _RISK_COLUMNS)
@@ -435,10 +434,20 @@ def _shown_actions(table: pd.DataFrame) -> pd.DataFrame:
                         deadline=[dt.date.fromisoformat(day) for day in table["deadline"]])
 
 
-def _shown_history(log: pd.DataFrame) -> pd.DataFrame:
-    """The actions' log as the sheet shows it: Swedish time, fields by their Swedish names."""
+def _shown_history(ws: Source, planned: pd.DataFrame) -> pd.DataFrame:
+    """The actions' log as the sheet shows it: Swedish time, fields by their Swedish names, codes in
+    words (:func:`egenkontroll.actions.value_text`, questions of each action's checklist)."""
+    log, words = actions.action_history(ws), loop_words(ws)
+    checklist_of = dict(zip(planned["id"], planned["checklist_id"], strict=True))
+
+    def in_words(column: str) -> pd.Series:
+        rows = zip(log["field"], log[column], log["entity_id"], strict=True)
+        return _objects(log, (actions.value_text(field, value, checklist_of.get(action_id), words)
+                              for field, value, action_id in rows))
+
     return log.assign(at=_objects(log, (_swedish_time(stamp) for stamp in log["at"])),
                       field=log["field"].map(actions.FIELD_LABELS).fillna(log["field"]),
+                      old_value=in_words("old_value"), new_value=in_words("new_value"),
                       revision=log["revision"].astype(object))
 
 

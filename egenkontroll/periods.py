@@ -23,6 +23,11 @@ TERTIAL_MONTHS = {1: (1, 4), 2: (5, 8), 3: (9, 12)}
 TERTIAL_NAMES = {1: "januari–april", 2: "maj–augusti", 3: "september–december"}
 #: tertial number -> its months as people say them in a table or a menu
 TERTIAL_SHORT_NAMES = {1: "jan–apr", 2: "maj–aug", 3: "sep–dec"}
+#: the months in Swedish, January first
+MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+               "oktober", "november", "december")
+#: the months as people write them in a table or a menu
+MONTH_SHORT_NAMES = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 #: the group of a case whose date is unknown
 UNKNOWN = "okänt"
 #: how the user may write a period, for type hints
@@ -93,12 +98,39 @@ def period_words(period: PeriodText) -> str:
     return f"{start} – {end}"
 
 
-def spoken_period(label: str) -> str:
-    """A year or tertial label as people say it: ``"2026-T1"`` -> ``"jan–apr 2026"``, ``"2026"`` stays;
-    any other text is returned as it is."""
+def spoken_period(period: str | tuple[date, date], *, full: bool = False) -> str:
+    """A period as people say it: ``"2026-T1"`` -> ``"jan–apr 2026"``, a month ``"2026-09"`` -> ``"sep
+    2026"``, a year stays; *full* writes the months out (``"januari–april 2026"``, ``"september 2026"``),
+    as running text in a report does.
+
+    Parameters
+    ----------
+    period
+        A label (a year, a tertial or a month; any other text is returned as it is), or inclusive (start,
+        end) dates: a whole year, tertial or month is named so, any other range as ``"2026-01-05 –
+        2026-03-20"``.
+    full
+        Whole month names instead of the short ones of tables and menus.
+    """
+    label = _bounds_label(period) if isinstance(period, tuple) else str(period)
     if match := _TERTIAL.match(label):
-        return f"{TERTIAL_SHORT_NAMES[int(match[2])]} {match[1]}"
+        names = TERTIAL_NAMES if full else TERTIAL_SHORT_NAMES
+        return f"{names[int(match[2])]} {match[1]}"
+    if match := _MONTH.match(label):
+        names = MONTH_NAMES if full else MONTH_SHORT_NAMES
+        return f"{names[int(match[2]) - 1]} {match[1]}"
     return label
+
+
+def _bounds_label(period: tuple[date, date]) -> str:
+    """The label of a year, tertial or month; ``"2026-01-05 – 2026-03-20"`` for any other range."""
+    start, end = period
+    label = period_label(period)
+    if label.isdigit() or _TERTIAL.match(label):
+        return label
+    if start.day == 1 and end == _month_end(start.year, start.month):
+        return f"{start:%Y-%m}"
+    return f"{start} – {end}"
 
 
 def previous_period(period: PeriodText) -> str:
@@ -140,6 +172,13 @@ def tertial_label(dates: pd.Series) -> pd.Series:
     """``"2026-T1"`` (January-April), ``-T2`` (May-August), ``-T3`` (September-December); "okänt" for NaT."""
     tertial = (dates.dt.month - 1) // 4 + 1
     label = dates.dt.year.astype("Int64").astype(str) + "-T" + tertial.astype("Int64").astype(str)
+    return label.where(dates.notna(), UNKNOWN)
+
+
+def month_label(dates: pd.Series) -> pd.Series:
+    """``"2026-03"`` per date (the calendar month); "okänt" for NaT."""
+    month = dates.dt.month.astype("Int64").astype(str).str.zfill(2)
+    label = dates.dt.year.astype("Int64").astype(str) + "-" + month
     return label.where(dates.notna(), UNKNOWN)
 
 

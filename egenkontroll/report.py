@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,9 +27,10 @@ import pandas as pd
 
 from egenkontroll import actions, agreement, charts, checklists, formatting, results, risks, yearplan
 from egenkontroll._files import write_atomically
+from egenkontroll._loopwords import LoopWords, loop_words
 from egenkontroll.errors import UserError
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import TERTIAL_NAMES, plan_period
+from egenkontroll.periods import spoken_period
 from egenkontroll.workspace import Workspace
 
 __all__ = ["PLACEHOLDERS", "write_report", "report_context", "default_template"]
@@ -189,7 +189,7 @@ def _scope_sentence(title: str, period: str, sessions: Sequence[Mapping[str, Any
     frame = sum(stratum["N"] for s in sessions for stratum in s["strata"])
     sampled = sum(s["sampled"] for s in sessions)
     reviewed = sum(s["reviewed"] for s in sessions)
-    periods = ", ".join(_period_words(str(s["period"])) for s in sessions)
+    periods = ", ".join(_spoken(str(s["period"])) for s in sessions)
     methods = sorted({results.METHOD_NAMES.get(m, m) for m in figures["method"]})
     coverage = " ".join(results.coverage_notes(figures)) or "Alla ärenden i perioderna fanns i urvalsramen."
     return (f"{title}: {reviewed} av {sampled} slumpvis utvalda akter granskades ({len(sessions)} urval: "
@@ -230,11 +230,11 @@ def _indicator_rows(indicators: Mapping[str, pd.DataFrame], period: str) -> list
     rows = []
     for key, name in names.items():
         for row in _of_year(indicators[key], period).itertuples(index=False):
-            rows.append({"matt": name, "period": _period_words(row.period),
+            rows.append({"matt": name, "period": _spoken(row.period),
                          "varde": HIDDEN if row.suppressed else _printed_share(row.share),
                          "antal": HIDDEN if row.suppressed else f"{row.k} av {row.n}"})
     for row in _of_year(indicators["utredningstid"], period).itertuples(index=False):
-        rows.append({"matt": "Utredningstid, median (dagar)", "period": _period_words(row.period),
+        rows.append({"matt": "Utredningstid, median (dagar)", "period": _spoken(row.period),
                      "varde": HIDDEN if row.suppressed else formatting.number(row.median, 0),
                      "antal": HIDDEN if row.suppressed else f"{row.n} avslutade"})
     return rows
@@ -279,18 +279,18 @@ def _loop_chapters(ws: Workspace, year: int, day: dt.date) -> dict[str, Any]:
     plan = yearplan.plan_status(ws, year, day)
     planned = actions.actions_table(ws, day)
     planned = planned[planned["opened"] <= f"{year}-12-31"]
-    titles = {checklist_id: checklists.load(checklist_id).title for checklist_id in set(plan["checklist_id"])}
     summary = yearplan.plan_summary(ws, year, day)
+    words = loop_words(ws, full=True)
     return {
-        "plan_sammanfattning": [formatting.for_print(line) for line in _plan_summary(summary, plan, titles)],
-        "egenkontrollplan": [_plan_row(row, titles) for row in plan.to_dict("records")],
-        "atgard_sammanfattning": _action_summary(planned, day),
-        "atgarder": [_action_row(row) for row in planned.to_dict("records")],
+        "plan_sammanfattning": [formatting.for_print(line) for line in _plan_summary(summary, plan)],
+        "egenkontrollplan": [_plan_row(row) for row in plan.to_dict("records")],
+        "atgard_sammanfattning": _action_summary(planned, day, words),
+        "atgarder": [_action_row(row, words) for row in planned.to_dict("records")],
         "risker": [_risk_row(row) for row in risks.risks_table(ws).to_dict("records")],
     }
 
 
-def _plan_summary(summary: yearplan.PlanSummary, plan: pd.DataFrame, titles: Mapping[str, str]) -> list[str]:
+def _plan_summary(summary: yearplan.PlanSummary, plan: pd.DataFrame) -> list[str]:
     """How far the plan has come, then the planned granskningar that are late, and those that remain."""
     if plan.empty:
         return [f"Det finns ingen egenkontrollplan för {summary.year} i verktyget."]
@@ -298,23 +298,23 @@ def _plan_summary(summary: yearplan.PlanSummary, plan: pd.DataFrame, titles: Map
     for status, opening in ((yearplan.OVERDUE, "Försenad"),
                             (yearplan.UNDER_WAY, "Pågår"), (yearplan.PLANNED, "Återstår")):
         for row in plan[plan["status"] == status].to_dict("records"):
-            lines.append(f"{opening}: {_planned_granskning(row, titles)}, ansvarig {row['ansvarig']}, "
+            lines.append(f"{opening}: {_planned_granskning(row)}, ansvarig {row['ansvarig']}, "
                          f"klar senast {row['deadline']}.")
     return lines
 
 
-def _planned_granskning(row: Mapping[str, Any], titles: Mapping[str, str]) -> str:
+def _planned_granskning(row: Mapping[str, Any]) -> str:
     where = f" ({row['enhet']})" if row["enhet"] else ""
-    return f"{titles[row['checklist_id']]} {_period_words(row['period'])}{where}"
+    return f"{row['checklist_title']} {_spoken(row['period'])}{where}"
 
 
-def _plan_row(row: Mapping[str, Any], titles: Mapping[str, str]) -> dict[str, str]:
-    return {"checklista": titles[row["checklist_id"]], "period": _period_words(row["period"]),
+def _plan_row(row: Mapping[str, Any]) -> dict[str, str]:
+    return {"checklista": row["checklist_title"], "period": _spoken(row["period"]),
             "akter": str(row["planned_n"]), "enhet": row["enhet"] or "", "ansvarig": row["ansvarig"],
             "klar_senast": row["deadline"], "status": row["status"]}
 
 
-def _action_summary(planned: pd.DataFrame, day: dt.date) -> list[str]:
+def _action_summary(planned: pd.DataFrame, day: dt.date, words: LoopWords) -> list[str]:
     """The åtgärder per status, then each försenad one by name."""
     if planned.empty:
         return ["Det finns inga åtgärder i åtgärdsplanen."]
@@ -323,15 +323,16 @@ def _action_summary(planned: pd.DataFrame, day: dt.date) -> list[str]:
     lines = [f"Åtgärdsplanen per {day.isoformat()}: {len(planned)} åtgärd{'er' if len(planned) != 1 else ''} "
              f"({per_status})."]
     for row in planned[planned["overdue"]].to_dict("records"):
-        lines.append(f"Försenad: {row['action']} ({actions.source_text(row)}), ansvarig {row['ansvarig']}, "
-                     f"skulle vara klar {row['deadline']}.")
+        lines.append(f"Försenad: {row['action'].rstrip('.')} ({actions.deviation_name(row, words)}), "
+                     f"ansvarig {row['ansvarig']}, skulle vara klar {row['deadline']}.")
     return lines
 
 
-def _action_row(row: Mapping[str, Any]) -> dict[str, str]:
+def _action_row(row: Mapping[str, Any], words: LoopWords) -> dict[str, str]:
     note = (row["effect_note"] or "").splitlines()[1:]  # the first line names what is measured
-    return {"avvikelse": actions.source_text(row), "orsak": row["cause"] or "", "atgard": row["action"],
-            "ansvarig": row["ansvarig"], "klar_senast": row["deadline"], "status": row["shown_status"],
+    return {"avvikelse": actions.deviation_name(row, words), "orsak": row["cause"] or "",
+            "atgard": row["action"], "ansvarig": row["ansvarig"], "klar_senast": row["deadline"],
+            "status": row["shown_status"],
             "uppfoljning": formatting.for_print(" ".join(note))}
 
 
@@ -357,7 +358,7 @@ def _method_paragraphs(day: dt.date) -> list[str]:
 
 def _session_row(ws: Workspace, session: Mapping[str, Any]) -> dict[str, str]:
     manifest = ws.session(session["id"]).manifest
-    return {"granskning": session["title"], "period": _period_words(str(session["period"])),
+    return {"granskning": session["title"], "period": _spoken(str(session["period"])),
             "fro": str(manifest["seed"]), "ram": formatting.number(sum(s["N"] for s in session["strata"])),
             "urval": str(session["sampled"]), "granskade": str(session["reviewed"]),
             "fingeravtryck": str(manifest["fingerprint"])}
@@ -371,19 +372,9 @@ def _of_year(frame: pd.DataFrame, period: str) -> pd.DataFrame:
     return frame[frame["period"].astype(str).str.startswith(period)]
 
 
-def _period_words(period: str) -> str:
-    """A period as people say it: "2026-T1" -> "januari–april 2026", "2026-09" -> "september 2026"; a
-    year as it is."""
-    found = re.fullmatch(r"(\d{4})-T([123])", period)
-    if found:
-        return f"{TERTIAL_NAMES[int(found.group(2))]} {found.group(1)}"
-    if re.fullmatch(r"\d{4}-\d{2}", period):
-        return f"{_MONTHS[plan_period(period)[1].month - 1]} {period[:4]}"
-    return period
-
-
-_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-           "november", "december")
+def _spoken(period: str) -> str:
+    """A period written out, as running text has it: "2026-T1" -> "januari–april 2026"."""
+    return spoken_period(period, full=True)
 
 
 # --- templates ----------------------------------------------------------------------------------------

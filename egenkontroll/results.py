@@ -24,7 +24,7 @@ Strata
     already holds overlapping sessions, the one with the longest period is used and the others are
     left out, named with the reason (``attrs["left_out"]``, the JSON's ``left_out``, the text).
 Domains
-    An item's applicable cases, a group (enhet, ärendetyp, kön, tertial, år) and ``period`` are
+    An item's applicable cases, a group (enhet, ärendetyp, kön, tertial, månad, år) and ``period`` are
     domains cutting across strata. A domain made of whole strata (in every stratum it touches, all
     responding cases are in it) has known stratum sizes. Any other domain has a random size in the
     sample: it is estimated with ``sampling.evaluate_domain`` (ratio estimator, linearised variance

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from egenkontroll import _loopstore, checklists
+from egenkontroll._loopwords import LoopWords, loop_words
 from egenkontroll.actions import INDICATORS
 from egenkontroll.errors import ChecklistError, LoopError
 from egenkontroll.store import Source
@@ -117,14 +118,16 @@ def link_action(source: Source, risk_id: int, action_id: int) -> None:
 
 def risks_table(source: Source) -> pd.DataFrame:
     """Every risk (:data:`TABLE_COLUMNS`), the highest value first: ``value`` (sannolikhet x konsekvens),
-    ``band``, ``actions`` (the ids of the actions treating it, a tuple) and ``watched_by`` (in Swedish)."""
+    ``band``, ``actions`` (the ids of the actions treating it, a tuple) and ``watched_by`` (in Swedish: the
+    checklist's title and the question, or the register indicator)."""
     frame = _loopstore.rows(source, "risk")[RISK_COLUMNS]
     links = _loopstore.links(source)
     frame["value"] = (frame["sannolikhet"] * frame["konsekvens"]).astype(int)
     frame["band"] = frame["value"].map(band)
     frame["actions"] = [tuple(int(a) for a in links.loc[links["risk_id"] == risk_id, "action_id"])
                         for risk_id in frame["id"]]
-    frame["watched_by"] = [_watched_by(row) for row in frame.to_dict("records")]
+    words = loop_words(source)
+    frame["watched_by"] = [_watched_by(row, words) for row in frame.to_dict("records")]
     return frame.sort_values(["value", "id"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -172,10 +175,12 @@ def _watch(checklist: str | None, item: str | None, indicator: str | None,
     return {**watch, "checklist_id": loaded.id, "item_id": item}
 
 
-def _watched_by(row: dict[str, Any]) -> str:
+def _watched_by(row: dict[str, Any], words: LoopWords) -> str:
+    """The egenkontroll watching a risk in words: ``"Våldsfråga: Har frågan om våld ställts …?"``, a
+    register indicator's name, or both."""
     parts = []
     if row["checklist_id"]:
-        parts.append(f"{row['checklist_id']}: {row['item_id']}")
+        parts.append(words.item(row["checklist_id"], row["item_id"]))
     if row["indicator"]:
         parts.append(INDICATORS[row["indicator"]])
     return "; ".join(parts)

@@ -28,9 +28,10 @@ from typing import Any
 import pandas as pd
 
 from egenkontroll import _loopstore, checklists, store
+from egenkontroll._loopwords import loop_words
 from egenkontroll.errors import ChecklistError, LoopError, SessionError
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import as_date, end_of_next_month, plan_period
+from egenkontroll.periods import as_date, end_of_next_month, plan_period, spoken_period
 from egenkontroll.store import Source
 
 __all__ = ["PLAN_COLUMNS", "STATUS_COLUMNS", "PLANNED", "UNDER_WAY", "DONE", "OVERDUE", "PlanSummary",
@@ -40,8 +41,9 @@ __all__ = ["PLAN_COLUMNS", "STATUS_COLUMNS", "PLANNED", "UNDER_WAY", "DONE", "OV
 #: the columns of :func:`plan_rows`
 PLAN_COLUMNS = ["id", "year", "checklist_id", "period", "period_start", "period_end", "planned_n", "enhet",
                 "ansvarig", "deadline", "session_id", "created_by", "created_at", "revision"]
-#: the columns of :func:`plan_status`: :data:`PLAN_COLUMNS`, then drawn, reviewed and status
-STATUS_COLUMNS = [*PLAN_COLUMNS, "drawn", "reviewed", "status"]
+#: the columns of :func:`plan_status`: :data:`PLAN_COLUMNS`, then drawn, reviewed, status, and the row in
+#: words: checklist_title and period_text
+STATUS_COLUMNS = [*PLAN_COLUMNS, "drawn", "reviewed", "status", "checklist_title", "period_text"]
 PLANNED, UNDER_WAY, DONE, OVERDUE = "planerad", "pågår", "genomförd", "försenad"
 
 
@@ -126,7 +128,8 @@ def plan_rows(source: Source, year: int | None = None) -> pd.DataFrame:
 def plan_status(source: Source, year: int | None = None, as_of: dt.date | str | None = None) -> pd.DataFrame:
     """The plan's rows with their status on *as_of* (see the module docstring): :data:`STATUS_COLUMNS`.
 
-    ``drawn`` and ``reviewed`` count the linked granskning's cases (0 without one).
+    ``drawn`` and ``reviewed`` count the linked granskning's cases (0 without one); ``checklist_title``
+    and ``period_text`` (``"jan–apr 2026"``, ``"sep 2026"``) name the row as people say it.
     """
     day = per_datum(as_of)
     frame = plan_rows(source, year)
@@ -134,6 +137,9 @@ def plan_status(source: Source, year: int | None = None, as_of: dt.date | str | 
     frame["reviewed"] = [done for done, _ in progress]
     frame["drawn"] = [drawn for _, drawn in progress]
     frame["status"] = [_status(row, day) for row in frame.to_dict("records")]
+    words = loop_words(source)
+    frame["checklist_title"] = [words.checklist(checklist_id) for checklist_id in frame["checklist_id"]]
+    frame["period_text"] = [spoken_period(period) for period in frame["period"]]
     return frame[STATUS_COLUMNS]
 
 
@@ -190,8 +196,10 @@ def checked_row_for_draw(source: Source, row_id: int, checklist_id: str) -> tupl
     return dt.date.fromisoformat(current["period_start"]), dt.date.fromisoformat(current["period_end"])
 
 
-def link_session(source: Source, row_id: int, session_id: str, expected_revision: int | None = None) -> int:
-    """Link the granskning *session_id* to the plan row *row_id* (logged); returns the row's new revision.
+def link_session(source: Source, row_id: int, session_id: str, expected_revision: int | None = None,
+                 actor: str | None = None) -> int:
+    """Link the granskning *session_id* to the plan row *row_id* (logged as *actor*, default the current
+    user); returns the row's new revision.
 
     Raises
     ------
@@ -210,7 +218,7 @@ def link_session(source: Source, row_id: int, session_id: str, expected_revision
     linked = _loopstore.rows(source, "plan", session_id=session_id)
     if not linked.empty:
         raise LoopError(f"Granskningen {session_id} hör redan till planraden {int(linked['id'].iloc[0])}.")
-    return _loopstore.update(source, "plan", row_id, {"session_id": session_id}, expected_revision)
+    return _loopstore.update(source, "plan", row_id, {"session_id": session_id}, expected_revision, actor)
 
 
 def plan_history(source: Source, row_id: int | None = None) -> pd.DataFrame:

@@ -88,7 +88,8 @@ class PLimits:
     sigma
         Each point's standard deviation: ``sqrt(p-bar (1 - p-bar) / n)``, times ``sigma_z`` for p'.
     sigma_z
-        Laney's between-subgroup factor (1.0 for a plain p-chart).
+        Laney's between-subgroup factor (1.0 for a plain p-chart asked for with ``laney=False``; with
+        ``laney="auto"`` the factor computed, also when it chose the plain p-chart).
     laney
         Whether these are Laney p' limits.
     """
@@ -195,7 +196,7 @@ def crossings_min(n_useful: int) -> int:
 def p_limits(
     y: Sequence[float] | npt.ArrayLike,
     n: Sequence[float] | npt.ArrayLike,
-    laney: bool = False,
+    laney: bool | Literal["auto"] = False,
     *,
     screen_moving_ranges: bool = False,
 ) -> PLimits:
@@ -212,7 +213,12 @@ def p_limits(
         Numerators and denominators per period, in time order, of equal length. A point where
         either is missing (NaN, None) is missing: NaN proportion and limits, not in p-bar.
     laney
-        Laney's p' limits (for large denominators, where between-period variation dominates).
+        Laney's p' limits (for large denominators, where between-period variation dominates);
+        ``"auto"``: Laney's p' when the data are overdispersed, sigma_z > 1 (the periods vary more
+        than the binomial within-period variation explains), else the plain p-chart. qicharts2
+        leaves the choice to its user (``chart = "pp"``); with sigma_z <= 1 the p' limits would be
+        no wider than the p limits, so the plain chart is kept, and an unknown sigma_z (fewer than
+        two adjacent complete points) keeps it too.
     screen_moving_ranges
         Leave out moving ranges of at least 3.267 times their average before averaging again
         (Nelson 1982). qicharts2 does this only with ``options(qic.screenedmr = TRUE)``; its
@@ -229,8 +235,9 @@ def p_limits(
     Raises
     ------
     SamplingError
-        When the lengths differ, a value is not a number or infinite, a denominator is not
-        positive, a numerator is negative or above its denominator, or no point is complete.
+        When *laney* is not True, False or "auto", the lengths differ, a value is not a number or
+        infinite, a denominator is not positive, a numerator is negative or above its denominator,
+        or no point is complete.
 
     Examples
     --------
@@ -238,6 +245,8 @@ def p_limits(
     >>> round(float(limits.centre[0]), 6), round(float(limits.upper[0]), 6)
     (0.116129, 0.212243)
     """
+    if laney not in (True, False, "auto"):
+        raise SamplingError(f'laney måste vara True, False eller "auto", inte {laney!r}.')
     counts, sizes = _series(y, "y"), _series(n, "n")
     if counts.shape != sizes.shape:
         raise SamplingError(f"y och n måste vara lika långa (nu {counts.size} och {sizes.size}).")
@@ -255,13 +264,16 @@ def p_limits(
     sigma_z = 1.0
     if laney:
         sigma_z = _sigma_z(proportions, p_bar, sigma, screen_moving_ranges)
-        sigma = sigma * sigma_z
+        if laney == "auto":
+            laney = bool(sigma_z > 1)  # NaN > 1 is False
+        if laney:
+            sigma = sigma * sigma_z
     centre = np.full(counts.shape, p_bar)
     lower = np.where(np.isnan(sigma), np.nan, np.maximum(centre - 3 * sigma, 0.0))
     upper = np.where(np.isnan(sigma), np.nan, np.minimum(centre + 3 * sigma, 1.0))
     for array in (centre, lower, upper, proportions, sigma):
         array.setflags(write=False)
-    return PLimits(centre, lower, upper, proportions, sigma, sigma_z=sigma_z, laney=laney)
+    return PLimits(centre, lower, upper, proportions, sigma, sigma_z=sigma_z, laney=bool(laney))
 
 
 def _sigma_z(

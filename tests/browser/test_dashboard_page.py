@@ -33,7 +33,7 @@ CHART_COUNT = 6
 LOAD_MS = 240_000
 SMALL = {"width": 1366, "height": 768}
 LARGE = {"width": 1920, "height": 1080}
-HEADINGS = ("Nyckeltal", "Så läser du diagrammen", "Andel ja per fråga", "Utveckling per tertial",
+HEADINGS = ("Nyckeltal", "Så läser du diagrammen", "Andel ja per fråga", "Utveckling över tid",
             "Per enhet och fråga", "Utredningstid", "Per kön", "Utredningstid per kön",
             "Senaste avvikelser med kommentar", "Metod")
 
@@ -251,6 +251,33 @@ def test_the_filters_work_from_the_keyboard_and_say_they_are_computing(dashboard
     screenshot(page.page, "dashboard-enhet")
 
 
+def _trend_alt_includes(page, text: str) -> None:
+    page.wait_for_function("text => document.querySelector('#ek-rubrik-trend + img').alt.includes(text)",
+                           arg=text, timeout=LOAD_MS)
+
+
+def test_the_charts_over_time_switch_between_run_and_p_charts_per_tertial_and_month(dashboard_url, page):
+    page.page.set_viewport_size(LARGE)
+    open_dashboard(page.page, dashboard_url)
+    _trend_alt_includes(page.page, "Diagram: Seriediagram per fråga och tertial.")
+    page.page.get_by_role("button", name="Styrdiagram (p′)", exact=True).click()
+    _trend_alt_includes(page.page, "Diagram: Styrdiagram (p′) per fråga och tertial.")
+    assert "styrgränserna" in page.page.locator("#ek-rubrik-trend + img").get_attribute("alt")
+    page.page.get_by_role("button", name="Månad", exact=True).click()
+    _trend_alt_includes(page.page, "Diagram: Styrdiagram (p′) per fråga och månad.")
+    wait_for_charts(page.page)
+    section = page.page.locator("section.ek-avsnitt", has=page.page.locator("#ek-rubrik-trend"))
+    section.locator("summary").click()
+    assert "Övre styrgräns" in section.locator("table").inner_text()
+    page.page.get_by_role("button", name="Seriediagram", exact=True).click()
+    _trend_alt_includes(page.page, "Diagram: Seriediagram per fråga och månad.")
+    assert page.console_errors == []
+    page.page.get_by_role("button", name="Styrdiagram (p′)", exact=True).click()
+    _trend_alt_includes(page.page, "Diagram: Styrdiagram (p′) per fråga och månad.")
+    wait_for_charts(page.page)
+    screenshot_of(page.page, section, "dashboard-styrdiagram-manad")
+
+
 def test_clicking_an_enhet_in_the_heat_map_shows_that_enhets_tiles_and_run_charts(dashboard_url, page,
                                                                                   demo_workspace, expected):
     """Drill-down from the heat map: a click on an enhet's button chooses it in the Enhet filter (the focus
@@ -260,8 +287,7 @@ def test_clicking_an_enhet_in_the_heat_map_shows_that_enhets_tiles_and_run_chart
     buttons = heat_map.get_by_role("button", name=re.compile(r"^Visa "))
     chosen = buttons.nth(1).inner_text().removeprefix("Visa ")
     buttons.nth(1).click()
-    page.page.wait_for_function("name => document.querySelector('#ek-rubrik-trend + img').alt.includes(name)",
-                                arg=f"– {chosen}.", timeout=LOAD_MS)
+    _trend_alt_includes(page.page, f"– {chosen}.")
     wait_for_charts(page.page)
     assert _chosen(page.page, "Enhet") == chosen
     enhet = page.page.get_by_role("combobox", name="Enhet")
@@ -278,8 +304,7 @@ def test_clicking_an_enhet_in_the_heat_map_shows_that_enhets_tiles_and_run_chart
     first = buttons.nth(0).inner_text().removeprefix("Visa ")
     buttons.nth(0).focus()
     page.page.keyboard.press("Enter")
-    page.page.wait_for_function("name => document.querySelector('#ek-rubrik-trend + img').alt.includes(name)",
-                                arg=f"– {first}.", timeout=LOAD_MS)
+    _trend_alt_includes(page.page, f"– {first}.")
     assert _chosen(page.page, "Enhet") == first
     assert page.console_errors == []
     screenshot_of(page.page, heat_map, "dashboard-varmekarta")
@@ -355,7 +380,8 @@ def test_the_print_view_for_the_namnd_has_the_date_the_filters_the_method_and_th
                                    check=True).stdout.split())
     title = next(iter(expected["checklists"].values()))
     assert f"tidsfrister beräknade per {expected['as_of']:%Y-%m-%d}" in text
-    assert f"Urval: checklista: {title}; period: {dashboard.ALL}; enhet: {chosen}." in text
+    assert (f"Urval: checklista: {title}; period: {dashboard.ALL}; enhet: {chosen}; utveckling över tid: "
+            "seriediagram per tertial.") in text
     assert "Metod: slumpmässigt urval" in text and "Så läser du diagrammen" in text
     assert "Utskrift (PDF)" not in text and "Visa tabellen bakom diagrammet" not in text  # screen only
     # the charts are printed (their words are text in the SVG): the enhet's run charts and the heat map

@@ -260,6 +260,80 @@ def test_a_run_chart_leaves_out_suppressed_tertials_and_centres_a_single_point()
     assert "1 tertial: för få för att se mönster" in single.axes[0].get_title(loc="left")
 
 
+def month_rows(counts, item="vald_fragat", start=(2025, 1)) -> pd.DataFrame:
+    """One item's rows per month from (k, n) pairs, shaped like the dashboard's monthly trend."""
+    year, month = start
+    rows = []
+    for number, (k, n) in enumerate(counts):
+        label = f"{year + (month - 1 + number) // 12}-{(month - 1 + number) % 12 + 1:02d}"
+        rows.append({"item": item, "item_text": TEXTS[item], "period": label, "k": k, "n": n,
+                     "estimate": k / n, "goal": 1.0, "suppressed": n < 5})
+    return pd.DataFrame(rows)
+
+
+#: a shift: twelve months near 80 %, then four near 45 % (all points outside the p-chart's limits)
+SHIFT = [(40, 50), (42, 52), (38, 48), (41, 50), (44, 55), (39, 49), (40, 50), (43, 53), (41, 51),
+         (42, 52), (38, 47), (40, 50), (20, 45), (22, 48), (21, 47), (19, 44)]
+
+
+def test_a_monthly_run_chart_names_months_and_says_its_signal_in_months():
+    figure = charts.run_chart_figure(month_rows(SHIFT), unit="manad")
+    axes = figure.axes[0]
+    title = axes.get_title(loc="left").replace("\n", " ")
+    # the last four months are below the median: a run of 4 is no signal among 16 points (limit 7)
+    assert "Ingen signal: slumpmässig variation (16 månader)" in title
+    labels = [label.get_text().replace("\n", " ") for label in axes.get_xticklabels()]
+    assert labels[-1] == "apr 2026" and "" in labels  # 16 months: every second named, the latest always
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert "Andel ja per månad" in legend
+
+
+def test_a_p_chart_marks_and_names_the_points_outside_its_limits():
+    rows = month_rows(SHIFT)
+    limits = charts.control_limits(rows)
+    k, n = np.array(SHIFT, dtype=float).T
+    expected = sampling.p_limits(k, n, laney="auto")
+    np.testing.assert_allclose(limits.upper, expected.upper)
+    assert not limits.laney  # sigma_z 0.45: one jump, small moving ranges otherwise
+    figure = charts.p_chart_figure(rows, unit="manad")
+    axes = figure.axes[0]
+    title = axes.get_title(loc="left").replace("\n", " ")
+    assert "p-diagram: σz = 0,45 ≤ 1, ingen överspridning" in title
+    assert "Utanför styrgränserna: jan 2026, feb 2026, mar 2026, apr 2026" in title
+    (flagged,) = [line for line in axes.lines if line.get_gid() == charts.OUTSIDE_GID]
+    assert list(flagged.get_xdata()) == [12, 13, 14, 15]
+    upper = [line for line in axes.lines if line.get_gid() == charts.LIMITS_GID][1]
+    assert list(upper.get_ydata()[:-1]) == pytest.approx(100 * expected.upper)  # a step per month
+    (centre,) = [line for line in axes.lines if line.get_gid() == charts.P_BAR_GID]
+    assert centre.get_ydata()[0] == pytest.approx(100 * k.sum() / n.sum())
+
+
+def test_a_p_chart_takes_laneys_p_prime_when_the_periods_are_overdispersed():
+    swings = [(100, 1000), (300, 1000), (120, 1000), (280, 1000), (110, 1000), (310, 1000)]
+    rows = run_rows([k / n for k, n in swings], n=1000)
+    limits = charts.control_limits(rows)
+    assert limits.laney and limits.sigma_z > 1
+    sigma_z = charts.decimal_text(limits.sigma_z, 2)
+    assert charts.control_name(limits) == (f"Laneys p′-diagram: σz = {sigma_z} > 1, perioderna varierar mer "
+                                           "än urvalet förklarar")
+    assert charts.outside_text(limits, rows["period"].tolist()) == "Inom styrgränserna: alla 6 tertialer"
+    plain = sampling.p_limits([k for k, _ in swings], [n for _, n in swings])
+    assert charts.outside(plain).sum() == 6  # the plain p-chart would call every tertial a signal
+
+
+def test_a_p_chart_leaves_out_suppressed_periods_and_says_when_nothing_is_left():
+    rows = run_rows([0.8, 0.6, 0.9, 0.85]).assign(suppressed=[False, True, False, False])
+    limits = charts.control_limits(rows)
+    assert np.isnan(limits.p[1]) and limits.centre[0] == pytest.approx((24 + 27 + 26) / 90)
+    hidden = run_rows([0.8, 0.6], n=4)
+    assert charts.control_limits(hidden) is None
+    assert charts.outside_text(None, hidden["period"].tolist(), "manad") == "Inga månader med minst 5 ärenden"
+    figure = charts.p_chart_figure(hidden)
+    assert "Inga tertialer med minst 5 ärenden" in figure.axes[0].get_title(loc="left")
+    assert charts.outside_text(charts.control_limits(run_rows([0.8])), ["2026-T1"]) == (
+        "Inom styrgränserna: 1 tertial")
+
+
 # --------------------------------------------------------------------------- heat map
 
 

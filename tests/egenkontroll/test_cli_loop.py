@@ -13,6 +13,7 @@ from drills.synthetic import synthetic_personnummer, write_register
 from egenkontroll import _loopstore, actions, cli, risks, yearplan
 from egenkontroll.workspace import Workspace
 from tests.egenkontroll.test_cli_issue19 import ENGLISH, METAVARS
+from tests.egenkontroll.test_loop import answer_all
 
 BAD_CALLS = [
     ["arsplan"],
@@ -48,6 +49,8 @@ HELP_CALLS = [[*verb.split(), "--help"] for verb in (
     "arsplan", "arsplan ny", "arsplan lista", "arsplan ta-bort", "atgard", "atgard ny", "atgard lista",
     "atgard status", "atgard uppfolj", "risk", "risk ny", "risk lista")]
 PER_DATUM = "2026-12-31"
+#: the question of the item vald_fragat, as the loop names it
+QUESTION = "Har frågan om våld ställts och är svaret dokumenterat?"
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -63,18 +66,9 @@ def folder(tmp_path) -> Path:
     path = tmp_path / "arbetsyta"
     with Workspace.open(path) as workspace:
         workspace.import_register(write_register(tmp_path / "register.csv", 120))
-        _review(workspace.create_session("valdsfraga", n=20, seed=1, period="2026-T1"), 10)
+        first = workspace.create_session("valdsfraga", n=20, seed=1, period="2026-T1")
+        answer_all(first, {"vald_fragat": 10})
     return path
-
-
-def _review(session, yes: int) -> None:
-    answers = []
-    for position, case_id in enumerate(session.case_ids):
-        value = "ja" if position < yes else "nej"
-        answers.append({"case_id": case_id, "item_id": "vald_fragat", "value": value})
-        if position < yes:
-            answers.append({"case_id": case_id, "item_id": "framkom_vald", "value": "nej"})
-    session.record_many(answers)
 
 
 def _in(folder: Path, *args: str) -> list[str]:
@@ -131,7 +125,9 @@ def test_bad_input_to_every_verb_exits_2_and_writes_nothing(capsys, folder, args
 def test_a_year_planned_drawn_and_listed_on_the_command_line(capsys, folder):
     add = ["arsplan", "ny", "--ar", "2026", "--checklist", "valdsfraga", "--n", "20", "--ansvarig",
            "Enhetschef"]
-    assert run(capsys, *_in(folder, *add, "--period", "2026-T2", "--enhet", "Barn och unga"))[0] == 0
+    code, out, _ = run(capsys, *_in(folder, *add, "--period", "2026-T2", "--enhet", "Barn och unga"))
+    assert code == 0 and out == ("Rad 1 i egenkontrollplanen 2026: Våldsfråga, maj–aug 2026, 20 akter, "
+                                 "ansvarig Enhetschef, klar senast 2026-09-30.\n")
     assert run(capsys, *_in(folder, *add, "--period", "2026-T3", "--klar-senast", "15/1/2027"))[0] == 0
     code, out, err = run(capsys, *_in(folder, "sample", "--checklist", "valdsfraga", "--n", "20", "--seed",
                                       "2", "--period", "2026-T2"))
@@ -141,8 +137,12 @@ def test_a_year_planned_drawn_and_listed_on_the_command_line(capsys, folder):
     assert code == 0 and json.loads(out)["planrad"] == 2
     code, out, _ = run(capsys, *_in(folder, "arsplan", "lista", "--per-datum", "1/10/2026"))
     assert code == 0 and out.startswith("Egenkontrollplan 2026: 0 av 2 genomförda, 1 försenad\n")
-    assert "2026-T2 valdsfraga, Barn och unga: 20 akter" in out and "försenad (0 av 20 akter granskade" in out
-    assert "klar senast 2027-01-15: pågår (0 av 5 akter granskade" in out
+    with Workspace.open(folder) as workspace:
+        drawn = [session.id for session in workspace.sessions()[1:]]
+    assert (f"  1. Våldsfråga maj–aug 2026, Barn och unga: 20 akter, ansvarig Enhetschef, klar senast "
+            f"2026-09-30: försenad (0 av 20 akter granskade i granskningen {drawn[0]})\n") in out
+    assert (f"  2. Våldsfråga sep–dec 2026: 20 akter, ansvarig Enhetschef, klar senast 2027-01-15: pågår (0 "
+            f"av 5 akter granskade i granskningen {drawn[1]})\n") in out
     code, _, err = run(capsys, *_in(folder, "arsplan", "ta-bort", "1"))
     assert code == 2 and "tas inte bort" in err
     with Workspace.open(folder) as workspace:
@@ -158,22 +158,29 @@ def test_an_action_followed_up_on_the_command_line(capsys, folder):
                                     "--beslutad", "2026-05-10"))
     assert code == 0 and out.startswith("Åtgärd 1 är tillagd")
     code, out, _ = run(capsys, *_in(folder, "atgard", "lista", "--per-datum", "2026-07-01"))
-    assert "1 åtgärd, 1 försenad" in out and "[försenad] Granskning" in out
+    assert "1 åtgärd, 1 försenad" in out
+    assert f"  1. [försenad] Granskning Våldsfråga jan–apr 2026 ({first}): {QUESTION}\n" in out
     assert "Orsak: Rutinen var okänd" in out
     assert run(capsys, *_in(folder, "atgard", "status", "1", "genomförd", "--revision", "1"))[0] == 0
     code, _, err = run(capsys, *_in(folder, "atgard", "status", "1", "pågår", "--revision", "1"))
     assert code == 2 and "ändrades av" in err and "version 1" in err
     code, _, err = run(capsys, *_in(folder, "atgard", "uppfolj", "1", "--per-datum", PER_DATUM))
-    assert code == 2 and "Ingen senare granskning av valdsfraga" in err
+    assert code == 2
+    assert f"Ingen senare granskning av Våldsfråga har ännu svar på frågan \"{QUESTION}\"" in err
     with Workspace.open(folder) as workspace:
-        _review(workspace.create_session("valdsfraga", n=20, seed=3, period="2026-T3"), 20)
+        later = workspace.create_session("valdsfraga", n=20, seed=3, period="2026-T3")
+        answer_all(later, {"vald_fragat": 20})
     logged = _log_length(folder)
     code, out, _ = run(capsys, *_in(folder, "atgard", "uppfolj", "1", "--bara-visa", "--per-datum",
                                     PER_DATUM))
-    assert code == 0 and "Före: 50 % (10 av 20" in out and "Efter: 100 % (20 av 20" in out
+    assert code == 0 and out.startswith(f"Mäter: Våldsfråga: {QUESTION}\n")
+    assert "Före: 50 % (10 av 20" in out and ") i granskningen jan–apr 2026\n" in out
+    assert "Efter: 100 % (20 av 20" in out and ") i granskningen sep–dec 2026\n" in out
     assert _log_length(folder) == logged
     code, out, _ = run(capsys, *_in(folder, "atgard", "uppfolj", "1", "--per-datum", PER_DATUM))
     assert code == 0 and "ökningen är säkerställd" in out and out.endswith("har status effekt uppnådd.\n")
+    code, out, _ = run(capsys, *_in(folder, "atgard", "lista", "--per-datum", PER_DATUM))
+    assert f"   Effekt bedömd mot Våldsfråga sep–dec 2026 ({later.id})\n" in out
     code, out, _ = run(capsys, *_in(folder, "atgard", "lista", "--json", "--per-datum", PER_DATUM))
     assert json.loads(out)["atgarder"][0]["status"] == "effekt uppnådd"
 
@@ -189,7 +196,7 @@ def test_a_risk_added_and_listed_on_the_command_line(capsys, folder):
     assert code == 0 and out == "Risk 1 är tillagd: riskvärde 9 (hög).\n"
     code, out, _ = run(capsys, *_in(folder, "risk", "lista"))
     assert "1. hög (9 = 3 × 3): Våld upptäcks inte" in out
-    assert "Bevakas av valdsfraga: vald_fragat; åtgärder 1" in out
+    assert f"   Bevakas av Våldsfråga: {QUESTION}\n   Åtgärder: 1\n" in out
     assert "  3 |  0  0  1  0" in out
     code, out, _ = run(capsys, *_in(folder, "risk", "lista", "--json"))
     assert json.loads(out)["matris"]["3"] == {"1": 0, "2": 0, "3": 1, "4": 0}

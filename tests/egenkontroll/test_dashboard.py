@@ -17,7 +17,8 @@ import pytest
 from matplotlib import pyplot as plt
 
 from egenkontroll import Workspace, _panel, _views, charts, dashboard, demo, formatting, results
-from egenkontroll.periods import previous_period
+from egenkontroll._views import OVER_TIME
+from egenkontroll.periods import previous_period, spoken_period
 from tests.egenkontroll.test_export import build_small_workspace
 
 AS_OF = dt.date(2026, 10, 31)
@@ -318,6 +319,12 @@ def test_the_prepared_screens_are_shown_without_the_model_and_match_what_it_comp
     app.enhet.value = "Vuxenenheten"
     assert app.errors.value == "" and app._model is None
     assert _shown(app) == _screen(_panel.screen(model, app.filters()))
+    assert set(prepared["2025|"].over_time) == set(OVER_TIME)  # every enhet: every chart over time
+    assert set(prepared["|Vuxenenheten"].over_time) == {"tertial/serie", "tertial/styr"}
+    app.kind.value = "styr"  # prepared: shown without the model
+    assert app.errors.value == "" and app._model is None
+    assert app.charts["trend"].value == _panel.over_time_section(model, app.filters(), "tertial/styr")
+    app.kind.value = "serie"
     app.enhet.value = ""
     app.period.value = model.periods()[0]
     assert app.errors.value == "" and app._model is None
@@ -447,9 +454,9 @@ def test_a_filter_change_says_it_is_computing_until_the_figures_are_shown(folder
     seen = []
     computed = _panel.screen
 
-    def watched(model, filters):
+    def watched(model, filters, **options):
         seen.append(app.busy.value)
-        return computed(model, filters)
+        return computed(model, filters, **options)
 
     monkeypatch.setattr(_panel, "screen", watched)
     app.period.value = "2025"
@@ -481,9 +488,66 @@ def test_a_suppressed_group_reveals_nothing_through_counts_or_the_deviation_list
 
 def test_the_printed_page_names_the_filter_choice_and_the_button_prints(app):
     assert "window.print()" in app.print_button.value and "Utskrift (PDF)" in app.print_button.value
-    assert "Urval: checklista: Våldsfråga; period: Alla; enhet: Alla." in app.chosen.value
+    assert ("Urval: checklista: Våldsfråga; period: Alla; enhet: Alla; utveckling över tid: seriediagram "
+            "per tertial.") in app.chosen.value
     app.enhet.value = "Vuxenenheten"
+    app.kind.value = "styr"
     try:
-        assert "Urval: checklista: Våldsfråga; period: Alla; enhet: Vuxenenheten." in app.chosen.value
+        assert ("Urval: checklista: Våldsfråga; period: Alla; enhet: Vuxenenheten; utveckling över tid: "
+                "styrdiagram (p′) per tertial.") in app.chosen.value
     finally:
         app.enhet.value = ""
+        app.kind.value = "serie"
+
+
+def test_the_monthly_trend_is_the_results_by_month_of_all_or_of_one_enhet(model):
+    every = model.trend("valdsfraga", None, "manad")
+    expected = results.item_results(model.workspace, checklist="valdsfraga", by="manad", as_of=AS_OF)
+    expected = expected[expected["group"] != "okänt"]
+    assert list(every["period"]) == list(expected["group"]) and list(every["k"]) == list(expected["k"])
+    assert every["period"].str.fullmatch(r"\d{4}-\d\d").all() and every["period"].nunique() > 3
+    alone = model.trend("valdsfraga", "Vuxenenheten", "manad")
+    march = results.item_results(model.workspace, checklist="valdsfraga", by="enhet", as_of=AS_OF,
+                                 period=(dt.date(2025, 3, 1), dt.date(2025, 3, 31)))
+    march = march[march["group"] == "Vuxenenheten"]
+    shown = alone[alone["period"] == "2025-03"]
+    assert list(shown["n"]) == list(march["n"]) and list(shown["k"]) == list(march["k"])
+    assert set(alone["period"]) <= set(every["period"])
+
+
+def _alt(section: str) -> str:
+    return section.split(' alt="', 1)[1].split('"', 1)[0]
+
+
+def test_the_charts_over_time_switch_between_run_and_p_charts_per_tertial_and_month(app):
+    first = app.charts["trend"].value
+    assert "Diagram: Seriediagram per fråga och tertial." in _alt(first)
+    try:
+        app.unit.value = "manad"
+        monthly = app.charts["trend"].value
+        assert "Diagram: Seriediagram per fråga och månad." in _alt(monthly) and "månader" in monthly
+        app.kind.value = "styr"
+        control = app.charts["trend"].value
+        assert "Diagram: Styrdiagram (p′) per fråga och månad." in _alt(control)
+        assert '<th scope="col">Övre styrgräns</th>' in control and "p-diagram" in control
+        assert "Inom styrgränserna" in control or "Utanför styrgränserna" in control
+        assert app.errors.value == ""
+        app.enhet.value = "Vuxenenheten"  # the choice stays when the filters change
+        alone = _alt(app.charts["trend"].value)
+        assert "Diagram: Styrdiagram (p′) per fråga och månad – Vuxenenheten." in alone
+        assert app.unit.value == "manad" and app.kind.value == "styr"
+    finally:
+        app.enhet.value = ""
+        app.unit.value, app.kind.value = "tertial", "serie"
+    assert app.charts["trend"].value == first
+
+
+def test_a_p_chart_table_says_each_period_and_hides_small_ones(model):
+    section = _panel.over_time_section(model, dashboard.Filters("valdsfraga"), "manad/styr")
+    table = section.split('<table class="ek-tabell">', 1)[1]
+    assert "<td>mar 2025</td>" in table  # months as people say them
+    trend = model.trend("valdsfraga", None, "manad")
+    small = trend[trend["n"] < 5].iloc[0]
+    row = table.split(f"<td>{spoken_period(small['period'])}</td>", 1)[1].split("</tr>", 1)[0]
+    assert row.count(f"<td>{charts.SUPPRESSED_TEXT}</td>") == 7  # Ja, Besvarade, four figures, Utanför
+

@@ -46,7 +46,11 @@ def test_a_secured_improvement_marks_effekt_uppnadd_with_the_figures(ws):
     assert result.improvement_secured and result.p_value < 0.05 and not result.at_goal
     stored = actions.action(ws.engine, action_id)
     assert (stored["status"], stored["effect_source"]) == ("effekt uppnådd", after.id)
-    assert "Före: 50 % (10 av 20; 95 % KI" in stored["effect_note"]
+    note = stored["effect_note"].splitlines()
+    assert note[0] == "Mäter: Våldsfråga: Har frågan om våld ställts och är svaret dokumenterat?"
+    assert note[1].startswith("Före: 50 % (10 av 20; 95 % KI")
+    assert note[1].endswith(") i granskningen jan–apr 2026")
+    assert note[2].endswith(") i granskningen sep–dec 2026")
     assert "ökningen är säkerställd (Fishers exakta test p < 0,001, under 0,05)" in stored["effect_note"]
     log = actions.action_history(ws.engine, action_id)
     assert log.loc[log["field"] == "status", "new_value"].tolist() == ["planerad", "effekt uppnådd"]
@@ -87,7 +91,8 @@ def test_the_later_measurement_must_come_after_the_deviation(ws):
     action_id = _action(ws, before)
     with pytest.raises(LoopError, match=f"{earlier.id} är ingen senare granskning.*Möjliga: inga ännu"):
         effect.follow_up(ws.engine, action_id, later=earlier.id, as_of=PER_DATUM)
-    with pytest.raises(LoopError, match="Ingen senare granskning av valdsfraga"):
+    none_yet = "Ingen senare granskning av Våldsfråga har ännu svar på frågan \"Har frågan om våld ställts"
+    with pytest.raises(LoopError, match=none_yet):
         effect.follow_up(ws.engine, action_id, as_of=PER_DATUM)
     assert effect.later_sessions(ws.engine, action_id) == []
 
@@ -116,11 +121,16 @@ def test_a_register_action_is_followed_by_a_later_ended_tertial(ws):
     action_id = actions.add_action(ws.engine, indicator="forhandsbedomning_14_dagar",
                                    indicator_period="2026-T1", action="Bevakningslista",
                                    ansvarig="Enhetschef", deadline="2026-06-30", opened="2026-05-10")
-    with pytest.raises(LoopError, match="Ingen registerperiod efter 2026-T1 har avslutats per 2026-08-30"):
+    not_ended = "Ingen registerperiod efter jan–apr 2026 har avslutats per 2026-08-30"
+    with pytest.raises(LoopError, match=not_ended):
         effect.follow_up(ws.engine, action_id, as_of="2026-08-30")
     result = effect.follow_up(ws.engine, action_id, as_of=PER_DATUM)
     assert (result.before.period, result.after.period) == ("2026-T1", "2026-T3")
-    assert math.isnan(result.after.lower) and "hela registret, inget urvalsfel" in result.text()
+    assert math.isnan(result.after.lower)
+    measured, before, after = result.text().splitlines()[:3]
+    assert measured == "Mäter: Förhandsbedömning inom 14 dagar"
+    assert before.endswith("; hela registret, inget urvalsfel) i registret, jan–apr 2026")
+    assert after.endswith("; hela registret, inget urvalsfel) i registret, sep–dec 2026")
     assert not result.supported  # every seventh förhandsbedömning is late in every tertial
 
 
@@ -129,3 +139,6 @@ def test_too_few_cases_support_nothing():
     after = effect.Measurement("g2", "2026-T2", 4, 4, 1.0, 1.0, 1.0)
     result = effect.judge(1, "valdsfraga: vald_fragat", 1.0, before, after)
     assert not result.supported and result.reason.startswith("För få ärenden")
+    shown = result.text()  # neither figure is shown, so neither is their difference or its test
+    assert "– (färre än 5 ärenden)" in shown
+    assert "procentenheter" not in shown and "Förändring" not in shown and "p =" not in shown

@@ -18,7 +18,7 @@ def ws(workspace, small_export):
     return workspace
 
 
-def _review(session, rates: dict[str, int]) -> None:
+def answer_all(session, rates: dict[str, int]) -> None:
     """Answer every case: the first rates[item] cases "ja" for each item, the rest "nej"; violence never came
     up, and no follow-up question shows."""
     answers = []
@@ -48,9 +48,10 @@ def test_a_whole_year_of_the_loop(ws):
         session = ws.create_session(checklist, n=15, seed=tertial, period=f"2026-T{tertial}")
         yearplan.link_session(engine, row, session.id)
         drawn[(checklist, tertial)] = session
-    _review(drawn[("valdsfraga", 1)], {"vald_fragat": 9})  # the violence question asked in 9 of 15
-    _review(drawn[("barnperspektiv", 1)], {"barn_klarlagt": 14, "barnens_situation": 12, "barnets_basta": 7})
-    _review(drawn[("valdsfraga", 2)], {"vald_fragat": 10})
+    answer_all(drawn[("valdsfraga", 1)], {"vald_fragat": 9})  # the violence question asked in 9 of 15
+    answer_all(drawn[("barnperspektiv", 1)],
+               {"barn_klarlagt": 14, "barnens_situation": 12, "barnets_basta": 7})
+    answer_all(drawn[("valdsfraga", 2)], {"vald_fragat": 10})
     assert yearplan.plan_summary(engine, 2026, "2026-09-01").text == (
         "Egenkontrollplan 2026: 3 av 6 genomförda")  # barnperspektiv T2 drawn, not yet reviewed
 
@@ -78,8 +79,9 @@ def test_a_whole_year_of_the_loop(ws):
         session = ws.create_session(checklist, n=15, seed=3, period="2026-T3")
         assert yearplan.matching_rows(engine, checklist, session.period) == [rows[(checklist, 3)]]
         yearplan.link_session(engine, rows[(checklist, 3)], session.id)
-        _review(session, rates)
-    _review(drawn[("barnperspektiv", 2)], {"barn_klarlagt": 14, "barnens_situation": 13, "barnets_basta": 11})
+        answer_all(session, rates)
+    answer_all(drawn[("barnperspektiv", 2)],
+               {"barn_klarlagt": 14, "barnens_situation": 13, "barnets_basta": 11})
 
     confirmed = effect.record_follow_up(engine, children, as_of=YEAR_END)
     assert (confirmed.before.k, confirmed.after.k, confirmed.improvement_secured) == (7, 15, True)

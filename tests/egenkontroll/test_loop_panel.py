@@ -109,9 +109,10 @@ def test_a_plan_with_nothing_late_is_green_in_colour_and_in_words(loop_folder):
 def test_open_actions_name_the_deviation_and_ansvarig_the_late_ones_first(view, section):
     table = re.search(r'<div class="ek-kretslopp-atgarder">(.*?)</div>', section).group(1)
     rows = [_text(row) for row in re.findall(r"<tr>(.*?)</tr>", table)][1:]
+    [session_id] = view.actions["session_id"].dropna()
     assert rows == [
-        "Våldsfråga: Har frågan om våld ställts och är svaret dokumenterat? Utbildning i våldsfrågan "
-        "Enhetschef vuxen 2025-09-30 ⚠ Försenad",
+        f"Granskning Våldsfråga 2025 ({session_id}): Har frågan om våld ställts och är svaret dokumenterat? "
+        "Utbildning i våldsfrågan Enhetschef vuxen 2025-09-30 ⚠ Försenad",
         "Lex Sarah (följs i Våldsfråga: Har frågan om våld ställts och är svaret dokumenterat?) "
         "Ny rutin för nattpersonal Verksamhetschef 2025-12-31 Planerad",
     ]
@@ -131,9 +132,9 @@ def test_actions_whose_effect_was_followed_up_say_whether_it_was_shown(section):
     table = re.search(r'<div class="ek-kretslopp-effekt">(.*?)</div>', section).group(1)
     rows = [_text(row) for row in re.findall(r"<tr>(.*?)</tr>", table)][1:]
     assert rows == [
-        "Utredning inom 4 månader, 2025-T1 Åtgärd som följts upp (effekt uppnådd) Socialchef "
+        "Utredning inom 4 månader, jan–apr 2025 Åtgärd som följts upp (effekt uppnådd) Socialchef "
         "✓ Effekt uppnådd Före 60 %, efter 92 %: säkerställd förbättring",
-        "Utredning inom 4 månader, 2025-T1 Åtgärd som följts upp (effekt ej uppnådd) Socialchef "
+        "Utredning inom 4 månader, jan–apr 2025 Åtgärd som följts upp (effekt ej uppnådd) Socialchef "
         "✗ Effekt ej uppnådd Före 60 %, efter 64 %: ingen säkerställd förbättring",
     ]
     tile = "Åtgärder med uppföljd effekt 1 av 2 1 med effekt uppnådd, 1 med effekt ej uppnådd"

@@ -212,7 +212,8 @@ def test_risks_are_listed_highest_first_with_their_actions_and_watch(ws, session
     assert table["id"].tolist() == [high, low]
     assert table[["value", "band"]].values.tolist() == [[12, "mycket hög"], [3, "låg"]]
     assert table["actions"].tolist() == [(action_id,), ()]
-    assert table["watched_by"].tolist() == ["valdsfraga: vald_fragat", "Förhandsbedömning inom 14 dagar"]
+    question = "Våldsfråga: Har frågan om våld ställts och är svaret dokumenterat?"
+    assert table["watched_by"].tolist() == [question, "Förhandsbedömning inom 14 dagar"]
     matrix = risks.risk_matrix(ws.engine)
     assert matrix.loc[4, 3] == 1 and matrix.loc[3, 1] == 1 and int(matrix.to_numpy().sum()) == 2
     assert matrix.index.tolist() == [4, 3, 2, 1] and matrix.columns.tolist() == [1, 2, 3, 4]

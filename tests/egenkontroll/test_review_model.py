@@ -492,6 +492,7 @@ def test_an_action_created_from_the_summary_is_in_the_action_plan(ws, vald):
         "kind": "granskning", "session_id": vald.id, "item_id": "vald_fragat",
         "action": "Utbildning i att fråga om våld", "ansvarig": "Enhetschef barn", "deadline": "2027-03-31",
         "cause": "Rutinen var okänd för nyanställda", "status": "planerad"}
+    assert set(actions.action_history(ws, 1)["actor"]) == {"anna"}  # signed as the granskare, as answers are
 
 
 def test_an_action_form_with_every_problem_is_refused_at_once_in_swedish_and_saves_nothing(ws, vald):
@@ -502,7 +503,7 @@ def test_an_action_form_with_every_problem_is_refused_at_once_in_swedish_and_sav
     assert str(refused.value) == (
         "Åtgärden skapades inte: skriv vad som ska göras (Åtgärd); skriv vem som är ansvarig (Ansvarig); "
         "sista dag ”31/13/2027” är inget datum: skriv D/M/ÅÅÅÅ, t.ex. 31/3/2027; Orsak innehåller ett "
-        "personnummer; ta bort det (texten sparas för alltid i ändringsloggen).")
+        "personnummer, som inte får sparas: texten blir kvar i ändringsloggen för alltid (ta bort numret).")
     assert actions.actions_table(ws).empty
 
 

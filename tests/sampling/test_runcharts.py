@@ -279,6 +279,21 @@ def test_p_chart_limits_by_hand():
     assert (limits.sigma_z, limits.laney) == (1.0, False)
 
 
+def test_auto_takes_laneys_p_prime_only_when_the_data_are_overdispersed():
+    under = sampling.p_limits(Y, N, laney="auto")  # sigma_z 0.40: less spread than binomial
+    plain = sampling.p_limits(Y, N)
+    assert not under.laney and under.sigma_z == pytest.approx(_laney_by_hand(Y, N)[1], rel=1e-12)
+    np.testing.assert_array_equal(under.upper, plain.upper)
+    y, n = [10, 11, 10, 11, 10, 60, 10, 11, 10, 11], [100] * 10  # sigma_z 2.92: overdispersed
+    over, laney = sampling.p_limits(y, n, laney="auto"), sampling.p_limits(y, n, laney=True)
+    assert over.laney and over.sigma_z == laney.sigma_z > 1
+    np.testing.assert_array_equal(over.upper, laney.upper)
+    single = sampling.p_limits([3], [10], laney="auto")  # sigma_z unknown: the plain p-chart
+    assert not single.laney and math.isnan(single.sigma_z) and not math.isnan(single.upper[0])
+    with pytest.raises(sampling.SamplingError, match="auto"):
+        sampling.p_limits(Y, N, laney="ja")
+
+
 def test_limits_are_clipped_to_0_and_1():
     low = sampling.p_limits([1, 2], [10, 10])  # p-bar 0.15, 3 sigma = 0.339
     assert np.all(low.lower == 0)
