@@ -36,6 +36,7 @@ from egenkontroll._estimation import change_between
 from egenkontroll._fields import KON_LABELS
 from egenkontroll._views import (
     ALL,
+    ENHET_FILTER_CLASS,
     HOW_TO_READ,
     OVER_TIME,
     SECTIONS,
@@ -482,9 +483,10 @@ _DRAWN_KEPT = 200
 
 def _drawn(key: str, heading: str, view: View) -> str:
     """Section *key* of *view* as HTML, drawn once per process for the same figures (:func:`_remembered`)."""
+    choices = _enhet_buttons_html(view.by_enhet) if key == "per_enhet" else ""  # the heat map's drill-down
     return _remembered(getattr(view, _DRAWN_FROM[key]), (key, heading, str(view.filters.enhet)),
                        lambda: _section_html(key, heading, charts.to_svg(figure(view, key)),
-                                             _chart_table(key, view), _alt_text(key, heading, view)))
+                                             _chart_table(key, view), _alt_text(key, heading, view), choices))
 
 
 def _remembered(frame: pd.DataFrame, labels: tuple[str, ...], draw: Callable[[], str]) -> str:
@@ -687,7 +689,11 @@ _STYLE = """<style>
 .ek-tabell { border-collapse: collapse; font-size: 15px; }
 .ek-tabell th, .ek-tabell td { border-bottom: 1px solid #ccc; padding: 3px 8px; text-align: left;
   vertical-align: top; }
-.ek-panel select:focus-visible, .ek-avsnitt summary:focus-visible, .ek-utskrift:focus-visible {
+.ek-enhetsval { font-size: 15px; margin: 4px 0 8px; }
+.ek-enhetsval button { font-size: 15px; padding: 3px 10px; margin: 2px 6px 2px 0; border: 1px solid #0b4f8a;
+  border-radius: 4px; background: #fff; color: #0b4f8a; cursor: pointer; }
+.ek-panel select:focus-visible, .ek-avsnitt summary:focus-visible, .ek-utskrift:focus-visible,
+.ek-enhetsval button:focus-visible {
   outline: 3px solid #0b4f8a; outline-offset: 2px; }
 .ek-utskrift { font-size: 15px; padding: 4px 14px; margin: 2px 8px; border: 1px solid #0b4f8a;
   border-radius: 4px; background: #fff; color: #0b4f8a; cursor: pointer; }
@@ -701,7 +707,7 @@ _STYLE = """<style>
   .jp-OutputArea-child, .jp-OutputArea-output { display: block !important; }  /* a table cell breaks badly */
   .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {
     break-inside: auto !important; }  /* JupyterLab keeps a cell on one page: the panel is longer */
-  .ek-filterrad, .ek-raknar, .ek-avsnitt summary { display: none !important; }
+  .ek-filterrad, .ek-raknar, .ek-avsnitt summary, .ek-enhetsval { display: none !important; }
   .ek-valt { display: block; font-size: 15px; font-weight: bold; }
   .ek-panel .widget-gridbox { display: block !important; }
   .ek-avsnitt, .ek-ruta { break-inside: avoid; }
@@ -745,13 +751,35 @@ def _tile_html(tile: Tile) -> str:
     return f'<div class="ek-ruta" role="listitem" style="border-left-color:{colour}">{"".join(parts)}</div>'
 
 
-def _section_html(key: str, heading: str, svg: bytes, table: str, alt: str) -> str:
-    """One chart section: heading, the chart as SVG with its alt text, and the table behind it."""
+def _section_html(key: str, heading: str, svg: bytes, table: str, alt: str, choices: str = "") -> str:
+    """One chart section: heading, *choices* (HTML above the chart), the chart as SVG with its alt text,
+    and the table behind it."""
     source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     return (f'<section class="ek-avsnitt" aria-labelledby="ek-rubrik-{key}">'
-            f'<h2 id="ek-rubrik-{key}">{html.escape(heading)}</h2>'
+            f'<h2 id="ek-rubrik-{key}">{html.escape(heading)}</h2>{choices}'
             f'<img class="ek-diagram" src="{source}" alt="{html.escape(alt)}">'
             f"<details><summary>Visa tabellen bakom diagrammet</summary>{table}</details></section>")
+
+
+#: a heat map button's click: the Enhet dropdown takes the button's enhet and tells the kernel, as when the
+#: enhet is chosen there; the focus goes to the dropdown, at the top with the enhet's tiles
+_CHOOSE_ENHET = (f"const choice = document.querySelector('.{ENHET_FILTER_CLASS} select'); "
+                 "if (choice && Array.from(choice.options).some(o => o.value === this.dataset.enhet)) { "
+                 "choice.value = this.dataset.enhet; "
+                 "choice.dispatchEvent(new Event('change', {bubbles: true})); choice.focus(); }")
+
+
+def _enhet_buttons_html(by_enhet: pd.DataFrame) -> str:
+    """The heat map's drill-down: a button per enhet of the heat map ("Visa Vuxenenheten"), in its column
+    order, that chooses that enhet in the Enhet filter, so that its tiles and run charts show."""
+    if by_enhet.empty:
+        return ""
+    click = html.escape(_CHOOSE_ENHET)
+    buttons = "".join(f'<button type="button" data-enhet="{html.escape(str(enhet))}" onclick="{click}">'
+                      f"Visa {html.escape(charts.group_name(enhet))}</button>"
+                      for enhet in charts.heatmap_values(by_enhet).index)
+    return (f'<div class="ek-enhetsval" role="group" aria-label="Visa en enhets nyckeltal och seriediagram">'
+            f"<span>Visa en enhets nyckeltal och seriediagram:</span> {buttons}</div>")
 
 
 def _alt_text(key: str, heading: str, view: View) -> str:

@@ -29,6 +29,8 @@ HOW_TO_READ = (
     "rutor är faktafrågor: de mäter inte följsamhet och har inget mål. Under varje diagram finns tabellen "
     "med siffrorna."
 )
+#: the class of the Enhet dropdown, which the heat map's enhet buttons set (drill-down from the heat map)
+ENHET_FILTER_CLASS = "ek-valj-enhet"
 #: the chart sections: (key of :func:`egenkontroll._panel.figures`, heading)
 SECTIONS = (
     ("per_fraga", "Andel ja per fråga"),

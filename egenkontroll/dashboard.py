@@ -22,7 +22,9 @@ egenkontrollplan of the per_datum's year, the åtgärder, their effect and the r
 start view and stays the same whatever the filters.
 
 The widgets show the charts as SVG images inside HTML (no JavaScript library, nothing from the internet),
-each with an alt text and the table behind it; two columns of charts where the screen has room.
+each with an alt text and the table behind it; two columns of charts where the screen has room. Above
+the heat map, a button per enhet ("Visa Vuxenenheten") chooses that enhet in the Enhet dropdown (a line
+of JavaScript sets the dropdown, whose change the kernel sees as if the user had chosen there).
 The charts over time ("Utveckling över tid") show run charts per tertial first: a median and the
 Anhøj rules in words need no statistics to read, and ten seconds is what a ledningsgrupp member gives
 a chart. Two choices above them, in the chart's own place, switch to months and to p-charts
@@ -56,6 +58,7 @@ from egenkontroll import _boundary, _location
 from egenkontroll._version import __version__
 from egenkontroll._views import (
     ALL,
+    ENHET_FILTER_CLASS,
     HOW_TO_READ,
     OVER_TIME_KINDS,
     OVER_TIME_UNITS,
@@ -107,7 +110,7 @@ __all__ = [
 #: where :func:`warm` keeps the start view, relative to the workspace folder
 START_VIEW_FILE = Path(".cache") / "instrumentpanel.json"
 #: changes whenever the stored start view's content or layout changes
-_START_VIEW_FORMAT = 7
+_START_VIEW_FORMAT = 8
 _LAZY = ("Model", "View", "figures", "key_figures", "REGISTER_LABELS")
 
 
@@ -318,6 +321,7 @@ class App:
         self.period = widgets.Dropdown(options=[(ALL, _EVERY), *periods], value=_EVERY, description="Period")
         self.enhet = widgets.Dropdown(options=[(ALL, _EVERY), *((e, e) for e in start.enheter)],
                                       value=_EVERY, description="Enhet")
+        self.enhet.add_class(ENHET_FILTER_CLASS)  # the heat map's enhet buttons choose here
         for dropdown in (self.checklist, self.period, self.enhet):
             dropdown.style = {"description_width": "90px"}
             dropdown.layout = widgets.Layout(width="min(400px, 100%)")

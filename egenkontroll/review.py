@@ -89,6 +89,9 @@ _STYLE = """<style>
 .ek-fel { color: #b3261e; background: #fdecea; border: 1px solid #b3261e; padding: 0.5em; }
 .ek-fraga { border-top: 1px solid #ddd; padding-top: 0.4em; }
 .ek-fraga .widget-toggle-button.mod-active { background: #1f5fa8; color: #fff; }
+/* an answer widget's label is its question, shown in bold just above it: there for screen readers only */
+.ek-fraga .widget-label { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip-path: inset(50%); white-space: nowrap; }
 .ek-kort { border: 1px solid #ddd; background: #fafafa; padding: 0 0.6em 0.4em 0.6em; }
 .ek-bedomning { margin-top: 0.4em; }
 .ek-atgard { border: 1px solid #ddd; background: #fafafa; padding: 0 0.6em 0.6em 0.6em; margin: 0.8em 0; }
@@ -241,12 +244,13 @@ class StartScreen(widgets.VBox):
         self.errors = errors
         self.on_open = on_open
         self.reviewer = reviewer
-        self.sessions = widgets.Dropdown(options=start.session_choices(), layout=_wide())
+        self.sessions = widgets.Dropdown(options=start.session_choices(), description="Granskning",
+                                         style=_LABEL_STYLE, layout=_wide())
         self.sessions.add_class("ek-valj-granskning")
         self.open_button = _button("Öppna granskningen", "folder-open", errors.guard(self._open))
         self.open_button.button_style = "primary"
-        self.children = [*self._planned(as_of), widgets.HTML("<h3>Fortsätt en granskning</h3>"),
-                         *self._existing(), widgets.HTML("<h3>Ny granskning</h3>"), *self._new_session()]
+        self.children = [*self._planned(as_of), widgets.HTML("<h2>Fortsätt en granskning</h2>"),
+                         *self._existing(), widgets.HTML("<h2>Ny granskning</h2>"), *self._new_session()]
 
     # --- the granskningar of the egenkontrollplan ---
 
@@ -256,7 +260,7 @@ class StartScreen(widgets.VBox):
         if not offered:
             return []
         self.planned = widgets.Dropdown(options=[(planned.label, planned) for planned in offered],
-                                        layout=_wide())
+                                        description="Planerad", style=_LABEL_STYLE, layout=_wide())
         self.planned.add_class("ek-valj-planerad")
         self.planned_button = _button("", "play", self.errors.guard(self._start_planned))
         self.planned_button.button_style = "primary"
@@ -265,7 +269,7 @@ class StartScreen(widgets.VBox):
         hint = widgets.HTML('<span class="ek-hjalp">Granskningarna i årets egenkontrollplan som återstår: '
                             "först de som har påbörjats, sedan de som inte har dragits än. En ny dras med "
                             "planens antal akter och ett nytt slumpfrö, som sparas med granskningen.</span>")
-        box = widgets.VBox([widgets.HTML("<h3>Planerade granskningar</h3>"), hint, self.planned,
+        box = widgets.VBox([widgets.HTML("<h2>Planerade granskningar</h2>"), hint, self.planned,
                             self.planned_button])
         box.add_class("ek-planerade")
         return [box]
@@ -424,24 +428,25 @@ def _buttons(item: Item) -> widgets.ToggleButtons:
 
 
 def _date_picker(item: Item) -> widgets.DatePicker:
-    return widgets.DatePicker(value=None)
+    return widgets.DatePicker(value=None, description=item.text)
 
 
 def _dropdown(item: Item) -> widgets.Dropdown:
-    return widgets.Dropdown(options=list(item.choices), value=None)
+    return widgets.Dropdown(options=list(item.choices), value=None, description=item.text)
 
 
 def _number_box(item: Item) -> widgets.Text:
-    return widgets.Text(placeholder="ett tal, t.ex. 3", continuous_update=False)
+    return widgets.Text(placeholder="ett tal, t.ex. 3", continuous_update=False, description=item.text)
 
 
 def _text_area(item: Item) -> widgets.Textarea:
-    return _typing_box("Skriv här (sparas medan du skriver)")
+    return _typing_box("Skriv här (sparas medan du skriver)", label=item.text)
 
 
-def _typing_box(placeholder: str) -> widgets.Textarea:
-    """A text box whose every change reaches the kernel (saved after a pause, see the module docstring)."""
-    return widgets.Textarea(placeholder=placeholder, continuous_update=True,
+def _typing_box(placeholder: str, label: str = "") -> widgets.Textarea:
+    """A text box whose every change reaches the kernel (saved after a pause, see the module docstring);
+    *label* names it for screen readers (an item's question, shown above it)."""
+    return widgets.Textarea(placeholder=placeholder, continuous_update=True, description=label,
                             layout=widgets.Layout(width="100%", max_width="60em"))
 
 

@@ -131,3 +131,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, as "rule: where" texts."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{rule['id']}: {[node['target'] for node in rule['nodes']][:3]}"
+            for rule in found if rule["impact"] in ("serious", "critical")]

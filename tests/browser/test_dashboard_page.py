@@ -25,7 +25,7 @@ from egenkontroll import (
 )
 from egenkontroll.perdatum import per_datum
 from egenkontroll.periods import period_label
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import ARTIFACTS, screenshot, serious_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -147,15 +147,6 @@ def _boxes(page, selector: str) -> list[dict]:
         "return {x: box.x, y: box.y, width: box.width}; })")
 
 
-def _serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page, as "rule: where" texts."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = Axe().run(page).response["violations"]
-    return [f"{rule['id']}: {[node['target'] for node in rule['nodes']][:3]}"
-            for rule in found if rule["impact"] in ("serious", "critical")]
-
-
 def test_dashboard_renders_charts_offline_with_the_numbers_of_results(dashboard_url, page, expected):
     page.page.set_viewport_size(SMALL)
     open_dashboard(page.page, dashboard_url)
@@ -217,7 +208,7 @@ def test_the_dashboard_has_no_serious_accessibility_violations_at_either_size(da
         summary.click()  # the tables behind the charts are checked too
     for size in (SMALL, LARGE):
         page.page.set_viewport_size(size)
-        assert _serious_violations(page.page) == [], size
+        assert serious_violations(page.page) == [], size
 
 
 def test_dashboard_shows_comment_markup_as_text_and_runs_none_of_it(dashboard_url, page, expected):
@@ -285,6 +276,38 @@ def test_the_charts_over_time_switch_between_run_and_p_charts_per_tertial_and_mo
     _trend_alt_includes(page.page, "Diagram: Styrdiagram (p′) per fråga och månad.")
     wait_for_charts(page.page)
     screenshot_of(page.page, section, "dashboard-styrdiagram-manad")
+
+
+def test_clicking_an_enhet_in_the_heat_map_shows_that_enhets_tiles_and_run_charts(dashboard_url, page,
+                                                                                  demo_workspace, expected):
+    """Drill-down from the heat map: a click on an enhet's button chooses it in the Enhet filter (the focus
+    goes there, at the top), and the tiles and run charts are that enhet's; the buttons work by keyboard."""
+    open_dashboard(page.page, dashboard_url)
+    heat_map = page.page.locator("section.ek-avsnitt", has=page.page.locator("#ek-rubrik-per_enhet"))
+    buttons = heat_map.get_by_role("button", name=re.compile(r"^Visa "))
+    chosen = buttons.nth(1).inner_text().removeprefix("Visa ")
+    buttons.nth(1).click()
+    _trend_alt_includes(page.page, f"– {chosen}.")
+    wait_for_charts(page.page)
+    assert _chosen(page.page, "Enhet") == chosen
+    enhet = page.page.get_by_role("combobox", name="Enhet")
+    assert enhet.evaluate("node => node === document.activeElement")  # at the top, by the tiles
+    assert f"– {chosen}." in page.page.locator("#ek-rubrik-per_fraga + img").get_attribute("alt")
+    with Workspace.open(demo_workspace) as workspace:
+        model = dashboard.Model(workspace)
+        shown = dashboard.key_figures(model.view(dashboard.Filters(next(iter(expected["checklists"])),
+                                                                   enhet=chosen)))
+    tiles = " ".join(page.page.locator(part).first.inner_text() for part in (".ek-antal", ".ek-rutor"))
+    for label, value in shown.items():
+        assert label in tiles and value in tiles, (label, value)
+    screenshot(page.page, "dashboard-vald-i-varmekartan")
+    first = buttons.nth(0).inner_text().removeprefix("Visa ")
+    buttons.nth(0).focus()
+    page.page.keyboard.press("Enter")
+    _trend_alt_includes(page.page, f"– {first}.")
+    assert _chosen(page.page, "Enhet") == first
+    assert page.console_errors == []
+    screenshot_of(page.page, heat_map, "dashboard-varmekarta")
 
 
 def test_the_loop_section_shows_the_plan_tile_and_the_risk_matrix_at_both_sizes(dashboard_url, page,

@@ -11,13 +11,18 @@ import pytest
 from egenkontroll import Workspace, actions, yearplan
 from egenkontroll._review_model import StartModel
 from egenkontroll.perdatum import per_datum
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, serious_violations
+from tests.conftest import REPO
 from tests.egenkontroll.drills.synthetic import synthetic_personnummer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SECONDS = 1000  # Playwright counts milliseconds
 APP_START = 120 * SECONDS
+#: the "Nästa" button (not "Nästa ogranskade"); its name starts with its icon
+NEXT = re.compile(r"Nästa$")
 XSS = "<img src=x onerror=alert(1)>"
+#: a checklist with an item of every answer type (test_review_widgets uses it too)
+ALL_ANSWER_TYPES = REPO / "tests" / "egenkontroll" / "data" / "checklists" / "alla_svarstyper.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +70,16 @@ def unexplained(console_errors: list[str], failed: list[str], refused: list[str]
     return left
 
 
-def open_session(page, label: str, reviewer: str = "Granskare A"):
+def open_session(page, label: str, reviewer: str = "Granskare A", first_item: str = "vald_fragat"):
     """Name the reviewer unless the browser remembers one, pick the session on the start screen and open
-    it; returns the first case's vald_fragat item."""
+    it; returns the first case's *first_item*."""
     page.locator(".ek-valj-granskning select").wait_for(timeout=APP_START)
     name = page.locator(".ek-granskare input")
     if not name.input_value():
         name.fill(reviewer)
     page.locator(".ek-valj-granskning select").select_option(label=label)
     page.get_by_role("button", name="Öppna granskningen").click()
-    item = page.locator(".ek-fraga-vald_fragat")
+    item = page.locator(f".ek-fraga-{first_item}")
     item.wait_for()
     return item
 
@@ -228,3 +233,89 @@ def test_a_planned_granskning_is_offered_first_and_its_summary_creates_an_action
         session.id, "vald_fragat", "Enhetschef vuxen", f"{year + 1}-03-31",
         "Rutinen var okänd för nyanställda"]
     assert page.console_errors == [] and page.dialogs == []
+
+
+
+def _new_session(path, checklist: str, seed: int, title: str) -> str:
+    """A new granskning of two cases of 2026-T1 in the demo workspace; its label on the start screen."""
+    with Workspace.open(path) as workspace:
+        session = workspace.create_session(checklist, n=2, seed=seed, period="2026-T1", title=title,
+                                           allow_overlap=True)
+        return dict((id_, text) for text, id_ in StartModel(workspace).session_choices())[session.id]
+
+
+def test_the_review_app_has_no_serious_accessibility_violations(demo, review_url, page):
+    """Issue 18: axe-core on the start screen, a case with an item of every answer type and the summary
+    with the action form, every accordion open."""
+    label = _new_session(demo[0], str(ALL_ANSWER_TYPES), 18, "Tillgänglighetsprov")
+    browser_page = page.page
+    browser_page.set_viewport_size({"width": 1366, "height": 2200})  # Voilà scrolls inside the page
+    browser_page.goto(review_url)
+    browser_page.locator(".ek-valj-granskning select").wait_for(timeout=APP_START)
+    browser_page.get_by_text("Planera antalet akter").click()
+    found = {"start": serious_violations(browser_page)}
+    open_session(browser_page, label, first_item="mote_hallet")
+    answer(browser_page, "mote_hallet", "Ja")
+    browser_page.get_by_role("textbox", name="När hölls mötet?").wait_for()  # shown once "ja" is saved
+    browser_page.get_by_text("Rätta ett registerdatum").click()
+    found["case"] = serious_violations(browser_page)
+    for name in ("Hur många deltog?", "Anteckning"):  # the answer boxes are named by their questions
+        assert browser_page.get_by_role("textbox", name=name).count() == 1, name
+    assert browser_page.get_by_role("combobox", name="I vilken form?").count() == 1
+    browser_page.get_by_role("button", name=NEXT).click()
+    browser_page.locator(".ek-framsteg").get_by_text("Ärende 2 av 2").wait_for()
+    answer(browser_page, "mote_hallet", "Nej")  # a critical item falls short: the action form is offered
+    browser_page.locator(".ek-status").get_by_text(re.compile(r"Sparat \d\d:\d\d:\d\d")).wait_for()
+    browser_page.get_by_role("button", name="Sammanfattning").click()
+    browser_page.locator(".ek-atgard").get_by_role("button", name="Skapa åtgärden").wait_for()
+    found["summary"] = serious_violations(browser_page)
+    assert found == {"start": [], "case": [], "summary": []}
+    assert browser_page.get_by_role("main").locator(".ek-app").count() == 1  # the app is the main landmark
+
+
+def test_the_review_app_works_from_the_keyboard_alone(demo, review_url, page):
+    """Issue 18: Tab to a granskning and open it, Tab to an answer and choose it, on to the next case, all
+    with keys."""
+    path, _, _ = demo
+    label = _new_session(path, "valdsfraga", 181, "Tangentbordsprov")
+    browser_page = page.page
+    browser_page.set_viewport_size({"width": 1366, "height": 768})
+    browser_page.goto(review_url)
+    sessions = browser_page.locator(".ek-valj-granskning select")
+    sessions.wait_for(timeout=APP_START)
+    name = browser_page.locator(".ek-granskare input")
+    tab_to(browser_page, name)
+    if not name.input_value():
+        browser_page.keyboard.type("Granskare T")
+    tab_to(browser_page, sessions)
+    options = sessions.locator("option").all_inner_texts()
+    for _ in range([option.replace("\xa0", " ") for option in options].index(label)):
+        browser_page.keyboard.press("ArrowDown")
+    tab_to(browser_page, browser_page.get_by_role("button", name="Öppna granskningen"))
+    browser_page.keyboard.press("Enter")
+    browser_page.locator(".ek-fraga-vald_fragat").wait_for()
+    with Workspace.open(path) as workspace:
+        session = next(session for session in workspace.sessions() if session.title == "Tangentbordsprov")
+    tab_to(browser_page, selected(browser_page, "vald_fragat", "Ja"))
+    browser_page.keyboard.press("Space")
+    browser_page.locator(".ek-status").get_by_text(re.compile(r"Sparat \d\d:\d\d:\d\d")).wait_for()
+    assert "mod-active" in selected(browser_page, "vald_fragat", "Ja").get_attribute("class")
+    tab_to(browser_page, browser_page.get_by_role("button", name=NEXT), backwards=True)
+    browser_page.keyboard.press("Enter")
+    browser_page.locator(".ek-kort h3").get_by_text(f"Ärende {session.case_ids[1]}").wait_for()
+    assert browser_page.locator(".ek-framsteg").inner_text().startswith("Ärende 2 av 2")
+    with Workspace.open(path) as workspace:
+        answers = workspace.session(session.id).answers()
+    assert answers[["arende_id", "item_id", "value"]].values.tolist() == [
+        [session.case_ids[0], "vald_fragat", "ja"]]
+    assert page.console_errors == []
+
+
+def tab_to(page, target, backwards: bool = False, most: int = 80) -> None:
+    """Press Tab (Shift+Tab *backwards*) until *target* (a locator) has the keyboard focus."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(most):
+        if target.evaluate("node => node === document.activeElement"):
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{most} presses of {key} never reached {target}")

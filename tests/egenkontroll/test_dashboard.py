@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -16,12 +18,13 @@ import pandas as pd
 import pytest
 from matplotlib import pyplot as plt
 
-from egenkontroll import Workspace, _panel, charts, dashboard, demo, formatting, results
+from egenkontroll import Workspace, _panel, _views, charts, dashboard, demo, formatting, results
 from egenkontroll._views import OVER_TIME
 from egenkontroll.periods import previous_period, spoken_period
 from tests.egenkontroll.test_export import build_small_workspace
 
 AS_OF = dt.date(2026, 10, 31)
+XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +238,24 @@ def test_the_app_renders_every_chart(app):
     assert _charts_are_svg_with_alt_text_and_table(app)
     assert any(results.TRAFFIC_LIGHT_RULE in child.value for child in app.widget.children
                if hasattr(child, "value"))
+
+
+def test_the_heat_map_has_a_button_per_enhet_that_chooses_it_in_the_enhet_filter(app, model):
+    """Drill-down from the heat map: one button per column, named by its enhet, whose click sets the
+    Enhet dropdown (found by its class) to that enhet; an enhet's name is escaped."""
+    view = model.view(dashboard.Filters("valdsfraga"))
+    columns = list(charts.heatmap_values(view.by_enhet).index)
+    section = app.charts["per_enhet"].value
+    assert re.findall(r'<button type="button" data-enhet="([^"]*)"', section) == columns
+    assert re.findall(r">(Visa [^<]*)</button>", section) == [f"Visa {enhet}" for enhet in columns]
+    assert set(columns) <= {value for _, value in app.enhet.options}
+    assert _views.ENHET_FILTER_CLASS in app.enhet._dom_classes
+    assert f"document.querySelector('.{_views.ENHET_FILTER_CLASS} select')" in html.unescape(section)
+    assert all("<button" not in app.charts[key].value for key in app.charts if key != "per_enhet")
+    named = view.by_enhet.assign(group=view.by_enhet["group"].replace(columns[0], XSS))
+    buttons = _panel._enhet_buttons_html(named)
+    assert "<img" not in buttons and f'data-enhet="{html.escape(XSS)}"' in buttons
+    assert _panel._enhet_buttons_html(view.by_enhet.iloc[:0]) == ""
 
 
 def test_the_filters_show_alla_and_periods_as_people_say_them(app):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from test_review_model import AS_OF, CHILD_CASES, write_register
@@ -13,33 +14,8 @@ from egenkontroll._review_model import ReviewModel
 
 XSS = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
-TYPES = """
-id: typer
-version: 1
-titel: Alla svarstyper
-galler_for: arendetyp == "barn_och_unga"
-fragor:
-  - id: mote_hallet
-    fraga: Hölls ett möte?
-    hjalptext: "Hjälp <img src=x onerror=alert(1)>"
-    typ: ja_nej
-    kritisk: ja
-  - id: mote_datum
-    fraga: När hölls mötet?
-    typ: datum
-    visas_om: mote_hallet == "ja"
-  - id: deltagare
-    fraga: Hur många deltog?
-    typ: tal
-  - id: form
-    fraga: I vilken form?
-    typ: val
-    val: [fysiskt, digitalt]
-  - id: anteckning
-    fraga: Anteckning
-    typ: fritext
-    frivillig: ja
-"""
+#: a checklist with an item of every answer type (the browser tests use it too)
+TYPES = Path(__file__).parent / "data" / "checklists" / "alla_svarstyper.yaml"
 
 
 @pytest.fixture
@@ -55,10 +31,8 @@ def vald(ws):
 
 
 @pytest.fixture
-def typer(ws, tmp_path):
-    path = tmp_path / "typer.yaml"
-    path.write_text(TYPES, encoding="utf-8")
-    return ws.create_session(str(path), n=4, seed=1, period="2026-T1")
+def typer(ws):
+    return ws.create_session(str(TYPES), n=4, seed=1, period="2026-T1")
 
 
 def open_app(ws, session) -> review.ReviewApp:
@@ -130,6 +104,17 @@ def test_every_answer_type_is_saved_in_its_stored_form(ws, typer):
         [case_id, "form", "digitalt"], [case_id, "anteckning", "Mötet dokumenterat"]])
     assert editors["anteckning"].comment is None  # free text needs no separate comment
     assert "1 av 4 klara" in screen.progress.value
+
+
+def test_every_answer_box_is_named_by_its_question_for_screen_readers(ws, typer):
+    """The buttons of a ja/nej item are named by their words; every other answer widget by its question
+    (a label the page's style shows to screen readers only, the question being in bold just above)."""
+    screen = open_app(ws, typer).screen
+    screen.editors["mote_hallet"].input.value = "ja"
+    named = {item_id: editor.input.description for item_id, editor in screen.editors.items()
+             if item_id != "mote_hallet"}
+    assert named == {"mote_datum": "När hölls mötet?", "deltagare": "Hur många deltog?",
+                     "form": "I vilken form?", "anteckning": "Anteckning"}
 
 
 def test_a_value_that_does_not_fit_shows_a_swedish_error_and_the_stored_value_again(ws, typer):
