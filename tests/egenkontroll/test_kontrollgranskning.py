@@ -179,7 +179,7 @@ def test_migration_3_gives_old_sessions_no_parent(tmp_path):
         connection.execute(_db._V1.tables["sessions"].insert().values(
             id="gammal", title="t", checklist_id="valdsfraga", checklist_version="1",
             checklist_source=VALD.source_text, manifest="{}", created_by="x", created_at="2026-01-01"))
-    assert _db.migrate(engine) == 3
+    assert _db.migrate(engine, _db.MIGRATIONS[:3]) == 3  # step 3 alone, whatever steps follow
     with engine.connect() as connection:
         assert connection.execute(sa.select(_db.sessions.c.parent_id)).scalar_one() is None
 
