@@ -22,7 +22,6 @@ model last showed, never racing an answer to the same item.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,7 +35,7 @@ from egenkontroll.checklists import Deviation, Item
 from egenkontroll.errors import ConflictError, LoopError, SessionError
 from egenkontroll.identity import current_user
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import TERTIAL_NAMES, parse_period, period_label, spoken_period
+from egenkontroll.periods import TERTIAL_NAMES, parse_day, parse_period, period_label, spoken_period
 from egenkontroll.store import Session
 from egenkontroll.workspace import Workspace
 
@@ -677,20 +676,6 @@ class ReviewModel:
             texts += [row.comment] if isinstance(row.comment, str) else []
             notes.extend(Remark(item.id, text) for text in texts)
         return notes
-
-
-_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-
-
-def parse_day(text: str | None) -> date | None:
-    """A day written D/M/ÅÅÅÅ ("31/3/2027") or ÅÅÅÅ-MM-DD; None when *text* is neither or no such day."""
-    cleaned = (text or "").strip()
-    try:
-        if match := _DAY.fullmatch(cleaned):
-            return date(int(match[3]), int(match[2]), int(match[1]))
-        return date.fromisoformat(cleaned) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cleaned) else None
-    except ValueError:
-        return None
 
 
 def _deviation_text(item: Item, deviation: Deviation) -> str:

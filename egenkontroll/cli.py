@@ -23,7 +23,7 @@ from egenkontroll._filelimits import DEFAULT_LIMITS, Limits
 from egenkontroll._location import DATABASE_FILE, workspace_folder
 from egenkontroll.errors import SessionError, UserError, WorkspaceError
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import parse_period
+from egenkontroll.periods import parse_day, parse_period
 from egenkontroll.store import MISSING_STRATUM
 from egenkontroll.workspace import DEFAULT_WORKSPACE, Workspace
 
@@ -416,16 +416,12 @@ def _day(text: str) -> dt.date:
 
 def _any_day(text: str) -> dt.date:
     """A date given as ÅÅÅÅ-MM-DD or D/M/ÅÅÅÅ (the day first, as in Sweden)."""
-    cleaned = text.strip()
-    if match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", cleaned):
-        day, month, year = (int(part) for part in match.groups())
-        cleaned = f"{year:04d}-{month:02d}-{day:02d}"
-    try:
-        return dt.date.fromisoformat(cleaned)
-    except ValueError:
+    day = parse_day(text)
+    if day is None:
         message = (f"'{text}' är inget datum (skriv ÅÅÅÅ-MM-DD eller D/M/ÅÅÅÅ, t.ex. 2026-10-31 eller "
                    "31/10/2026)")
-        raise argparse.ArgumentTypeError(message) from None
+        raise argparse.ArgumentTypeError(message)
+    return day
 
 
 def _scale_step(text: str) -> int:

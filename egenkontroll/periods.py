@@ -182,6 +182,20 @@ def month_label(dates: pd.Series) -> pd.Series:
     return label.where(dates.notna(), UNKNOWN)
 
 
+_DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def parse_day(text: str | None) -> date | None:
+    """A day written D/M/ÅÅÅÅ ("31/3/2027") or ÅÅÅÅ-MM-DD; None when *text* is neither or no such day."""
+    cleaned = (text or "").strip()
+    try:
+        if match := _DAY_FIRST.fullmatch(cleaned):
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        return date.fromisoformat(cleaned) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cleaned) else None
+    except ValueError:
+        return None
+
+
 def as_date(value: object, what: str) -> date:
     """*value* (a date, a datetime or ISO text) as a date; SessionError naming *what* when it is none."""
     if isinstance(value, datetime):
