@@ -94,13 +94,13 @@ def estimate_figure(
 
     A domain made of whole strata (n_d = n wherever n_d > 0) has known stratum sizes: Wilson or
     hypergeometric on one stratum, Korn-Graubard on several. Any other domain (an item that does
-    not apply everywhere, a group, a period) is a domain of unknown size: ``sampling.evaluate_domain``.
+    not apply everywhere, a group, a period) is a domain of unknown size: ``sampling.evaluate_domain_counts``.
     """
     if not (n_d > 0).any():
         return _NO_FIGURE
     if np.array_equal(n_d[n_d > 0], n[n_d > 0]):
         return _whole_strata(N[n_d > 0], n[n_d > 0], k_d[n_d > 0], confidence)
-    result = sampling.evaluate_domain(*_per_case(N, n, n_d, k_d), confidence=confidence)
+    result = sampling.evaluate_domain_counts(N, n, n_d, k_d, confidence=confidence)
     return _Figure(result.estimate, result.se, result.lower, result.upper, f"domain-{result.method}")
 
 
@@ -114,15 +114,6 @@ def _whole_strata(N: np.ndarray, n: np.ndarray, k: np.ndarray, confidence: float
     p = interval.estimate
     se = math.sqrt((1 - n[0] / N[0]) * p * (1 - p) / (n[0] - 1)) if n[0] > 1 else 0.0
     return _Figure(p, se, interval.lower, interval.upper, interval.method)
-
-
-def _per_case(N: np.ndarray, n: np.ndarray, n_d: np.ndarray, k_d: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per responding case: stratum, N_h, in the domain, "ja" (the domain estimator needs no more)."""
-    sizes = n.astype(int)
-    stratum = np.repeat(np.arange(len(sizes)), sizes)
-    position = np.arange(len(stratum)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    in_domain = position < np.repeat(n_d, sizes)
-    return stratum, np.repeat(N, sizes), in_domain, position < np.repeat(k_d, sizes)
 
 
 def _goal(goals: Mapping[str, float], item: Any) -> float:
@@ -153,13 +144,19 @@ def _figures(
               .agg(n_d="size", k_d="sum").reset_index())
     counts["N"] = counts["stratum"].map(material.strata["N"])
     counts["n"] = [material.strata.at[s, b] for s, b in zip(counts["stratum"], counts["base"], strict=True)]
+    values = counts[["N", "n", "n_d", "k_d"]].to_numpy(float)
     per_item: dict[tuple[str, str], dict[str, np.ndarray]] = {}
-    for (checklist, item, group), parts in counts.groupby(["checklist", "item", dimension], sort=True):
-        per_item.setdefault((checklist, item), {})[group] = parts[["N", "n", "n_d", "k_d"]].to_numpy(float)
+    positions = counts.groupby(["checklist", "item", dimension], sort=True).indices
+    for (checklist, item, group), at in sorted(positions.items(), key=lambda pair: pair[1][0]):
+        per_item.setdefault((checklist, item), {})[group] = values[at]  # counts' rows are in key order
     empty = {ALL: np.zeros((0, 4))} if dimension == "alla" else {}
+    coverages: dict[tuple[str, str], dict[str, Any]] = {}
     rows = []
     for item in material.items.itertuples(index=False):
-        coverage = _coverage(material, item.checklist, COMPUTED if item.computed else ANSWERED)
+        base = (item.checklist, COMPUTED if item.computed else ANSWERED)
+        if base not in coverages:
+            coverages[base] = _coverage(material, *base)
+        coverage = coverages[base]
         for group, parts in per_item.get((item.checklist, item.item), empty).items():
             figure = estimate_figure(*parts.T, confidence)
             goal = _goal(goals, item)

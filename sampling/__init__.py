@@ -14,7 +14,7 @@ from ._agreement import (
     gwet_ac1_raw,
     krippendorff_alpha,
 )
-from ._domain import DomainEstimate, evaluate_domain
+from ._domain import DomainEstimate, evaluate_domain, evaluate_domain_counts
 from ._evaluate import Interval, evaluate
 from ._manifest import Verification, verify
 from ._plan import Plan, plan, sample_size_for_margin
@@ -41,6 +41,7 @@ __all__ = [
     "conger_kappa",
     "evaluate",
     "evaluate_domain",
+    "evaluate_domain_counts",
     "evaluate_stratified",
     "fleiss_kappa",
     "gwet_ac1",

@@ -43,17 +43,18 @@ R survey 4.1.1 (``tests/sampling/data/domain_reference.R``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import special
 
 from ._checks import check_confidence
 from .errors import SamplingError
 
-__all__ = ["DomainEstimate", "evaluate_domain"]
+__all__ = ["DomainEstimate", "evaluate_domain", "evaluate_domain_counts"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class DomainEstimate:
     strata
         One row per stratum: ``stratum``, ``N``, ``n``, ``n_domain``, ``k_domain``, ``lonely``
         (one sampled case), ``variance`` (the stratum's term of var).
+    per_stratum
+        The columns of ``strata`` as arrays.
     """
 
     estimate: float
@@ -91,7 +94,12 @@ class DomainEstimate:
     n_effective: float
     method: str
     confidence: float
-    strata: pd.DataFrame
+    per_stratum: dict[str, np.ndarray] = field(repr=False, compare=False)
+
+    @cached_property
+    def strata(self) -> pd.DataFrame:
+        """The table per stratum (built when first read: a caller of many estimates seldom reads it)."""
+        return pd.DataFrame(self.per_stratum)
 
 
 def evaluate_domain(
@@ -124,24 +132,109 @@ def evaluate_domain(
         When the inputs differ in length, a stratum has more cases than its N or two Ns, an
         outcome in the domain is not 0/1, or the domain holds no case.
     """
-    alpha = 1 - check_confidence(confidence)
     labels, codes, sizes, d, y = _cases(stratum, population, in_domain, outcome)
-    counts = np.bincount(codes, minlength=len(labels))
-    weights = (sizes / counts)[codes]
-    size = float((weights * d).sum())
-    estimate = float((weights * d * y).sum() / size)
-    scores = weights * d * (y - estimate) / size
-    table = _stratum_table(labels, codes, sizes, counts, d, y, scores)
-    variance = float(table["variance"].sum())
-    n, k = int(d.sum()), int((d * y).sum())
-    df = n - int((table["n_domain"] > 0).sum())
-    if _census(table):
+    width = len(labels)
+    counts = np.bincount(codes, minlength=width)
+    n_domain = np.bincount(codes, weights=d, minlength=width)
+    k_domain = np.bincount(codes, weights=d * y, minlength=width)
+    return _estimate(labels, sizes, counts.astype(float), n_domain, k_domain, confidence)
+
+
+def evaluate_domain_counts(
+    population: ArrayLike,
+    sampled: ArrayLike,
+    n_domain: ArrayLike,
+    k_domain: ArrayLike,
+    *,
+    confidence: float = 0.95,
+    labels: Sequence | None = None,
+) -> DomainEstimate:
+    """:func:`evaluate_domain` from counts per stratum instead of one row per case: the same estimate.
+
+    The estimator needs no more than four counts per stratum, so a caller that has counted (say,
+    thousands of figures over the same strata) need not spell out every case.
+
+    Parameters
+    ----------
+    population
+        Per stratum: its size N_h.
+    sampled
+        Per stratum: the sampled (responding) cases n_h, at least 1.
+    n_domain
+        Per stratum: the sampled cases in the domain.
+    k_domain
+        Per stratum: the domain cases with the outcome.
+    confidence
+        Two-sided confidence level in (0, 1).
+    labels
+        The strata's labels for :attr:`DomainEstimate.strata` (default 0, 1, ...).
+
+    Raises
+    ------
+    SamplingError
+        When the counts differ in length, are not whole numbers with
+        ``0 <= k_domain <= n_domain <= sampled <= population`` and ``sampled >= 1``, or the domain
+        holds no case.
+    """
+    columns = [np.asarray(values, dtype=float).ravel() for values in (population, sampled, n_domain, k_domain)]
+    _check_counts(*columns)
+    labels = np.arange(len(columns[0])) if labels is None else np.asarray(labels)
+    if len(labels) != len(columns[0]):
+        raise SamplingError("labels måste ha ett värde per stratum.")
+    return _estimate(labels, *columns, confidence)
+
+
+def _check_counts(sizes: np.ndarray, counts: np.ndarray, n_domain: np.ndarray, k_domain: np.ndarray) -> None:
+    if len({len(values) for values in (sizes, counts, n_domain, k_domain)}) != 1:
+        raise SamplingError("population, sampled, n_domain och k_domain måste ha ett värde per stratum.")
+    whole = all(np.array_equal(values, np.round(values)) for values in (sizes, counts, n_domain, k_domain))
+    ordered = ((k_domain >= 0) & (k_domain <= n_domain) & (n_domain <= counts) & (counts <= sizes)
+               & (counts >= 1)).all()
+    if not (whole and ordered):
+        raise SamplingError("Antalen per stratum ska vara heltal med 0 <= k_domain <= n_domain <= sampled "
+                            "<= population och sampled >= 1.")
+    if not (n_domain > 0).any():
+        raise SamplingError("Domänen innehåller inga ärenden i urvalet.")
+
+
+def _estimate(labels: np.ndarray, sizes: np.ndarray, counts: np.ndarray, n_domain: np.ndarray,
+              k_domain: np.ndarray, confidence: float) -> DomainEstimate:
+    """The estimate from per-stratum N, n, domain cases and domain "ja" (every case of a stratum in one
+    of three groups: in the domain with the outcome, in it without, outside it)."""
+    alpha = 1 - check_confidence(confidence)
+    weights = sizes / counts
+    size = float((weights * n_domain).sum())
+    estimate = float((weights * k_domain).sum() / size)
+    variance_terms = _variance_terms(weights / size, counts, sizes, n_domain, k_domain, estimate)
+    variance = float(variance_terms.sum())
+    n, k = int(n_domain.sum()), int(k_domain.sum())
+    touched = n_domain > 0
+    df = n - int(touched.sum())
+    if (counts[touched] == sizes[touched]).all():  # census: every stratum with domain cases sampled in full
         n_effective, method, lower, upper = np.inf, "census", estimate, estimate
     else:
         n_effective, method = _effective_size(estimate, variance, n, df, alpha)
         lower, upper = _beta_interval(estimate, n_effective, alpha)
+    table = {"stratum": labels, "N": sizes.astype(int), "n": counts.astype(int), "n_domain": n_domain.astype(int),
+             "k_domain": k_domain.astype(int), "lonely": counts == 1, "variance": variance_terms}
     return DomainEstimate(estimate, float(np.sqrt(variance)), lower, upper, k, n, size, df,
                           n_effective, method, confidence, table)
+
+
+def _variance_terms(scale: np.ndarray, counts: np.ndarray, sizes: np.ndarray, n_domain: np.ndarray,
+                    k_domain: np.ndarray, estimate: float) -> np.ndarray:
+    """Each stratum's term of the linearised variance, from the scores ``x_i = w_h d_i (y_i - p) / N_d``:
+    ``scale * (1 - p)`` for the k_domain cases, ``-scale * p`` for the other domain cases, 0 outside.
+
+    A stratum whose cases all have one score has no spread (exactly 0, not a rounding residue)."""
+    groups = np.stack([k_domain, n_domain - k_domain, counts - n_domain])
+    scores = np.stack([scale * (1 - estimate), -scale * estimate, np.zeros_like(scale)])
+    mean = (groups * scores).sum(axis=0) / counts
+    present = groups > 0
+    one_score = np.where(present, scores, -np.inf).max(axis=0) == np.where(present, scores, np.inf).min(axis=0)
+    spread = np.where(one_score, 0.0, (groups * (scores - mean) ** 2).sum(axis=0))
+    shrink = 1 - counts / sizes
+    return np.where(counts == 1, shrink * mean**2, shrink * counts / np.maximum(counts - 1, 1) * spread)
 
 
 def _cases(stratum: ArrayLike, population: ArrayLike, in_domain: ArrayLike,
@@ -176,37 +269,15 @@ def _stratum_sizes(labels: np.ndarray, codes: np.ndarray, population: np.ndarray
     return low
 
 
-def _stratum_table(labels: np.ndarray, codes: np.ndarray, sizes: np.ndarray, counts: np.ndarray,
-                   d: np.ndarray, y: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
-    """Per stratum: N, n, domain counts, whether lonely, and its variance term."""
-    mean = np.bincount(codes, weights=scores, minlength=len(labels)) / counts
-    spread = np.bincount(codes, weights=(scores - mean[codes]) ** 2, minlength=len(labels))
-    shrink = 1 - counts / sizes
-    lonely = counts == 1
-    variance = np.where(lonely, shrink * mean**2, shrink * counts / np.maximum(counts - 1, 1) * spread)
-    return pd.DataFrame({
-        "stratum": labels, "N": sizes.astype(int), "n": counts,
-        "n_domain": np.bincount(codes, weights=d, minlength=len(labels)).astype(int),
-        "k_domain": np.bincount(codes, weights=d * y, minlength=len(labels)).astype(int),
-        "lonely": lonely, "variance": variance,
-    })
-
-
-def _census(table: pd.DataFrame) -> bool:
-    """Whether every stratum holding domain cases was sampled in full (the share is then known)."""
-    touched = table[table["n_domain"] > 0]
-    return bool((touched["n"] == touched["N"]).all())
-
-
 def _effective_size(estimate: float, variance: float, n: int, df: int, alpha: float) -> tuple[float, str]:
     if variance <= 0 or not 0 < estimate < 1 or df < 1:
         return float(n), "clopper-pearson"
-    ratio = stats.t.ppf(alpha / 2, n - 1) / stats.t.ppf(alpha / 2, df)
+    ratio = special.stdtrit(n - 1, alpha / 2) / special.stdtrit(df, alpha / 2)
     return float(estimate * (1 - estimate) / variance * ratio**2), "korn-graubard"
 
 
 def _beta_interval(estimate: float, n_effective: float, alpha: float) -> tuple[float, float]:
     successes, failures = n_effective * estimate, n_effective * (1 - estimate)
-    lower = 0.0 if estimate <= 0 else float(stats.beta.ppf(alpha / 2, successes, failures + 1))
-    upper = 1.0 if estimate >= 1 else float(stats.beta.ppf(1 - alpha / 2, successes + 1, failures))
+    lower = 0.0 if estimate <= 0 else float(special.betaincinv(successes, failures + 1, alpha / 2))
+    upper = 1.0 if estimate >= 1 else float(special.betaincinv(successes + 1, failures, 1 - alpha / 2))
     return lower, upper

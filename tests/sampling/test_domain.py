@@ -87,6 +87,51 @@ def test_bad_input_is_refused_in_swedish():
         sampling.evaluate_domain(["A", "A"], [5, 5], [True, True], [1, 2])
 
 
+def _counted(scenario):
+    """The scenario's cases counted per stratum: N, sampled n, domain cases, domain "ja"."""
+    cases = CASES[CASES["scenario"] == scenario].assign(
+        in_domain=lambda frame: frame["domain"] == 1,
+        ja=lambda frame: (frame["domain"] == 1) & (frame["outcome"] == 1))
+    return cases.groupby("stratum").agg(N=("N", "first"), n=("N", "size"), n_domain=("in_domain", "sum"),
+                                        k_domain=("ja", "sum"))
+
+
+@pytest.mark.parametrize("scenario", REFERENCE.index)
+def test_counts_per_stratum_give_r_surveys_figures(scenario):
+    counts, expected = _counted(scenario), REFERENCE.loc[scenario]
+    result = sampling.evaluate_domain_counts(counts["N"], counts["n"], counts["n_domain"], counts["k_domain"],
+                                             labels=counts.index)
+    assert (result.k, result.n) == (expected["k"], expected["n"])
+    assert result.estimate == pytest.approx(expected["estimate"], abs=1e-6)
+    assert result.se == pytest.approx(expected["se"], abs=1e-6)
+    bounds = ("lower", "upper") if pd.notna(expected["lower"]) else ("exact_lower", "exact_upper")
+    assert (result.lower, result.upper) == (pytest.approx(expected[bounds[0]], abs=1e-6),
+                                            pytest.approx(expected[bounds[1]], abs=1e-6))
+    per_case = _domain(scenario)
+    assert (result.method, result.df) == (per_case.method, per_case.df)
+    pd.testing.assert_frame_equal(result.strata, per_case.strata, check_dtype=False)
+
+
+def test_a_stratum_of_one_score_has_no_variance_at_all():
+    """Stratum A all "ja" and B all "nej", both wholly in the domain: the scores within each stratum are
+    equal, so the variance is exactly 0 (not a rounding residue) and the interval the exact binomial one."""
+    result = sampling.evaluate_domain_counts([40, 30], [7, 3], [7, 3], [7, 0])
+    assert result.strata["variance"].tolist() == [0.0, 0.0]
+    assert (result.se, result.method) == (0.0, "clopper-pearson")
+    assert result.estimate == pytest.approx(40 / 70)
+
+
+def test_bad_counts_are_refused_in_swedish():
+    with pytest.raises(sampling.SamplingError, match="ett värde per stratum"):
+        sampling.evaluate_domain_counts([5, 5], [2, 2], [1], [1, 1])
+    with pytest.raises(sampling.SamplingError, match="k_domain <= n_domain <= sampled"):
+        sampling.evaluate_domain_counts([5], [6], [2], [1])
+    with pytest.raises(sampling.SamplingError, match="heltal"):
+        sampling.evaluate_domain_counts([5], [2.5], [2], [1])
+    with pytest.raises(sampling.SamplingError, match="inga ärenden"):
+        sampling.evaluate_domain_counts([5, 5], [2, 2], [0, 0], [0, 0])
+
+
 def test_coverage_of_the_interval_in_a_simulation():
     """Seeded: 400 draws (20 % of three strata, a fourth in full), domain about 60 %, share 85 %.
 

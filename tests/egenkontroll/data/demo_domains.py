@@ -4,7 +4,7 @@ Run once (not by the suite) after ``egenkontroll --workspace DIR demo --no-serve
 
     python tests/egenkontroll/data/demo_domains.py DIR
 
-Every call ``results`` makes to ``sampling.evaluate_domain`` (all breakdowns, per datum the demo's
+Every call ``results`` makes to ``sampling.evaluate_domain_counts`` (all breakdowns, per datum the demo's
 export date) is recorded per stratum (N, responding n, domain cases, domain "ja");
 ``tests/sampling/data/domain_reference.R`` computes R survey's values for the same cases
 (demo_domain_reference.csv), and ``test_results`` compares them with what ``results`` computes
@@ -25,18 +25,14 @@ HERE = Path(__file__).parent
 
 def main(workspace: str) -> None:
     calls = []
-    evaluate = sampling.evaluate_domain
+    evaluate = sampling.evaluate_domain_counts
 
-    def recording(stratum, population, in_domain, outcome, **options):
-        result = evaluate(stratum, population, in_domain, outcome, **options)
-        cases = pd.DataFrame({"stratum": stratum, "N": population, "domain": in_domain,
-                              "outcome": pd.Series(in_domain) & pd.Series(outcome)})
-        counts = cases.groupby("stratum").agg(N=("N", "first"), n=("N", "size"), n_domain=("domain", "sum"),
-                                              k_domain=("outcome", "sum"))
-        calls.append(counts.reset_index().assign(scenario=f"demo-{len(calls):03d}"))
-        return result
+    def recording(population, sampled, n_domain, k_domain, **options):
+        calls.append(pd.DataFrame({"N": population, "n": sampled, "n_domain": n_domain, "k_domain": k_domain,
+                                   "stratum": range(len(population)), "scenario": f"demo-{len(calls):03d}"}))
+        return evaluate(population, sampled, n_domain, k_domain, **options)
 
-    sampling.evaluate_domain = recording
+    sampling.evaluate_domain_counts = recording
     with ek.Workspace.open(workspace) as ws:
         for by in (None, "enhet", "arendetyp", "kon", "tertial", "ar"):
             results.item_results(ws, by=by, as_of=demo.EXPORT_DATE)
