@@ -195,12 +195,13 @@ class Model:
         return table if enhet is None else table[table["group"] == enhet]
 
     def prefetch(self, checklist: str, stop: threading.Event | None = None) -> None:
-        """Compute ahead the results of *checklist* per enhet for every period and per tertial: most of
-        what the view of a period and an enhet needs (its figures, its change, its run charts).
+        """Compute ahead the results of *checklist* per enhet and per kön for every period and per tertial:
+        the tables the view of a period and an enhet needs (its figures, its change, its run charts).
 
         Stops early, between two tables, once *stop* is set.
         """
-        for period, by in [(None, "tertial"), (None, "enhet"), *((p, "enhet") for p in self.periods())]:
+        periods = self.periods()
+        for period, by in [(None, "tertial"), (None, "enhet"), *((p, by) for p in periods for by in ("enhet", "kon"))]:
             if stop is not None and stop.is_set():
                 return
             self.table(checklist, period, by=by)

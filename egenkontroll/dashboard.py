@@ -384,7 +384,8 @@ class App:
 
         The thread touches no widget (ipywidgets are updated from the kernel's main loop): it builds
         the model, hands it the start view's chart sections and computes ahead
-        (:meth:`egenkontroll._panel.Model.prefetch`); :attr:`model` takes the result.
+        (:meth:`egenkontroll._panel.Model.prefetch`), the start view's checklist first, then the others,
+        until the reader waits for it; :attr:`model` takes the result.
         """
         if self._model is not None or self._building is not None:
             return
@@ -407,7 +408,9 @@ class App:
         model = self._load_model()
         _panel.reuse_sections(model, self.start)
         if ahead and self.start.filters is not None:
-            model.prefetch(self.start.filters.checklist, stop=self._hurry)
+            first = self.start.filters.checklist
+            for checklist in [first, *(other for other in model.checklists() if other != first)]:
+                model.prefetch(checklist, stop=self._hurry)
         return model
 
     def filters(self) -> Filters:

@@ -384,6 +384,23 @@ def test_the_model_is_built_ahead_in_a_thread_and_a_period_and_enhet_draw_only_w
     assert _shown(app) == _screen(_panel.screen(model, app.filters()))
 
 
+def test_the_build_ahead_gathers_every_checklist_so_another_checklist_reads_nothing_anew(folder, monkeypatch):
+    with Workspace.open(folder) as workspace:
+        workspace.create_session("utredningstid", n=4, seed=4)
+    dashboard.refresh(folder)
+    app = dashboard.show(folder)
+    app.build_ahead()
+    built = app._building.result(timeout=120)
+    assert set(built._item_results) == {"valdsfraga", "utredningstid"}
+    gathered = []
+    monkeypatch.setattr(results, "ItemResults", lambda *args, **kwargs: gathered.append(args))
+    app.period.value, app.enhet.value = built.periods()[0], "Vuxenenheten"
+    app.checklist.value = "utredningstid"
+    assert app.errors.value == "" and app.model is built and gathered == []
+    assert (("utredningstid", built.periods()[0], "enhet") in built._tables
+            and ("utredningstid", built.periods()[0], "kon") in built._tables)
+
+
 def test_in_a_kernel_show_starts_building_the_model_a_moment_after_the_start_view(folder, monkeypatch):
     dashboard.refresh(folder)
     monkeypatch.setattr(dashboard, "_BUILD_AHEAD_AFTER", 0.01)
