@@ -72,7 +72,8 @@ def run(size: str) -> list[dict]:
                    times["första enheten"], times["trivial"], {"mål (s)": 1.5}), "target": None},
         {**_figure(f"filterbyte till en andra enhet (förberedd), {answers} svar",
                    times["andra enheten"], times["trivial"], {"mål (s)": 1.5}), "target": None},
-        {**_figure(f"filterbyte till period och enhet direkt efter laddningen (modellen byggs), {answers} svar",
+        {**_figure(f"filterbyte till period och enhet direkt efter laddningen (modellen byggs), "
+                   f"{answers} svar",
                    times["period och enhet"], times["trivial"], {"mål (s)": 1.5}), "target": None},
         {**_figure("filterbyte till en annan checklista direkt efter, period och enhet kvar, "
                    f"{answers} svar",
@@ -135,9 +136,9 @@ def _load_rounds(served: Path, workspace: Path, repeats: int, reading: float) ->
                 times["förberedd"].append(_one_load(browser, panel, _charts_visible))
                 changes = _filter_changes(browser, panel)
                 changes += _filter_changes(browser, panel, reading=reading)
-                for name, seconds in zip(("första enheten", "andra enheten", "period och enhet",
-                                          "annan checklista", "period och enhet, läst", "annan checklista, läst"),
-                                         changes, strict=True):
+                names = ("första enheten", "andra enheten", "period och enhet", "annan checklista",
+                         "period och enhet, läst", "annan checklista, läst")
+                for name, seconds in zip(names, changes, strict=True):
                     times[name].append(seconds)
             browser.close()
         return times

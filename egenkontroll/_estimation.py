@@ -23,6 +23,7 @@ from egenkontroll._material import (
     Material,
     choose_sessions,
     gather,
+    in_group,
     indexed_register,
     restrict,
 )
@@ -287,9 +288,15 @@ class ItemResults:
         by: str | None = None,
         confidence: float = 0.95,
         goals: Mapping[str, float] | None = None,
+        within: tuple[str, str] | None = None,
     ) -> pd.DataFrame:
-        """The :func:`item_results` table for one period and breakdown."""
-        return results_table(self._material, period, checked_dimension(by), confidence, checked_goals(goals))
+        """The :func:`item_results` table for one period and breakdown; with *within* (a breakdown and
+        one of its groups, ``("enhet", "Vuxenenheten")``) of that group's cases alone, e.g. an enhet per
+        month: the same figures as each month's table by enhet, in one table."""
+        material = self._material
+        if within is not None:
+            material = in_group(material, checked_dimension(within[0]), within[1])
+        return results_table(material, period, checked_dimension(by), confidence, checked_goals(goals))
 
     def change(
         self,

@@ -277,6 +277,15 @@ def restrict(material: Material, period: str | int | PeriodText | None) -> Mater
                                cases=inside(material.cases), bounds=bounds)
 
 
+def in_group(material: Material, dimension: str, group: str) -> Material:
+    """*material* with the observations of *group* of breakdown *dimension* alone ("enhet", "Vuxenenheten").
+
+    The strata keep every responding case, so that a figure by another breakdown is the domain of
+    both groups, as the figure of that group in a table restricted the other way."""
+    observations = material.observations
+    return dataclasses.replace(material, observations=observations[observations[dimension] == group])
+
+
 def only_session(material: Material, session_id: str) -> Material:
     cases = material.cases[material.cases["session"] == session_id]
     observations = material.observations[material.observations["stratum"].isin(cases["stratum"])]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import html
 import threading
@@ -47,7 +48,7 @@ from egenkontroll._views import (
     prepared_key,
 )
 from egenkontroll.perdatum import per_datum
-from egenkontroll.periods import parse_period, plan_period, previous_period, spoken_period, tertial_label
+from egenkontroll.periods import parse_period, previous_period, spoken_period, tertial_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -142,6 +143,7 @@ class Model:
         self._views: dict[Filters, View] = {}
         self._item_results: dict[str, results.ItemResults] = {}
         self._tables: dict[tuple[str, str | None, str | None], pd.DataFrame] = {}
+        self._trends: dict[tuple[str, str, str | None], pd.DataFrame] = {}
         self._sections: dict[tuple[str, ...], str] = {}
 
     # --- choices ------------------------------------------------------------------------------
@@ -195,16 +197,20 @@ class Model:
         return table if enhet is None else table[table["group"] == enhet]
 
     def prefetch(self, checklist: str, stop: threading.Event | None = None) -> None:
-        """Compute ahead the results of *checklist* per enhet and per kön for every period and per tertial:
-        the tables the view of a period and an enhet needs (its figures, its change, its run charts).
+        """Compute ahead the tables of *checklist* that the view of a period and an enhet needs: per enhet
+        and per kön for every period, and per tertial and month of every enhet and of each alone.
 
         Stops early, between two tables, once *stop* is set.
         """
-        periods = self.periods()
-        for period, by in [(None, "tertial"), (None, "enhet"), *((p, by) for p in periods for by in ("enhet", "kon"))]:
+        steps = [functools.partial(self.table, checklist, None, by="enhet")]
+        steps += [functools.partial(self.table, checklist, period, by=by)
+                  for period in self.periods() for by in ("enhet", "kon")]
+        steps += [functools.partial(self.trend, checklist, enhet, unit)
+                  for enhet in [None, *self.enheter()] for unit in ("tertial", "manad")]
+        for step in steps:
             if stop is not None and stop.is_set():
                 return
-            self.table(checklist, period, by=by)
+            step()
 
     def _compute(self, filters: Filters) -> View:
         chosen = [s for s in self.sessions if s.checklist.id == filters.checklist]
@@ -254,22 +260,14 @@ class Model:
 
     def trend(self, checklist: str, enhet: str | None, unit: str = "tertial") -> pd.DataFrame:
         """The item results per tertial or month (*unit* "tertial" or "manad"; ``period`` "2026-T1" or
-        "2026-03", of the cases' inkom_datum), of every enhet or of *enhet* alone, oldest first."""
-        trend = self.table(checklist, by=unit).rename(columns={"group": "period"})
-        trend = trend[trend["period"].str.match(r"\d{4}-(T\d|\d\d)$")]
-        if enhet is None:
-            return trend
-        per_period = [self.table(checklist, _bounds(period), enhet=enhet).assign(period=period)
-                      for period in sorted(trend["period"].unique())]
-        return pd.concat(per_period, ignore_index=True) if per_period else trend
-
-
-def _bounds(period: str) -> str | tuple[dt.date, dt.date]:
-    """A tertial as it is ("2026-T1"), a month ("2026-03") as its first and last day."""
-    if "-T" in period:
-        return period
-    _, first, last = plan_period(period)
-    return first, last
+        "2026-03", of the cases' inkom_datum), of every enhet or of *enhet* alone, oldest first (cached)."""
+        key = (checklist, unit, enhet)
+        if key not in self._trends:
+            within = None if enhet is None else ("enhet", enhet)
+            trend = self.item_results(checklist).table(by=unit, within=within)
+            self._trends[key] = trend[trend["group"].str.match(r"\d{4}-(T\d|\d\d)$")].rename(
+                columns={"group": "period"})
+        return self._trends[key]
 
 
 def _in_scope(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:

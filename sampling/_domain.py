@@ -176,7 +176,8 @@ def evaluate_domain_counts(
         ``0 <= k_domain <= n_domain <= sampled <= population`` and ``sampled >= 1``, or the domain
         holds no case.
     """
-    columns = [np.asarray(values, dtype=float).ravel() for values in (population, sampled, n_domain, k_domain)]
+    columns = [np.asarray(values, dtype=float).ravel()
+               for values in (population, sampled, n_domain, k_domain)]
     _check_counts(*columns)
     labels = np.arange(len(columns[0])) if labels is None else np.asarray(labels)
     if len(labels) != len(columns[0]):
@@ -215,8 +216,9 @@ def _estimate(labels: np.ndarray, sizes: np.ndarray, counts: np.ndarray, n_domai
     else:
         n_effective, method = _effective_size(estimate, variance, n, df, alpha)
         lower, upper = _beta_interval(estimate, n_effective, alpha)
-    table = {"stratum": labels, "N": sizes.astype(int), "n": counts.astype(int), "n_domain": n_domain.astype(int),
-             "k_domain": k_domain.astype(int), "lonely": counts == 1, "variance": variance_terms}
+    table = {"stratum": labels, "N": sizes.astype(int), "n": counts.astype(int),
+             "n_domain": n_domain.astype(int), "k_domain": k_domain.astype(int), "lonely": counts == 1,
+             "variance": variance_terms}
     return DomainEstimate(estimate, float(np.sqrt(variance)), lower, upper, k, n, size, df,
                           n_effective, method, confidence, table)
 
@@ -231,7 +233,8 @@ def _variance_terms(scale: np.ndarray, counts: np.ndarray, sizes: np.ndarray, n_
     scores = np.stack([scale * (1 - estimate), -scale * estimate, np.zeros_like(scale)])
     mean = (groups * scores).sum(axis=0) / counts
     present = groups > 0
-    one_score = np.where(present, scores, -np.inf).max(axis=0) == np.where(present, scores, np.inf).min(axis=0)
+    lowest = np.where(present, scores, np.inf).min(axis=0)
+    one_score = np.where(present, scores, -np.inf).max(axis=0) == lowest
     spread = np.where(one_score, 0.0, (groups * (scores - mean) ** 2).sum(axis=0))
     shrink = 1 - counts / sizes
     return np.where(counts == 1, shrink * mean**2, shrink * counts / np.maximum(counts - 1, 1) * spread)

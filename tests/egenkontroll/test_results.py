@@ -304,6 +304,29 @@ def test_every_domain_figure_of_the_demo_equals_r_survey():
                                                     pytest.approx(expected["upper"], abs=1e-6))
 
 
+_COMPARED = ["item", "k", "n", "estimate", "se", "lower", "upper", "method", "status"]
+
+
+@pytest.mark.parametrize("dimension", ["enhet", "kon"])  # a whole stratum, and a group across strata
+def test_a_breakdown_within_one_group_equals_each_periods_table_of_it(workspace, stratified, dimension):
+    gathered = results.ItemResults(workspace)
+    group = results.item_results(workspace, by=dimension)["group"].value_counts().index[0]
+    per_month = gathered.table(by="manad", within=(dimension, group))
+    assert per_month["group"].nunique() >= 2 and per_month["group"].str.match(r"2026-0[5-8]$").all()
+    for month, rows in per_month.groupby("group"):
+        first = date.fromisoformat(f"{month}-01")
+        last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+        alone = gathered.table(period=(first, last), by=dimension)
+        alone = alone[alone["group"] == group]
+        pd.testing.assert_frame_equal(rows[_COMPARED].reset_index(drop=True),
+                                      alone[_COMPARED].reset_index(drop=True))
+
+
+def test_a_breakdown_within_an_unknown_one_is_refused_in_swedish(workspace, stratified):
+    with pytest.raises(UserError, match="kan inte delas upp efter 'handlaggare'"):
+        results.ItemResults(workspace).table(by="manad", within=("handlaggare", "H1"))
+
+
 def test_breakdown_by_the_stratifying_column_is_each_stratum_on_its_own(workspace, stratified):
     figures = results.item_results(workspace, by="enhet")
     syd = row(figures, "vald_fragat", "Syd")
