@@ -177,9 +177,11 @@ def _filter_changes(browser, url: str, reading: float = 0.0) -> list[float]:
             arg=f"– {label.replace(chr(160), ' ')}.", timeout=TIMEOUT_MS)
         _charts_visible(page)
         seconds.append(time.perf_counter() - started)
-    page.evaluate("""() => new MutationObserver(() => {
-            window.ekSawBusy ||= !!document.querySelector('.ek-raknar'); })
-        .observe(document.body, {childList: true, subtree: true})""")
+    # the busy line counts when it was added at all: a fast change adds and removes it before a look
+    page.evaluate("""() => new MutationObserver(records => {
+            window.ekSawBusy ||= records.some(record => Array.from(record.addedNodes).some(node =>
+                node.nodeType === 1 && (node.matches('.ek-raknar') || !!node.querySelector('.ek-raknar'))));
+        }).observe(document.body, {childList: true, subtree: true})""")
     for name, choice in (("Period", 1), ("Checklista", 1)):
         dropdown = page.get_by_role("combobox", name=name)
         label = dropdown.locator("option").all_inner_texts()[choice]
