@@ -161,7 +161,7 @@ def _filter_changes(browser, url: str, reading: float = 0.0) -> list[float]:
     """Seconds from choosing the first, then the second enhet until that enhet's charts are shown, then
     from choosing the newest period beside it, then another checklist, until the kernel has shown its
     figures (the line saying it computes has come and gone). With *reading* seconds, the page is read
-    that long first and only the two unprepared changes are timed."""
+    that long first, and only the times of the two unprepared changes are returned."""
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto(url, timeout=TIMEOUT_MS)
     _charts_visible(page)

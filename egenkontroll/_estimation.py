@@ -292,7 +292,8 @@ class ItemResults:
     ) -> pd.DataFrame:
         """The :func:`item_results` table for one period and breakdown; with *within* (a breakdown and
         one of its groups, ``("enhet", "Vuxenenheten")``) of that group's cases alone, e.g. an enhet per
-        month: the same figures as each month's table by enhet, in one table."""
+        month: the same figures as each month's table by enhet, in one table (the coverage columns then
+        describe the whole period, not each month)."""
         material = self._material
         if within is not None:
             material = in_group(material, checked_dimension(within[0]), within[1])

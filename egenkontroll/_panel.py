@@ -186,7 +186,7 @@ class Model:
                 answers=self.answers[self.answers["checklist"] == checklist])
         return self._item_results[checklist]
 
-    def table(self, checklist: str, period: str | tuple[dt.date, dt.date] | None = None,
+    def table(self, checklist: str, period: str | None = None,
               by: str | None = None, enhet: str | None = None) -> pd.DataFrame:
         """The :meth:`~egenkontroll.results.ItemResults.table` of *checklist* for *period* and *by*, of
         *enhet* alone when given; cached, so that another enhet or a return to a period costs nothing."""

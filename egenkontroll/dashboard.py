@@ -385,7 +385,8 @@ class App:
         The thread touches no widget (ipywidgets are updated from the kernel's main loop): it builds
         the model, hands it the start view's chart sections and computes ahead
         (:meth:`egenkontroll._panel.Model.prefetch`), the start view's checklist first, then the others,
-        until the reader waits for it; :attr:`model` takes the result.
+        until the reader waits for it; :attr:`model` takes the result. A failure computing ahead
+        another checklist is left for when that checklist is chosen (computed then, its error said).
         """
         if self._model is not None or self._building is not None:
             return
@@ -409,8 +410,12 @@ class App:
         _panel.reuse_sections(model, self.start)
         if ahead and self.start.filters is not None:
             first = self.start.filters.checklist
-            for checklist in [first, *(other for other in model.checklists() if other != first)]:
-                model.prefetch(checklist, stop=self._hurry)
+            model.prefetch(first, stop=self._hurry)
+            for checklist in (other for other in model.checklists() if other != first):
+                try:
+                    model.prefetch(checklist, stop=self._hurry)
+                except Exception:  # noqa: BLE001 - computed again, and any error said, when it is chosen
+                    continue
         return model
 
     def filters(self) -> Filters:

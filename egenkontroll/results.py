@@ -27,7 +27,7 @@ Domains
     An item's applicable cases, a group (enhet, ärendetyp, kön, tertial, månad, år) and ``period`` are
     domains cutting across strata. A domain made of whole strata (in every stratum it touches, all
     responding cases are in it) has known stratum sizes. Any other domain has a random size in the
-    sample: it is estimated with ``sampling.evaluate_domain`` (ratio estimator, linearised variance
+    sample: it is estimated with ``sampling.evaluate_domain_counts`` (ratio estimator, linearised variance
     over all responding cases of each stratum, Korn-Graubard interval; as R survey's ``subset()``,
     ``svymean`` and ``svyciprop(method="beta")``), never with rounded domain sizes taken as known.
     Responding cases are the reviewed ones (at least one answer) for ja/nej items and all sampled
@@ -37,7 +37,7 @@ Intervals
     Whole strata: on one stratum the cases are a simple random sample: Wilson score interval, or,
     when the stratum's sampling fraction n_h/N_h exceeds :data:`HYPERGEOMETRIC_FRACTION` (10 %), the
     exact hypergeometric interval with population N_h (``sampling.evaluate``); on several strata
-    ``sampling.evaluate_stratified`` (Korn-Graubard). Other domains: ``sampling.evaluate_domain``
+    ``sampling.evaluate_stratified`` (Korn-Graubard). Other domains: ``sampling.evaluate_domain_counts``
     ("domain-korn-graubard"; "domain-clopper-pearson" when every answer is the same;
     "domain-census" when the domain lies in strata reviewed in full, where the share is known). The column
     ``method`` names what was used; ``se`` is the design-based standard error of ``estimate`` (as R

@@ -27,7 +27,10 @@ No interval in survey
     Where survey gives NaN, ``n_eff = n_d`` (a design effect of 1, no t adjustment) and ``method``
     says ``"clopper-pearson"``: when the variance is 0 (every domain answer "ja", or every one
     "nej"), this is the exact Clopper-Pearson interval of the domain's raw counts, so an all-"ja"
-    domain is never wider than its exact binomial interval; when ``df = n_d - H_d < 1`` (every
+    domain is never wider than its exact binomial interval. The variance is also 0 when within each
+    stratum every case has the same score (one stratum all "ja" and another all "nej", each wholly
+    in the domain): computed from counts per stratum, such a stratum's spread is exactly 0, not a
+    rounding residue that gives an interval of zero width. When ``df = n_d - H_d < 1`` (every
     stratum holds one domain case: t of 0 degrees of freedom), it is the Beta interval around the
     weighted share with n_d trials (setting df to 1 instead would print about 0-100 %).
 Census
@@ -38,6 +41,9 @@ References: Lumley, T. (2010) *Complex Surveys*, ch. 2.3 (domains); Korn, E. L. 
 B. I. (1998) Confidence intervals for proportions with small expected number of positive counts
 estimated from survey data, *Survey Methodology* 24, 193-201. Tested against values produced with
 R survey 4.1.1 (``tests/sampling/data/domain_reference.R``).
+
+Both entry points compute from four counts per stratum (N_h, n_h, domain cases, domain "ja"):
+:func:`evaluate_domain` counts its cases, :func:`evaluate_domain_counts` takes the counts.
 """
 
 from __future__ import annotations
@@ -49,9 +55,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import special
 
 from ._checks import check_confidence
+from ._korn_graubard import beta_interval, t_ratio
 from .errors import SamplingError
 
 __all__ = ["DomainEstimate", "evaluate_domain", "evaluate_domain_counts"]
@@ -176,8 +182,9 @@ def evaluate_domain_counts(
         ``0 <= k_domain <= n_domain <= sampled <= population`` and ``sampled >= 1``, or the domain
         holds no case.
     """
-    columns = [np.asarray(values, dtype=float).ravel()
-               for values in (population, sampled, n_domain, k_domain)]
+    columns = [np.asarray(values, dtype=float) for values in (population, sampled, n_domain, k_domain)]
+    if any(values.ndim != 1 for values in columns):
+        raise SamplingError("population, sampled, n_domain och k_domain ska vara en rad tal per stratum.")
     _check_counts(*columns)
     labels = np.arange(len(columns[0])) if labels is None else np.asarray(labels)
     if len(labels) != len(columns[0]):
@@ -188,7 +195,8 @@ def evaluate_domain_counts(
 def _check_counts(sizes: np.ndarray, counts: np.ndarray, n_domain: np.ndarray, k_domain: np.ndarray) -> None:
     if len({len(values) for values in (sizes, counts, n_domain, k_domain)}) != 1:
         raise SamplingError("population, sampled, n_domain och k_domain måste ha ett värde per stratum.")
-    whole = all(np.array_equal(values, np.round(values)) for values in (sizes, counts, n_domain, k_domain))
+    whole = all(np.isfinite(values).all() and np.array_equal(values, np.round(values))
+                for values in (sizes, counts, n_domain, k_domain))
     ordered = ((k_domain >= 0) & (k_domain <= n_domain) & (n_domain <= counts) & (counts <= sizes)
                & (counts >= 1)).all()
     if not (whole and ordered):
@@ -215,7 +223,7 @@ def _estimate(labels: np.ndarray, sizes: np.ndarray, counts: np.ndarray, n_domai
         n_effective, method, lower, upper = np.inf, "census", estimate, estimate
     else:
         n_effective, method = _effective_size(estimate, variance, n, df, alpha)
-        lower, upper = _beta_interval(estimate, n_effective, alpha)
+        lower, upper = beta_interval(estimate, n_effective, alpha)
     table = {"stratum": labels, "N": sizes.astype(int), "n": counts.astype(int),
              "n_domain": n_domain.astype(int), "k_domain": k_domain.astype(int), "lonely": counts == 1,
              "variance": variance_terms}
@@ -275,12 +283,5 @@ def _stratum_sizes(labels: np.ndarray, codes: np.ndarray, population: np.ndarray
 def _effective_size(estimate: float, variance: float, n: int, df: int, alpha: float) -> tuple[float, str]:
     if variance <= 0 or not 0 < estimate < 1 or df < 1:
         return float(n), "clopper-pearson"
-    ratio = special.stdtrit(n - 1, alpha / 2) / special.stdtrit(df, alpha / 2)
+    ratio = t_ratio(alpha, n, df)
     return float(estimate * (1 - estimate) / variance * ratio**2), "korn-graubard"
-
-
-def _beta_interval(estimate: float, n_effective: float, alpha: float) -> tuple[float, float]:
-    successes, failures = n_effective * estimate, n_effective * (1 - estimate)
-    lower = 0.0 if estimate <= 0 else float(special.betaincinv(successes, failures + 1, alpha / 2))
-    upper = 1.0 if estimate >= 1 else float(special.betaincinv(successes + 1, failures, 1 - alpha / 2))
-    return lower, upper

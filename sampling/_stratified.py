@@ -34,6 +34,7 @@ from scipy import stats
 from scipy.special import expit, logit
 
 from ._checks import check_confidence
+from ._korn_graubard import beta_interval, t_ratio
 from .errors import SamplingError
 
 __all__ = ["StratifiedEstimate", "evaluate_stratified"]
@@ -160,8 +161,7 @@ def _check_strata(labels: list, sizes: np.ndarray, samples: np.ndarray, hits: np
 def _effective_size(estimate: float, variance: float, n: int, df: int, alpha: float) -> float:
     informative = variance > 0 and 0 < estimate < 1
     base = estimate * (1 - estimate) / variance if informative else float(n)
-    ratio = stats.t.ppf(alpha / 2, max(n - 1, 1)) / stats.t.ppf(alpha / 2, df)
-    return float(base * ratio**2)
+    return float(base * t_ratio(alpha, max(n, 2), df) ** 2)
 
 
 def _interval(
@@ -171,7 +171,4 @@ def _interval(
         half = stats.t.isf(alpha / 2, df) * np.sqrt(variance) / (estimate * (1 - estimate))
         centre = logit(estimate)
         return float(expit(centre - half)), float(expit(centre + half)), "logit"
-    successes, failures = n_effective * estimate, n_effective * (1 - estimate)
-    lower = 0.0 if estimate <= 0 else float(stats.beta.ppf(alpha / 2, successes, failures + 1))
-    upper = 1.0 if estimate >= 1 else float(stats.beta.ppf(1 - alpha / 2, successes + 1, failures))
-    return lower, upper, "korn-graubard"
+    return (*beta_interval(estimate, n_effective, alpha), "korn-graubard")

@@ -401,6 +401,27 @@ def test_the_build_ahead_gathers_every_checklist_so_another_checklist_reads_noth
             and ("utredningstid", built.periods()[0], "kon") in built._tables)
 
 
+def test_a_failure_computing_another_checklist_ahead_is_left_for_when_it_is_chosen(folder, monkeypatch):
+    with Workspace.open(folder) as workspace:
+        workspace.create_session("utredningstid", n=4, seed=4)
+    dashboard.refresh(folder)
+    prefetch = _panel.Model.prefetch
+
+    def failing(model, checklist, stop=None):
+        if checklist == "utredningstid":
+            raise RuntimeError("internt fel med detaljer")
+        prefetch(model, checklist, stop)
+
+    monkeypatch.setattr(_panel.Model, "prefetch", failing)
+    app = dashboard.show(folder)
+    app.build_ahead()
+    built = app._building.result(timeout=120)
+    assert "valdsfraga" in built._item_results and "utredningstid" not in built._item_results
+    app.period.value, app.enhet.value = built.periods()[0], "Vuxenenheten"
+    app.checklist.value = "utredningstid"
+    assert app.errors.value == "" and app.model is built and "utredningstid" in built._item_results
+
+
 def test_in_a_kernel_show_starts_building_the_model_a_moment_after_the_start_view(folder, monkeypatch):
     dashboard.refresh(folder)
     monkeypatch.setattr(dashboard, "_BUILD_AHEAD_AFTER", 0.01)

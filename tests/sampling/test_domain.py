@@ -115,10 +115,13 @@ def test_counts_per_stratum_give_r_surveys_figures(scenario):
 def test_a_stratum_of_one_score_has_no_variance_at_all():
     """Stratum A all "ja" and B all "nej", both wholly in the domain: the scores within each stratum are
     equal, so the variance is exactly 0 (not a rounding residue) and the interval the exact binomial one."""
-    result = sampling.evaluate_domain_counts([40, 30], [7, 3], [7, 3], [7, 0])
-    assert result.strata["variance"].tolist() == [0.0, 0.0]
-    assert (result.se, result.method) == (0.0, "clopper-pearson")
-    assert result.estimate == pytest.approx(40 / 70)
+    counted = sampling.evaluate_domain_counts([40, 30], [7, 3], [7, 3], [7, 0])
+    per_case = sampling.evaluate_domain(["A"] * 7 + ["B"] * 3, [40] * 7 + [30] * 3, [True] * 10,
+                                        [1] * 7 + [0] * 3)
+    for result in (counted, per_case):
+        assert result.strata["variance"].tolist() == [0.0, 0.0]
+        assert (result.se, result.method) == (0.0, "clopper-pearson")
+        assert result.estimate == pytest.approx(40 / 70)
 
 
 def test_bad_counts_are_refused_in_swedish():
@@ -128,6 +131,10 @@ def test_bad_counts_are_refused_in_swedish():
         sampling.evaluate_domain_counts([5], [6], [2], [1])
     with pytest.raises(sampling.SamplingError, match="heltal"):
         sampling.evaluate_domain_counts([5], [2.5], [2], [1])
+    with pytest.raises(sampling.SamplingError, match="heltal"):
+        sampling.evaluate_domain_counts([np.inf], [2], [2], [1])
+    with pytest.raises(sampling.SamplingError, match="en rad tal per stratum"):
+        sampling.evaluate_domain_counts([[5, 5]], [[2, 2]], [[1, 1]], [[1, 1]])
     with pytest.raises(sampling.SamplingError, match="inga ärenden"):
         sampling.evaluate_domain_counts([5, 5], [2, 2], [0, 0], [0, 0])
 
