@@ -260,8 +260,7 @@ def _sub_verbs(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]
 def _add_loop_verbs(verbs: Any) -> None:
     """``arsplan``, ``atgard`` and ``risk``: the egenkontrollplan, the åtgärdsplan and the riskanalys."""
     plan = verbs.add_parser("arsplan", help="egenkontrollplanen: vilka granskningar som ska göras under året")
-    plan_verbs = plan.add_subparsers(dest="loop_verb", required=True, metavar="DEL",
-                                     parser_class=_SwedishParser)
+    plan_verbs = _loop_parts(plan)
     new_row = plan_verbs.add_parser("ny", help="planera en granskning")
     new_row.add_argument("--ar", type=_year, required=True, metavar="ÅR", help="planens år, t.ex. 2026")
     new_row.add_argument("--checklist", required=True, metavar="ID",
@@ -282,13 +281,11 @@ def _add_loop_verbs(verbs: Any) -> None:
     listing.set_defaults(run=_run_plan_list)
     remove = plan_verbs.add_parser("ta-bort", help="ta bort en planerad granskning som inte har dragits")
     remove.add_argument("id", type=int, metavar="ID", help="planradens id")
-    remove.add_argument("--revision", type=int, default=None, metavar="N",
-                        help="versionen du utgår från (ändringen vägras om raden har ändrats sedan)")
+    _revision_option(remove, "raden")
     remove.set_defaults(run=_run_plan_remove)
 
     action = verbs.add_parser("atgard", help="åtgärdsplanen: åtgärder mot avvikelser och deras effekt")
-    action_verbs = action.add_subparsers(dest="loop_verb", required=True, metavar="DEL",
-                                         parser_class=_SwedishParser)
+    action_verbs = _loop_parts(action)
     new_action = action_verbs.add_parser("ny", help="lägg till en åtgärd mot en avvikelse")
     source = new_action.add_mutually_exclusive_group(required=True)
     source.add_argument("--granskning", metavar="ID",
@@ -320,8 +317,7 @@ def _add_loop_verbs(verbs: Any) -> None:
     status.add_argument("id", type=int, metavar="ID", help="åtgärdens id")
     status.add_argument("status", choices=["planerad", "pågår", "genomförd"], metavar="STATUS",
                         help="planerad, pågår eller genomförd (effekten sätts med uppfolj)")
-    status.add_argument("--revision", type=int, default=None, metavar="N",
-                        help="versionen du utgår från (ändringen vägras om åtgärden har ändrats sedan)")
+    _revision_option(status, "åtgärden")
     status.set_defaults(run=_run_action_status)
     follow = action_verbs.add_parser("uppfolj", help="följ upp effekten mot en senare granskning eller "
                                                       "registerperiod")
@@ -334,13 +330,11 @@ def _add_loop_verbs(verbs: Any) -> None:
     follow.add_argument("--ej-uppnadd", action="store_true",
                         help="markera effekt ej uppnådd (vägras om siffrorna visar effekten)")
     follow.add_argument("--bara-visa", action="store_true", help="visa jämförelsen utan att spara något")
-    follow.add_argument("--revision", type=int, default=None, metavar="N",
-                        help="versionen du utgår från (ändringen vägras om åtgärden har ändrats sedan)")
+    _revision_option(follow, "åtgärden")
     follow.set_defaults(run=_run_action_follow_up)
 
     risk = verbs.add_parser("risk", help="riskanalysen: risker med sannolikhet, konsekvens och åtgärder")
-    risk_verbs = risk.add_subparsers(dest="loop_verb", required=True, metavar="DEL",
-                                     parser_class=_SwedishParser)
+    risk_verbs = _loop_parts(risk)
     new_risk = risk_verbs.add_parser("ny", help="lägg till en risk")
     new_risk.add_argument("--rubrik", required=True, metavar="TEXT", help="risken i några ord")
     new_risk.add_argument("--sannolikhet", type=_scale_step, required=True, metavar="1-4")
@@ -362,6 +356,17 @@ def _add_loop_verbs(verbs: Any) -> None:
     for dated in (new_action, listing, action_list, follow):
         dated.add_argument("--per-datum", type=_any_day, default=None, metavar="DATUM",
                            help="dagen status och tidsfrister bedöms per (standard: i dag)")
+
+
+def _loop_parts(verb: argparse.ArgumentParser) -> Any:
+    """The sub-verbs of a loop verb (``arsplan ny``, ``atgard status`` ...)."""
+    return verb.add_subparsers(dest="loop_verb", required=True, metavar="DEL", parser_class=_SwedishParser)
+
+
+def _revision_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--revision N``: the version of *what* ("raden", "åtgärden") a change starts from."""
+    parser.add_argument("--revision", type=int, default=None, metavar="N",
+                        help=f"versionen du utgår från (ändringen vägras om {what} har ändrats sedan)")
 
 
 def _add_workspace_options(parser: argparse.ArgumentParser, default: Any) -> None:
