@@ -83,6 +83,7 @@ def log_in(browser, team_server: TeamServer, user: str):
     """A new browser context logged in as *user* through the hub's login page; returns its page and
     the addresses it asked for outside the hub."""
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.set_default_navigation_timeout(START)  # a page that starts a kernel loads when it has run
     page = context.new_page()
     outside: list[str] = []
     page.on("request", lambda request: None if request.url.startswith(LOCAL) else outside.append(request.url))
