@@ -145,6 +145,8 @@ def configure(c: Any, settings: HubSettings) -> None:
     c.JupyterHub.hub_bind_url = f"http://{server.LOOPBACK}:{_free_port()}"
     c.ConfigurableHTTPProxy.api_url = f"http://{server.LOOPBACK}:{_free_port()}"
     c.ConfigurableHTTPProxy.command = [proxy_command()]
+    # not the default, the current folder: another hub started there would stop this one's proxy
+    c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
     c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")

@@ -106,6 +106,13 @@ def test_the_hub_runs_the_idle_culler_and_the_start_view_service_and_limits_the_
     assert c.JupyterHub.db_url == f"sqlite:///{(tmp_path / 'hub').resolve() / 'jupyterhub.sqlite'}"
 
 
+def test_the_hub_keeps_its_files_in_its_own_folder_not_the_current_one(tmp_path):
+    c = configured(tmp_path, {"G": "granskare"})
+    own = (tmp_path / "hub").resolve()
+    files = [c.JupyterHub.cookie_secret_file, c.JupyterHub.pid_file, c.ConfigurableHTTPProxy.pid_file]
+    assert [Path(file).parent for file in files] == [own] * 3
+
+
 # --- what each role's server answers ----------------------------------------------------------------
 
 KERNEL = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
