@@ -22,6 +22,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
+#: a Voilà page has loaded when its kernel has run the notebook: allow for a loaded machine (Playwright's
+#: default is 30 s)
+NAVIGATION_MS = 180_000
+
 pytestmark = pytest.mark.browser
 
 
@@ -109,8 +113,7 @@ class PageWatch:
 @pytest.fixture
 def page(browser) -> Iterator[PageWatch]:
     """A fresh page that records console errors, failed requests and dialogs (e.g. an alert from XSS)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    page = new_context(browser, {"width": 1400, "height": 1000}).new_page()
     watch = PageWatch(page, [], [], [])
     page.on("console", lambda message: message.type == "error" and watch.console_errors.append(message.text))
     page.on("pageerror", lambda error: watch.console_errors.append(str(error)))
@@ -122,7 +125,14 @@ def page(browser) -> Iterator[PageWatch]:
 
     page.on("dialog", on_dialog)
     yield watch
-    context.close()
+    page.context.close()
+
+
+def new_context(browser, viewport: dict[str, int]):
+    """A browser context of *viewport* whose navigations wait up to :data:`NAVIGATION_MS`."""
+    context = browser.new_context(viewport=viewport)
+    context.set_default_navigation_timeout(NAVIGATION_MS)
+    return context
 
 
 def screenshot(page, name: str) -> Path:

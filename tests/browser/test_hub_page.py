@@ -18,7 +18,7 @@ import pytest
 
 from egenkontroll import Workspace, _location
 from egenkontroll._review_model import StartModel
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import new_context, screenshot
 from tests.browser.test_dashboard_page import wait_for_charts
 from tests.conftest import EGENKONTROLL, REPO, cli_environment, free_port, wait_until_serving
 
@@ -82,9 +82,7 @@ def team_server(tmp_path_factory) -> Iterator[TeamServer]:
 def log_in(browser, team_server: TeamServer, user: str):
     """A new browser context logged in as *user* through the hub's login page; returns its page and
     the addresses it asked for outside the hub."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    context.set_default_navigation_timeout(START)  # a page that starts a kernel loads when it has run
-    page = context.new_page()
+    page = new_context(browser, {"width": 1366, "height": 900}).new_page()
     outside: list[str] = []
     page.on("request", lambda request: None if request.url.startswith(LOCAL) else outside.append(request.url))
     page.goto(f"{team_server.address}/hub/login")

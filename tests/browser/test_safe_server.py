@@ -11,7 +11,7 @@ import urllib.request
 import psutil
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import new_context, screenshot
 from tests.browser.test_review_page import APP_START, SECONDS, answer, demo, open_session
 
 __all__ = ["demo"]  # the fixture, shared with the review page's tests
@@ -93,8 +93,7 @@ def test_two_reviewers_meet_in_a_conflict_that_names_the_other(demo, serve, brow
     served = serve("review", path)
     pages = []
     for name in ("Anna Andersson", "Bo Berg"):
-        context = browser.new_context(viewport={"width": 1400, "height": 2200})
-        pages.append(context.new_page())
+        pages.append(new_context(browser, {"width": 1400, "height": 2200}).new_page())
         pages[-1].goto(served.url)
         open_session(pages[-1], label, reviewer=name)
     anna, bo = pages
