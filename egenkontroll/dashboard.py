@@ -14,8 +14,9 @@ screens of each period alone and each enhet alone, and the first screen of every
 (:attr:`StartView.prepared`), so that these filter changes, the commonest, are shown without building
 the model. For any other choice the model is built in a background thread a moment after a stored
 start view is shown (:meth:`App.build_ahead`), while the reader reads the page; it takes the chart
-sections the start view holds and computes ahead the first checklist's results per enhet and period,
-so that a choice of a period and an enhet draws only the sections that depend on both.
+sections the start view holds and computes ahead every checklist's results per enhet and period, the
+start view's checklist first, so that a choice of a period and an enhet draws only the sections that
+depend on both.
 
 Below the charts, a section on the quality loop (:mod:`egenkontroll._loop_panel`: the
 egenkontrollplan of the per_datum's year, the åtgärder, their effect and the risk matrix) is part of the
